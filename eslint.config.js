@@ -1,0 +1,51 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Modules that must stay pure: no I/O, no timers, no clock. Shells live next to them. */
+const PURE = [
+  'src/errors.ts',
+  'src/config/size.ts',
+  'src/config/resolve-config.ts',
+  'src/http-seed/md5-header.ts',
+  'src/http-seed/content-range.ts',
+  'src/http-seed/retry-delay.ts',
+  'src/piece-picker/**/*.ts',
+  'src/wire/codec*.ts',
+  'src/discovery/announce-codec.ts',
+  'src/storage/resume-state.ts',
+  'src/cli/format-*.ts',
+];
+
+const IO_MODULES = [
+  'node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'node:net', 'net', 'node:dgram', 'dgram',
+  'node:http', 'node:https', 'http', 'https', 'undici', 'node:child_process', 'child_process',
+  'node:timers', 'node:timers/promises', 'dgram-as-promised', 'node:os', 'os',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: PURE,
+    rules: {
+      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'pure module: pass I/O in from a shell' })) }],
+      'no-restricted-globals': ['error',
+        { name: 'setTimeout', message: 'pure module: pass time in' },
+        { name: 'setInterval', message: 'pure module: pass time in' },
+        { name: 'process', message: 'pure module: pass environment in' },
+      ],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'pure module: pass `nowMs` in' },
+        { object: 'Math', property: 'random', message: 'pure module: pass randomness in' },
+      ],
+    },
+  },
+);
