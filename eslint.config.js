@@ -14,7 +14,10 @@ const PURE = [
   'src/wire/codec*.ts',
   'src/discovery/announce-codec.ts',
   'src/storage/resume-state.ts',
+  'src/storage/translate-have.ts',
   'src/cli/format-*.ts',
+  'src/rate-limit/token-bucket.ts',
+  'src/session/rate-meter.ts',
 ];
 
 const IO_MODULES = [

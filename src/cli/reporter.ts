@@ -1,0 +1,74 @@
+/**
+ * Shows download events to a person or a program: NDJSON with `--json`, a redrawn progress bar on
+ * a TTY, a start and an end line otherwise, nothing but errors with `--quiet`.
+ *
+ * Not responsible for exit codes. Writes go to the streams given, so tests can capture them.
+ */
+import type { SwarmError } from '../errors.js';
+import type { DownloadEvent } from '../session/download.js';
+import { formatBytes } from '../config/size.js';
+import { formatDoneLine, formatProgressLine } from './format-progress.js';
+
+/** A stream the reporter writes to; `columns` sizes the progress bar. */
+export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/** How output is shown. */
+export type ReportMode = 'json' | 'tty' | 'plain' | 'quiet';
+
+/** Writes events in one of the {@link ReportMode}s. */
+export class Reporter {
+  readonly #mode: ReportMode;
+  readonly #out: OutputStream;
+  readonly #err: OutputStream;
+  readonly #program: string;
+  #barShown = false;
+
+  constructor(mode: ReportMode, program: string, out: OutputStream, err: OutputStream) {
+    this.#mode = mode;
+    this.#program = program;
+    this.#out = out;
+    this.#err = err;
+  }
+
+  /** Shows one event. */
+  event(event: DownloadEvent): void {
+    if (this.#mode === 'json') {
+      this.#out.write(`${JSON.stringify({ ...event, ts: new Date().toISOString() })}\n`);
+      return;
+    }
+    if (this.#mode === 'quiet') return;
+    switch (event.event) {
+      case 'start':
+        this.#line(`${event.url}: ${formatBytes(event.size)}, MD5 ${event.md5} (${event.md5Source})${event.resumedBytes > 0 ? `, resuming with ${formatBytes(event.resumedBytes)}` : ''}`);
+        break;
+      case 'progress':
+        if (this.#mode === 'tty') {
+          this.#err.write(`\r${formatProgressLine(event, this.#err.columns ?? 80)}\x1b[K`);
+          this.#barShown = true;
+        }
+        break;
+      case 'verifying':
+        if (this.#mode === 'tty') this.#line('verifying MD5…');
+        break;
+      case 'done':
+        this.#line(formatDoneLine(event));
+        break;
+    }
+  }
+
+  /** Shows a failure: one line on stderr, and an `error` event with `--json`. */
+  error(err: SwarmError): void {
+    if (this.#mode === 'json') {
+      this.#out.write(`${JSON.stringify({ event: 'error', code: err.code, exitCode: err.exitCode, message: err.message, ts: new Date().toISOString() })}\n`);
+    }
+    this.#line(`error: ${err.message}`);
+  }
+
+  #line(text: string): void {
+    if (this.#barShown) {
+      this.#err.write('\r\x1b[K');
+      this.#barShown = false;
+    }
+    this.#err.write(`${this.#program}: ${text}\n`);
+  }
+}

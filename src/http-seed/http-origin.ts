@@ -1,0 +1,241 @@
+/**
+ * The HTTP(S) origin: learns a file's size and MD5, and streams byte ranges of it.
+ *
+ * A thin shell over undici: keep-alive connections, redirects followed (presigned URLs), every
+ * ranged GET conditioned on the ETag (`If-Match` and `If-Range`) so a file that changes
+ * mid-download is caught. Decisions about headers live in the pure modules beside it
+ * (md5-header, content-range, retry-delay).
+ *
+ * Not responsible for retrying: each call makes one attempt and throws an {@link OriginError}
+ * whose `retryable` says whether another attempt may succeed; the session owns the retry loop.
+ * Concurrency: any number of calls may run at once, up to `connections` on the wire.
+ */
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { OriginError } from '../errors.js';
+import { checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse } from './content-range.js';
+import { md5FromHeaders, type Md5Lookup } from './md5-header.js';
+import { classifyNetworkError, classifyStatus } from './retry-delay.js';
+
+/** What the origin says of the file. */
+export interface OriginInfo {
+  readonly url: string;
+  readonly fileBytes: number;
+  readonly md5: Md5Lookup;
+  /** The strong ETag, or null when the origin sends none or a weak one. */
+  readonly etag: string | null;
+}
+
+/** One ranged read: bytes [start, endExclusive) go to `onData` in order. */
+export interface RangeRead {
+  readonly start: number;
+  readonly endExclusive: number;
+  readonly etag: string | null;
+  readonly fileBytes: number;
+  readonly signal: AbortSignal;
+  /**
+   * Receives each chunk and the file offset of its first byte; awaited (backpressure). Resolves
+   * with the offset it consumed up to; the read stops when that is short of the chunk's end.
+   */
+  readonly onData: (chunk: Buffer, offset: number) => Promise<number>;
+}
+
+/** Options of {@link HttpOrigin}. */
+export interface HttpOriginOptions {
+  /** Keep-alive connections to the origin. */
+  readonly connections: number;
+  /** No byte for this long fails the attempt as stalled. */
+  readonly stallTimeoutMs: number;
+}
+
+const NO_HEAD_STATUSES = new Set([400, 401, 403, 405, 501]);
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+function header(headers: Headers, name: string): string | null {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** Describes a URL for messages without its query string, which may hold a signature. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
+
+/** An HTTP(S) origin reached through undici. */
+export class HttpOrigin {
+  readonly url: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #stallTimeoutMs: number;
+  /** Set when the origin answered a ranged GET with the whole body. */
+  rangesIgnored = false;
+
+  constructor(url: string, options: HttpOriginOptions) {
+    this.url = url;
+    this.#stallTimeoutMs = options.stallTimeoutMs;
+    this.#dispatcher = new Agent({
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: options.stallTimeoutMs },
+    }).compose(interceptors.redirect({ maxRedirections: 10 }));
+  }
+
+  /** Learns size, MD5 and ETag: HEAD, or a 1-byte ranged GET when HEAD is refused. */
+  async probe(signal: AbortSignal): Promise<OriginInfo> {
+    const head = await this.#send('HEAD', {}, signal);
+    await head.body.dump().catch(() => undefined);
+    const headStatus = classifyStatus(head.statusCode);
+    if (headStatus === 'ok') {
+      const fileBytes = totalBytesFromResponse({ status: head.statusCode, headers: head.headers });
+      if (fileBytes !== null) return this.#info(head.headers, fileBytes, true);
+    } else if (!NO_HEAD_STATUSES.has(head.statusCode)) {
+      throw this.#statusError(head.statusCode, head.headers);
+    }
+    return this.#probeWithGet(signal);
+  }
+
+  async #probeWithGet(signal: AbortSignal): Promise<OriginInfo> {
+    const res = await this.#send('GET', { range: 'bytes=0-0' }, signal);
+    await res.body.dump({ limit: 0 }).catch(() => undefined);
+    if (res.statusCode === 416) {
+      // An empty file: the only range that exists is none.
+      return this.#info(res.headers, 0, true);
+    }
+    if (classifyStatus(res.statusCode) !== 'ok') throw this.#statusError(res.statusCode, res.headers);
+    const fileBytes = totalBytesFromResponse({ status: res.statusCode, headers: res.headers });
+    if (fileBytes === null) {
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
+    }
+    return this.#info(res.headers, fileBytes, res.statusCode === 200 || fileBytes <= 1);
+  }
+
+  #info(headers: Headers, fileBytes: number, wholeBody: boolean): OriginInfo {
+    const etag = header(headers, 'etag');
+    return {
+      url: this.url,
+      fileBytes,
+      md5: md5FromHeaders(headers, { wholeBody }),
+      etag: isStrongEtag(etag) ? etag : null,
+    };
+  }
+
+  /**
+   * Streams [start, endExclusive) to `read.onData` and resolves with the offset reached, which
+   * may be short of `endExclusive` when the origin sent a shorter range or `onData` stopped. A server that ignores
+   * Range is coped with: its whole body is read and the bytes before `start` are skipped.
+   */
+  async fetchRange(read: RangeRead): Promise<number> {
+    const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
+    if (read.etag !== null) {
+      headers['if-match'] = read.etag;
+      headers['if-range'] = read.etag;
+    }
+    const res = await this.#send('GET', headers, read.signal);
+    const check = checkRangeResponse(
+      { status: res.statusCode, headers: res.headers },
+      { start: read.start, endExclusive: read.endExclusive, expectedTotal: read.fileBytes, expectedEtag: read.etag },
+    );
+    if (check.kind !== 'ok' && check.kind !== 'full-body') {
+      await res.body.dump().catch(() => undefined);
+      throw this.#rangeError(check, res.statusCode, res.headers);
+    }
+    if (check.kind === 'full-body') this.rangesIgnored = true;
+    const bodyStart = check.kind === 'ok' ? check.start : 0;
+    const bodyEnd = check.kind === 'ok' ? check.endExclusive : read.fileBytes;
+    return this.#stream(res.body, bodyStart, Math.min(bodyEnd, read.endExclusive), read);
+  }
+
+  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, stopAt: number, read: RangeRead): Promise<number> {
+    let offset = bodyStart;
+    try {
+      for await (const raw of body) {
+        let chunk = raw as Buffer;
+        if (offset < read.start) {
+          const skip = Math.min(chunk.length, read.start - offset);
+          chunk = chunk.subarray(skip);
+          offset += skip;
+        }
+        if (offset + chunk.length > stopAt) chunk = chunk.subarray(0, Math.max(0, stopAt - offset));
+        if (chunk.length > 0) {
+          const reached = await read.onData(chunk, offset);
+          const full = offset + chunk.length;
+          offset = reached;
+          if (reached < full) break;
+        }
+        if (offset >= stopAt) break;
+      }
+    } catch (err) {
+      throw this.#networkError(err, read.signal);
+    } finally {
+      body.destroy();
+    }
+    if (offset < stopAt && offset === bodyStart) {
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent an empty body for a range`, { retryable: true });
+    }
+    return offset;
+  }
+
+  async #send(method: 'GET' | 'HEAD', headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    try {
+      return await request(this.url, {
+        method,
+        headers: { ...headers, 'accept-encoding': 'identity', 'user-agent': 'swarm/0.1' },
+        dispatcher: this.#dispatcher,
+        signal,
+        headersTimeout: this.#stallTimeoutMs,
+        bodyTimeout: this.#stallTimeoutMs,
+      });
+    } catch (err) {
+      throw this.#networkError(err, signal);
+    }
+  }
+
+  #statusError(status: number, headers: Headers): OriginError {
+    const retryable = classifyStatus(status) === 'retry';
+    const hint = status === 404 || status === 410 ? '; check the URL'
+      : status === 401 || status === 403 ? '; check the credentials or the signature in the URL'
+      : '';
+    return new OriginError('ORIGIN_HTTP_STATUS', `${redactUrl(this.url)} answered HTTP ${status}${hint}`, {
+      retryable,
+      retryAfter: header(headers, 'retry-after') ?? undefined,
+    });
+  }
+
+  #rangeError(check: ReturnType<typeof checkRangeResponse>, status: number, headers: Headers): OriginError {
+    switch (check.kind) {
+      case 'precondition-failed':
+      case 'unsatisfiable':
+      case 'changed':
+        return new OriginError('ORIGIN_CHANGED', `the file at ${redactUrl(this.url)} changed during the download; run the command again to fetch the new version`);
+      case 'bad':
+        if (classifyStatus(status) !== 'ok') return this.#statusError(status, headers);
+        return new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent a bad range response: ${check.reason}`, { retryable: true });
+      default:
+        return this.#statusError(status, headers);
+    }
+  }
+
+  #networkError(err: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted) return signal.reason ?? err;
+    if (err instanceof OriginError) return err;
+    const code = (err as { code?: string } | null)?.code;
+    if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new OriginError('ORIGIN_STALLED', `${redactUrl(this.url)} sent nothing for ${this.#stallTimeoutMs / 1000}s`, { retryable: true, cause: err });
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    return new OriginError('ORIGIN_UNREACHABLE', `cannot reach ${redactUrl(this.url)}: ${detail}`, {
+      retryable: classifyNetworkError(err) === 'retry',
+      cause: err,
+    });
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await this.#dispatcher.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * When to retry an HTTP origin and how long to wait: exponential backoff with jitter, honouring
+ * `Retry-After`, and the classification of statuses and network errors as retryable or final.
+ *
+ * Pure: no timers, no clock, no randomness; the caller passes `random01` and `nowMs`.
+ * Not responsible for: sleeping, counting attempts, or the request itself.
+ */
+
+import { OriginError } from '../errors.js';
+
+/** Backoff options. All in milliseconds except `maxAttempts`. */
+export interface RetryOptions {
+  /** Delay scale of the first retry; delays never go below half of it. @default 200 */
+  baseDelayMs: number;
+  /** Upper bound of the backoff (a `Retry-After` may go up to three times this). @default 10_000 */
+  maxDelayMs: number;
+  /** Retries allowed after the first try; 0 never retries. @default 10 */
+  maxAttempts: number;
+}
+
+/** The defaults: 200 ms base, 10 s cap, 10 retries. */
+export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  maxAttempts: 10,
+});
+
+/** How far a `Retry-After` may raise the delay, as a multiple of `maxDelayMs`. */
+const RETRY_AFTER_CAP_FACTOR = 3;
+/** Beyond this many doublings every positive base exceeds any safe `maxDelayMs`. */
+const MAX_DOUBLINGS = 1023;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7). */
+const IMF_FIXDATE_RE = /^[A-Za-z]{3}, ([0-9]{2}) ([A-Za-z]{3}) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT$/;
+/** Obsolete RFC 850 date: `Sunday, 06-Nov-94 08:49:37 GMT`. */
+const RFC850_RE = /^[A-Za-z]{6,9}, ([0-9]{2})-([A-Za-z]{3})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT$/;
+/** Obsolete asctime date: `Sun Nov  6 08:49:37 1994`. */
+const ASCTIME_RE = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ 0-9][0-9]) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([0-9]{4})$/;
+
+/** Network error codes worth another attempt: the connection broke or timed out. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT',
+  'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ENETRESET', 'EAI_AGAIN',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE',
+]);
+/** How deep {@link classifyNetworkError} follows `cause` and `errors`. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * The delay before retry number `attempt` (1 = first retry), or `null` when `attempt` exceeds
+ * `opts.maxAttempts` (give up).
+ *
+ * Jitter: the ceiling is `min(maxDelayMs, baseDelayMs * 2^(attempt-1))` and the floor is
+ * `floor(baseDelayMs / 2)`; the delay is a whole number of milliseconds spread uniformly over
+ * [floor, ceiling] by `random01` in [0, 1). So it never drops below the floor (no retry storm on
+ * a struggling origin) nor exceeds `maxDelayMs`.
+ *
+ * A `Retry-After` (delay-seconds, or an HTTP-date measured from `retryAfter.nowMs`) raises the
+ * delay to at most `3 * maxDelayMs`; it never lowers it. A malformed or past one is ignored.
+ *
+ * Throws `TypeError` on options that are not non-negative safe integers, on
+ * `baseDelayMs > maxDelayMs`, on an `attempt` that is not a positive integer, and on `random01`
+ * outside [0, 1).
+ */
+export function retryDelayMs(
+  attempt: number,
+  opts: RetryOptions,
+  random01: number,
+  retryAfter?: { header: string | undefined; nowMs: number },
+): number | null {
+  validateOptions(opts);
+  if (!Number.isSafeInteger(attempt) || attempt < 1) {
+    throw new TypeError(`retryDelayMs: attempt must be a positive integer, got ${String(attempt)}`);
+  }
+  if (!(random01 >= 0 && random01 < 1)) {
+    throw new TypeError(`retryDelayMs: random01 must be in [0, 1), got ${String(random01)}`);
+  }
+  if (attempt > opts.maxAttempts) return null;
+  const ceilingMs = backoffCeilingMs(attempt, opts);
+  const floorMs = Math.min(Math.floor(opts.baseDelayMs / 2), ceilingMs);
+  // The min() guards against random01 * n rounding up to n for random01 just below 1.
+  const delayMs = Math.min(ceilingMs, floorMs + Math.floor(random01 * (ceilingMs - floorMs + 1)));
+  const afterMs = retryAfter === undefined ? null : parseRetryAfterMs(retryAfter.header, retryAfter.nowMs);
+  if (afterMs === null) return delayMs;
+  return Math.max(delayMs, Math.min(afterMs, opts.maxDelayMs * RETRY_AFTER_CAP_FACTOR));
+}
+
+/**
+ * Classifies an HTTP status for retry: 2xx is `ok`; 408, 429 and every 5xx are `retry`; every
+ * other status (1xx, 3xx, other 4xx, nonsense) is `final`. Redirects are not followed here.
+ * Throws `TypeError` when `status` is not an integer.
+ */
+export function classifyStatus(status: number): 'ok' | 'retry' | 'final' {
+  if (!Number.isInteger(status)) throw new TypeError(`classifyStatus: status must be an integer, got ${String(status)}`);
+  if (status >= 200 && status <= 299) return 'ok';
+  if (status === 408 || status === 429) return 'retry';
+  if (status >= 500 && status <= 599) return 'retry';
+  return 'final';
+}
+
+/**
+ * Classifies a thrown error from a request to the origin. `retry` when its `code` (or that of an
+ * error in its `cause` chain, or of an `AggregateError` member, as undici's `fetch failed` and
+ * Node's happy-eyeballs connect wrap them) is a broken or timed-out connection, including
+ * `EAI_AGAIN` (DNS temporarily failed). An {@link OriginError} answers with its `retryable`.
+ * `final` for everything else: `ENOTFOUND` (no such host), TLS certificate errors, aborts
+ * (`UND_ERR_ABORTED`, `AbortError`), and errors we do not know.
+ */
+export function classifyNetworkError(err: unknown): 'retry' | 'final' {
+  let pending: unknown[] = [err];
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && pending.length > 0; depth += 1) {
+    const next: unknown[] = [];
+    for (const candidate of pending) {
+      if (candidate instanceof OriginError) return candidate.retryable ? 'retry' : 'final';
+      if (candidate === null || typeof candidate !== 'object') continue;
+      const { code, cause, errors } = candidate as { code?: unknown; cause?: unknown; errors?: unknown };
+      if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return 'retry';
+      if (cause !== undefined) next.push(cause);
+      if (Array.isArray(errors)) next.push(...(errors as unknown[]).slice(0, MAX_CAUSE_DEPTH));
+    }
+    pending = next;
+  }
+  return 'final';
+}
+
+/** Milliseconds a `Retry-After` asks for, or `null` when absent, malformed or in the past. */
+function parseRetryAfterMs(header: string | undefined, nowMs: number): number | null {
+  if (typeof header !== 'string') return null;
+  const value = header.trim();
+  // Huge delay-seconds become Infinity here and are capped by the caller.
+  if (/^[0-9]+$/.test(value)) return Number(value) * 1000;
+  const dateMs = parseHttpDateMs(value, nowMs);
+  if (dateMs === null || !Number.isFinite(nowMs) || dateMs <= nowMs) return null;
+  return dateMs - nowMs;
+}
+
+/** An HTTP-date in any of the three forms RFC 9110 §5.6.7 says recipients must accept. */
+function parseHttpDateMs(value: string, nowMs: number): number | null {
+  const imf = IMF_FIXDATE_RE.exec(value);
+  if (imf !== null) return utcMs(imf[3], imf[2], imf[1], imf[4], imf[5], imf[6]);
+  const asctime = ASCTIME_RE.exec(value);
+  if (asctime !== null) return utcMs(asctime[6], asctime[1], asctime[2]?.trim(), asctime[3], asctime[4], asctime[5]);
+  const rfc850 = RFC850_RE.exec(value);
+  if (rfc850 === null || rfc850[3] === undefined) return null;
+  return utcMs(String(rfc850Year(Number(rfc850[3]), nowMs)), rfc850[2], rfc850[1], rfc850[4], rfc850[5], rfc850[6]);
+}
+
+/**
+ * RFC 9110 §5.6.7: a two-digit year more than 50 years in the future is read as the most recent
+ * past year with those two digits.
+ */
+function rfc850Year(twoDigits: number, nowMs: number): number {
+  const nowYear = Number.isFinite(nowMs) ? new Date(nowMs).getUTCFullYear() : 2000;
+  let year = Math.floor(nowYear / 100) * 100 + twoDigits;
+  if (year > nowYear + 50) year -= 100;
+  return year;
+}
+
+function utcMs(...parts: Array<string | undefined>): number | null {
+  const [yearText, monthText, dayText, hourText, minuteText, secondText] = parts;
+  const month = MONTHS.indexOf(String(monthText).toLowerCase());
+  const [year, day, hour, minute, second] = [yearText, dayText, hourText, minuteText, secondText].map(Number);
+  if (month < 0 || year === undefined || day === undefined || hour === undefined || minute === undefined || second === undefined) return null;
+  if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  const ms = Date.UTC(year, month, day, hour, minute, second);
+  return new Date(ms).getUTCDate() === day ? ms : null;
+}
+
+function backoffCeilingMs(attempt: number, opts: RetryOptions): number {
+  if (opts.baseDelayMs === 0) return 0;
+  const doublings = Math.min(attempt - 1, MAX_DOUBLINGS);
+  return Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** doublings);
+}
+
+function validateOptions(opts: RetryOptions): void {
+  for (const key of ['baseDelayMs', 'maxDelayMs', 'maxAttempts'] as const) {
+    const value: unknown = opts[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new TypeError(`retryDelayMs: ${key} must be a non-negative safe integer, got ${typeof value} ${String(value)}`);
+    }
+  }
+  if (opts.baseDelayMs > opts.maxDelayMs) {
+    throw new TypeError(`retryDelayMs: baseDelayMs ${opts.baseDelayMs} exceeds maxDelayMs ${opts.maxDelayMs}`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A token bucket for byte rates: how long a caller must wait before it may move `bytes`.
+ *
+ * Pure: time is passed in as `nowMs`; the shell does the waiting. Not responsible for fairness
+ * between callers (first come, first served by call order). A `null` rate means unlimited.
+ * The bucket may go into debt: a large take is granted at once and later takes wait it off, so a
+ * caller never has to split its buffers to fit the burst size.
+ */
+export class TokenBucket {
+  readonly bytesPerSec: number | null;
+  readonly burstBytes: number;
+  #tokens: number;
+  #lastMs: number;
+
+  /**
+   * @param bytesPerSec - the sustained rate, or `null` for unlimited.
+   * @param nowMs - the current time.
+   * @param burstBytes - the bucket's size; default: a quarter second of rate, at least 64 KiB.
+   */
+  constructor(bytesPerSec: number | null, nowMs: number, burstBytes?: number) {
+    if (bytesPerSec !== null && !(Number.isFinite(bytesPerSec) && bytesPerSec > 0)) {
+      throw new TypeError(`bytesPerSec must be a positive number or null, got ${String(bytesPerSec)}`);
+    }
+    this.bytesPerSec = bytesPerSec;
+    this.burstBytes = burstBytes ?? Math.max(64 * 1024, Math.floor((bytesPerSec ?? 0) / 4));
+    this.#tokens = this.burstBytes;
+    this.#lastMs = nowMs;
+  }
+
+  /**
+   * Takes `bytes` from the bucket and returns how many milliseconds the caller must wait before
+   * moving them (0 when it may go at once).
+   */
+  take(bytes: number, nowMs: number): number {
+    if (this.bytesPerSec === null) return 0;
+    this.#refill(nowMs);
+    this.#tokens -= bytes;
+    if (this.#tokens >= 0) return 0;
+    return Math.ceil((-this.#tokens / this.bytesPerSec) * 1000);
+  }
+
+  #refill(nowMs: number): void {
+    const elapsedMs = Math.max(0, nowMs - this.#lastMs);
+    this.#lastMs = Math.max(this.#lastMs, nowMs);
+    this.#tokens = Math.min(this.burstBytes, this.#tokens + (elapsedMs * (this.bytesPerSec ?? 0)) / 1000);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * Fetches the pieces a download lacks from the HTTP origin over several keep-alive connections.
+ *
+ * Each connection streams one contiguous run of pieces with one ranged GET, chosen by the piece
+ * picker ({@link pickOriginRun}); an idle connection with nothing left to pick takes the second
+ * half of the longest run still in flight, so one slow connection never holds up the tail.
+ * A cut or stalled body is resumed from the exact byte it reached, with backoff and jitter, and
+ * the attempt count resets whenever an attempt made progress.
+ *
+ * The first connection goes alone until the origin's first answer shows whether it honours
+ * Range; an origin that ignores Range is read by that one connection from the start to the end.
+ *
+ * Not responsible for verification or publishing (the session), nor for where bytes land on
+ * disk (the piece store). Concurrency: runs on the event loop; the workers share state without
+ * locks because every change happens between awaits.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OriginError } from '../errors.js';
+import type { HttpOrigin } from '../http-seed/http-origin.js';
+import { retryDelayMs, type RetryOptions } from '../http-seed/retry-delay.js';
+import { Bitfield } from '../piece-picker/bitfield.js';
+import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
+import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import type { PieceStore } from '../storage/piece-store.js';
+
+/** Bytes gathered from the body before one positional write. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/** What the fetcher needs from the session. */
+export interface OriginFetcherOptions {
+  readonly origin: HttpOrigin;
+  readonly store: PieceStore;
+  readonly etag: string | null;
+  readonly connections: number;
+  readonly policy: OriginPolicy;
+  readonly retry: RetryOptions;
+  readonly limiter: TokenBucket;
+  readonly signal: AbortSignal;
+  /** Called after piece `index` is written and marked. */
+  readonly onPiece: (index: number) => void;
+  /** Called with each count of bytes taken from the origin. */
+  readonly onBytes: (bytes: number) => void;
+}
+
+interface ActiveRun {
+  readonly startPiece: number;
+  endPiece: number;
+  /** Bytes [start, writtenTo) are on disk. */
+  writtenTo: number;
+  /** Bytes [writtenTo, receivedTo) wait in `pending`. */
+  receivedTo: number;
+  pending: Buffer[];
+  nextMark: number;
+}
+
+/** Target length of one origin run: short enough that the verified prefix keeps moving. */
+export function runPieces(geometry: PieceGeometry, connections: number): number {
+  const targetBytes = Math.min(16 * 2 ** 20, Math.max(2 * 2 ** 20, geometry.fileBytes / (connections * 8)));
+  return Math.max(1, Math.floor(targetBytes / geometry.pieceBytes));
+}
+
+/** Fetches every missing piece from the origin. */
+export class OriginFetcher {
+  readonly #opts: OriginFetcherOptions;
+  readonly #geometry: PieceGeometry;
+  readonly #inFlight: Bitfield;
+  readonly #runs = new Set<ActiveRun>();
+  readonly #maxRunPieces: number;
+  #picks = 0;
+  #probed: (() => void) | null = null;
+
+  constructor(opts: OriginFetcherOptions) {
+    this.#opts = opts;
+    this.#geometry = opts.store.geometry;
+    this.#inFlight = new Bitfield(this.#geometry.pieceCount);
+    this.#maxRunPieces = runPieces(this.#geometry, opts.connections);
+    this.#signal = AbortSignal.any([opts.signal, this.#stop.signal]);
+  }
+
+  readonly #signal: AbortSignal;
+
+  /**
+   * Resolves when every piece is on disk. On the first final error the other connections are
+   * stopped, and it rejects with that error once all of them have let go of the store.
+   */
+  async run(): Promise<void> {
+    const probed = new Promise<void>((resolve) => {
+      this.#probed = resolve;
+    });
+    const workers = [this.#guard(this.#worker().finally(() => this.#probed?.()))];
+    await probed;
+    const more = this.#opts.origin.rangesIgnored ? 0 : this.#opts.connections - 1;
+    for (let i = 0; i < more; i++) workers.push(this.#guard(this.#worker()));
+    await Promise.allSettled(workers);
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #failure: { error: unknown } | null = null;
+  readonly #stop = new AbortController();
+
+  #guard(work: Promise<void>): Promise<void> {
+    return work.catch((error: unknown) => {
+      this.#failure ??= { error };
+      this.#stop.abort(error);
+    });
+  }
+
+  async #worker(): Promise<void> {
+    for (let run = this.#pick(); run; run = this.#pick()) {
+      this.#runs.add(run);
+      try {
+        await this.#fetchRun(run);
+      } finally {
+        this.#runs.delete(run);
+        for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
+      }
+    }
+  }
+
+  #pick(): ActiveRun | null {
+    if (this.#signal.aborted) return null;
+    const taken = this.#opts.store.have.or(this.#inFlight);
+    const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount : this.#maxRunPieces;
+    const picked = pickOriginRun(taken, {
+      policy: this.#opts.policy,
+      firstConnection: this.#picks === 0,
+      random01: Math.random(),
+      maxRunPieces,
+    });
+    this.#picks += 1;
+    if (picked) return this.#claim(picked.startPiece, picked.endPiece);
+    return this.#steal();
+  }
+
+  #claim(startPiece: number, endPiece: number): ActiveRun {
+    for (let index = startPiece; index < endPiece; index++) this.#inFlight.set(index);
+    const start = pieceStart(this.#geometry, startPiece);
+    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece };
+  }
+
+  /** Splits the run with the most pieces left; the new run takes its second half. */
+  #steal(): ActiveRun | null {
+    let victim: ActiveRun | null = null;
+    let victimLeft = 1;
+    for (const run of this.#runs) {
+      const left = run.endPiece - (pieceAt(this.#geometry, Math.max(run.receivedTo, 1) - 1) + 1);
+      if (left > victimLeft) {
+        victim = run;
+        victimLeft = left;
+      }
+    }
+    if (!victim) return null;
+    const middle = victim.endPiece - Math.floor(victimLeft / 2);
+    const stolen = { start: middle, end: victim.endPiece };
+    victim.endPiece = middle;
+    const run = this.#claim(stolen.start, stolen.end);
+    return run;
+  }
+
+  #endByte(run: ActiveRun): number {
+    return Math.min(this.#geometry.fileBytes, run.endPiece * this.#geometry.pieceBytes);
+  }
+
+  async #fetchRun(run: ActiveRun): Promise<void> {
+    let attempt = 0;
+    while (run.writtenTo < this.#endByte(run)) {
+      const before = run.writtenTo;
+      try {
+        await this.#opts.origin.fetchRange({
+          start: run.writtenTo,
+          endExclusive: this.#endByte(run),
+          etag: this.#opts.etag,
+          fileBytes: this.#geometry.fileBytes,
+          signal: this.#signal,
+          onData: (chunk, offset) => this.#onData(run, chunk, offset),
+        });
+        await this.#writePending(run);
+      } catch (err) {
+        await this.#writePending(run);
+        if (this.#signal.aborted) throw this.#signal.reason ?? err;
+        if (!(err instanceof OriginError) || !err.retryable) throw err;
+        attempt = run.writtenTo > before ? 1 : attempt + 1;
+        await this.#backoff(attempt, err);
+      }
+    }
+  }
+
+  async #backoff(attempt: number, err: OriginError): Promise<void> {
+    const delayMs = retryDelayMs(attempt, this.#opts.retry, Math.random(), {
+      header: err.retryAfter,
+      nowMs: Date.now(),
+    });
+    if (delayMs === null) {
+      throw new OriginError(err.code, `${err.message} (gave up after ${attempt} attempts)`, { cause: err });
+    }
+    await sleep(delayMs, undefined, { signal: this.#signal }).catch(() => {
+      throw this.#signal.reason ?? err;
+    });
+  }
+
+  async #onData(run: ActiveRun, chunk: Buffer, offset: number): Promise<number> {
+    this.#probed?.();
+    this.#probed = null;
+    if (this.#opts.origin.rangesIgnored) this.#extendToEnd(run);
+    const endByte = this.#endByte(run);
+    if (offset !== run.receivedTo || offset >= endByte) return offset;
+    const take = chunk.length <= endByte - offset ? chunk : chunk.subarray(0, endByte - offset);
+    const waitMs = this.#opts.limiter.take(take.length, Date.now());
+    if (waitMs > 0) await sleep(waitMs, undefined, { signal: this.#signal });
+    run.pending.push(take);
+    run.receivedTo += take.length;
+    this.#opts.onBytes(take.length);
+    if (run.receivedTo - run.writtenTo >= WRITE_BATCH_BYTES || run.receivedTo >= this.#endByte(run)) {
+      await this.#writePending(run);
+    }
+    return run.receivedTo;
+  }
+
+  /** An origin that ignores Range sends the rest of the file: take all of it in this run. */
+  #extendToEnd(run: ActiveRun): void {
+    if (run.endPiece === this.#geometry.pieceCount || this.#runs.size > 1) return;
+    for (let index = run.endPiece; index < this.#geometry.pieceCount; index++) this.#inFlight.set(index);
+    run.endPiece = this.#geometry.pieceCount;
+  }
+
+  async #writePending(run: ActiveRun): Promise<void> {
+    if (run.pending.length === 0) return;
+    const buffers = run.pending;
+    run.pending = [];
+    await this.#opts.store.write(run.writtenTo, buffers);
+    run.writtenTo += buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    this.#markWritten(run);
+  }
+
+  #markWritten(run: ActiveRun): void {
+    const { store } = this.#opts;
+    while (run.nextMark < run.endPiece) {
+      const index = run.nextMark;
+      if (pieceStart(this.#geometry, index) + pieceLength(this.#geometry, index) > run.writtenTo) break;
+      store.markPiece(index);
+      this.#inFlight.clear(index);
+      run.nextMark += 1;
+      this.#opts.onPiece(index);
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * One cache entry on disk: the data file, written at offsets, and its resume file.
+ *
+ * Layout: `<storage>/files/<md5hex>-<size>/{data,state.json,lock}`. Pieces are marked complete in
+ * memory as they are written; {@link PieceStore.flush} makes the data durable (fdatasync) and then
+ * persists the bitfield atomically (temp file + rename), so the resume file never claims a piece
+ * whose bytes could be lost. A SIGKILL at any moment leaves at worst the pieces completed since
+ * the last flush to fetch again.
+ *
+ * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
+ * Concurrency: one process per entry, enforced by an exclusive lock file; within the process,
+ * writes to distinct ranges may run concurrently; flushes are serialised.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StorageError, storageErrorFrom } from '../errors.js';
+import { Bitfield } from '../piece-picker/bitfield.js';
+import { pieceGeometry, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
+import { translateHave } from './translate-have.js';
+
+/** What identifies a file in the cache and how it is cut into pieces. */
+export interface EntryKey {
+  readonly md5Hex: string;
+  readonly fileBytes: number;
+  readonly pieceBytes: number;
+  readonly etag: string | null;
+}
+
+/** Wraps a file-system failure as a {@link StorageError}; rethrows anything else. */
+export function asStorageError(err: unknown, path: string): Error {
+  if (err instanceof StorageError) return err;
+  return storageErrorFrom(err, path) ?? (err instanceof Error ? err : new Error(String(err)));
+}
+
+/** The directory of a cache entry. */
+export function entryDirectory(storageDirectory: string, md5Hex: string, fileBytes: number): string {
+  return join(storageDirectory, 'files', `${md5Hex}-${fileBytes}`);
+}
+
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function takeLock(lockPath: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asStorageError(err, lockPath);
+    }
+    const pid = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && (await isAlive(pid))) {
+      throw new StorageError(
+        `another swarm process (pid ${pid}) is using ${lockPath}; wait for it to finish or pass another --storage-directory`,
+      );
+    }
+    await rm(lockPath, { force: true });
+  }
+  throw new StorageError(`could not take the lock ${lockPath}; remove it if no swarm process is running`);
+}
+
+/** The data file and resume state of one file being fetched or seeded. */
+export class PieceStore {
+  readonly directory: string;
+  readonly dataPath: string;
+  readonly geometry: PieceGeometry;
+  readonly key: EntryKey;
+  /** Pieces whose bytes are written (durable after the next flush). */
+  readonly have: Bitfield;
+  #fd: FileHandle;
+  #complete: boolean;
+  #flushing: Promise<void> = Promise.resolve();
+  #dirty = false;
+  #closed = false;
+
+  private constructor(directory: string, key: EntryKey, fd: FileHandle, have: Bitfield, complete: boolean) {
+    this.directory = directory;
+    this.dataPath = join(directory, 'data');
+    this.key = key;
+    this.geometry = pieceGeometry(key.fileBytes, key.pieceBytes);
+    this.#fd = fd;
+    this.have = have;
+    this.#complete = complete;
+  }
+
+  /**
+   * Opens or creates the entry for `key`, taking its lock. A resume file that is corrupt, or that
+   * belongs to other data, is discarded and the download starts over; pieces written with another
+   * piece size are carried over where whole new pieces are covered.
+   */
+  static async open(storageDirectory: string, key: EntryKey): Promise<PieceStore> {
+    const directory = entryDirectory(storageDirectory, key.md5Hex, key.fileBytes);
+    try {
+      await mkdir(directory, { recursive: true });
+    } catch (err) {
+      throw asStorageError(err, directory);
+    }
+    await takeLock(join(directory, 'lock'));
+    try {
+      return await PieceStore.#openLocked(directory, key);
+    } catch (err) {
+      await rm(join(directory, 'lock'), { force: true });
+      throw asStorageError(err, directory);
+    }
+  }
+
+  static async #openLocked(directory: string, key: EntryKey): Promise<PieceStore> {
+    const geometry = pieceGeometry(key.fileBytes, key.pieceBytes);
+    const dataPath = join(directory, 'data');
+    const saved = await readState(join(directory, 'state.json'));
+    const dataBytes = await stat(dataPath).then((s) => s.size, () => -1);
+    let have = new Bitfield(geometry.pieceCount);
+    let complete = false;
+    if (saved && saved.md5Hex === key.md5Hex && saved.fileBytes === key.fileBytes && dataBytes === key.fileBytes) {
+      const old = Bitfield.fromBytes(Math.ceil(saved.fileBytes / saved.pieceBytes), saved.have);
+      if (old) {
+        have = translateHave(pieceGeometry(saved.fileBytes, saved.pieceBytes), old, geometry);
+        complete = saved.complete && have.isComplete();
+      }
+    }
+    const fd = await open(dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+    if (dataBytes !== key.fileBytes) await fd.truncate(key.fileBytes);
+    return new PieceStore(directory, key, fd, have, complete);
+  }
+
+  /** True once the whole file was verified; then the data file is the cached file. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  /** Bytes of completed pieces. */
+  get haveBytes(): number {
+    const { pieceBytes, pieceCount, fileBytes } = this.geometry;
+    const count = this.have.count();
+    if (count === 0) return 0;
+    const lastShort = this.have.has(pieceCount - 1) ? pieceCount * pieceBytes - fileBytes : 0;
+    return count * pieceBytes - lastShort;
+  }
+
+  /** Writes `buffers` contiguously at `position` of the data file. */
+  async write(position: number, buffers: readonly Buffer[]): Promise<void> {
+    try {
+      let offset = position;
+      let rest = buffers;
+      while (rest.length > 0) {
+        const { bytesWritten } = await this.#fd.writev(rest as Buffer[], offset);
+        offset += bytesWritten;
+        rest = dropBytes(rest, bytesWritten);
+      }
+    } catch (err) {
+      throw asStorageError(err, this.dataPath);
+    }
+  }
+
+  /** Reads `length` bytes at `position` into `target` (for seeding and hashing). */
+  async read(position: number, target: Buffer): Promise<number> {
+    try {
+      const { bytesRead } = await this.#fd.read(target, 0, target.length, position);
+      return bytesRead;
+    } catch (err) {
+      throw asStorageError(err, this.dataPath);
+    }
+  }
+
+  /** Records that piece `index` is fully written. */
+  markPiece(index: number): void {
+    if (!this.have.has(index)) {
+      this.have.set(index);
+      this.#dirty = true;
+    }
+  }
+
+  /** Marks the entry verified; persisted by the next flush. */
+  markComplete(): void {
+    this.#complete = true;
+    this.#dirty = true;
+  }
+
+  /** Makes written data durable, then persists the bitfield. Serialised; cheap when clean. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flushNow());
+    return this.#flushing;
+  }
+
+  async #flushNow(): Promise<void> {
+    if (!this.#dirty || this.#closed) return;
+    this.#dirty = false;
+    const snapshot: ResumeState = {
+      version: 1,
+      md5Hex: this.key.md5Hex,
+      fileBytes: this.key.fileBytes,
+      pieceBytes: this.key.pieceBytes,
+      etag: this.key.etag,
+      have: this.have.toBytes(),
+      complete: this.#complete,
+    };
+    const statePath = join(this.directory, 'state.json');
+    const tempPath = `${statePath}.tmp`;
+    try {
+      await this.#fd.datasync();
+      await writeFile(tempPath, encodeResumeState(snapshot));
+      await rename(tempPath, statePath);
+    } catch (err) {
+      this.#dirty = true;
+      throw asStorageError(err, statePath);
+    }
+  }
+
+  /** Flushes, closes the data file and releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.#closed = true;
+      await this.#fd.close().catch(() => undefined);
+      await rm(join(this.directory, 'lock'), { force: true });
+    }
+  }
+
+  /** Deletes the whole entry (after a failed verification). */
+  async discard(): Promise<void> {
+    this.#closed = true;
+    await this.#fd.close().catch(() => undefined);
+    await rm(this.directory, { recursive: true, force: true });
+  }
+}
+
+async function readState(path: string): Promise<ResumeState | null> {
+  try {
+    return decodeResumeState(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function dropBytes(buffers: readonly Buffer[], count: number): readonly Buffer[] {
+  let left = count;
+  let index = 0;
+  while (index < buffers.length && left >= (buffers[index]?.length ?? 0)) {
+    left -= buffers[index]?.length ?? 0;
+    index += 1;
+  }
+  const rest = buffers.slice(index);
+  if (left > 0 && rest[0]) rest[0] = rest[0].subarray(left);
+  return rest;
+}

@@ -1,0 +1,163 @@
+import { describe, it, expect } from 'vitest';
+import {
+  checkRangeResponse,
+  formatRange,
+  isStrongEtag,
+  parseContentRange,
+  totalBytesFromResponse,
+} from '../../../src/http-seed/content-range.js';
+import type { RangeCheck, RangeRequest } from '../../../src/http-seed/content-range.js';
+import type { HeaderRecord } from '../../../src/http-seed/md5-header.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+describe('formatRange', () => {
+  const valid: Array<[number, number, string]> = [
+    [0, 1, 'bytes=0-0'],
+    [0, 100, 'bytes=0-99'],
+    [100, 200, 'bytes=100-199'],
+    [4_294_967_296, 8_589_934_592, 'bytes=4294967296-8589934591'],
+    [MAX - 1, MAX, `bytes=${MAX - 1}-${MAX - 1}`],
+  ];
+  it.each(valid)('[%d, %d) -> %s', (start, end, expected) => {
+    expect(formatRange(start, end)).toBe(expected);
+  });
+
+  const invalid: Array<[number, number]> = [
+    [0, 0], [5, 4], [-1, 5], [0, -1], [0.5, 2], [0, 1.5], [Number.NaN, 1], [0, Number.POSITIVE_INFINITY], [0, MAX + 1],
+  ];
+  it.each(invalid)('[%d, %d) throws TypeError quoting the values', (start, end) => {
+    expect(() => formatRange(start, end)).toThrow(TypeError);
+    expect(() => formatRange(start, end)).toThrow(String(end));
+  });
+});
+
+describe('parseContentRange', () => {
+  const valid: Array<[string, ReturnType<typeof parseContentRange>]> = [
+    ['bytes 0-99/1000', { kind: 'range', start: 0, endExclusive: 100, totalBytes: 1000 }],
+    ['bytes 0-0/1', { kind: 'range', start: 0, endExclusive: 1, totalBytes: 1 }],
+    ['bytes 999-999/1000', { kind: 'range', start: 999, endExclusive: 1000, totalBytes: 1000 }],
+    ['bytes 0-99/*', { kind: 'range', start: 0, endExclusive: 100, totalBytes: null }],
+    ['Bytes 0-99/1000', { kind: 'range', start: 0, endExclusive: 100, totalBytes: 1000 }],
+    ['bytes 007-009/010', { kind: 'range', start: 7, endExclusive: 10, totalBytes: 10 }],
+    ['bytes 4294967296-8589934591/10000000000', { kind: 'range', start: 4_294_967_296, endExclusive: 8_589_934_592, totalBytes: 10_000_000_000 }],
+    [`bytes 0-${MAX - 2}/${MAX - 1}`, { kind: 'range', start: 0, endExclusive: MAX - 1, totalBytes: MAX - 1 }],
+    [`bytes 0-${MAX - 1}/${MAX}`, { kind: 'range', start: 0, endExclusive: MAX, totalBytes: MAX }],
+    ['bytes */1000', { kind: 'unsatisfied', totalBytes: 1000 }],
+    ['bytes */0', { kind: 'unsatisfied', totalBytes: 0 }],
+  ];
+  it.each(valid)('%j', (value, expected) => {
+    expect(parseContentRange(value)).toEqual(expected);
+  });
+
+  const malformed: Array<[string | undefined]> = [
+    [undefined], [''], ['bytes'], ['bytes '], ['0-99/1000'], ['bytes=0-99/1000'], ['items 0-99/1000'],
+    [' bytes 0-99/1000'], ['bytes 0-99/1000 '], ['bytes  0-99/1000'], ['bytes 0 -99/1000'], ['bytes 0- 99/1000'],
+    ['bytes 0-99 /1000'], ['bytes 0-99/ 1000'], ['bytes\t0-99/1000'],
+    ['bytes -1-99/1000'], ['bytes 0--99/1000'], ['bytes 0-99/-1000'], ['bytes +0-99/1000'],
+    ['bytes 100-99/1000'], ['bytes 0-1000/1000'], ['bytes 0-1001/1000'], ['bytes 0-0/0'],
+    ['bytes 0x0-0x10/100'], ['bytes 0-99/1e3'], ['bytes 0.0-99/1000'], ['bytes a-b/c'], ['bytes 0-99'],
+    ['bytes 0-99/1000/2000'], ['bytes 0-99,200-299/1000'], ['bytes */*'], ['bytes */'], ['bytes *-99/1000'],
+    ['bytes */-1'], ['bytes */1.5'], ['bytes ０-99/1000'],
+    [`bytes 0-99/${MAX + 1}`], [`bytes 0-${MAX}/*`], [`bytes 0-${MAX}/${MAX + 2}`], ['bytes 0-99/99999999999999999999'],
+    ['bytes 99999999999999999999-99999999999999999999/*'], [`bytes */${MAX + 1}`], [`bytes */${'9'.repeat(400)}`],
+  ];
+  it.each(malformed)('%j -> null', (value) => {
+    expect(parseContentRange(value)).toBeNull();
+  });
+});
+
+describe('isStrongEtag', () => {
+  const cases: Array<[string | null | undefined, boolean]> = [
+    ['"abc"', true], ['""', true], ['"5d41402abc4b2a76b9719d911017c592-12"', true], ['"a/b!#~"', true],
+    ['W/"abc"', false], ['w/"abc"', false], ['abc', false], ['"abc', false], ['abc"', false],
+    ['"a"b"', false], ['"a b"', false], [' "abc"', false], [null, false], [undefined, false], ['', false],
+  ];
+  it.each(cases)('%j -> %s', (etag, strong) => {
+    expect(isStrongEtag(etag)).toBe(strong);
+  });
+});
+
+describe('checkRangeResponse', () => {
+  const req: RangeRequest = { start: 100, endExclusive: 200, expectedTotal: 1000, expectedEtag: '"v1"' };
+  const cases: Array<[string, number, HeaderRecord, RangeCheck]> = [
+    ['exact range', 206, { 'content-range': 'bytes 100-199/1000', etag: '"v1"', 'content-length': '100' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+    ['short range', 206, { 'content-range': 'bytes 100-149/1000' }, { kind: 'ok', start: 100, endExclusive: 150 }],
+    ['no etag in response', 206, { 'content-range': 'bytes 100-199/1000' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+    ['content-encoding identity', 206, { 'content-range': 'bytes 100-199/1000', 'content-encoding': 'identity' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+    ['longer range than asked', 206, { 'content-range': 'bytes 100-299/1000' }, { kind: 'bad', reason: expect.stringContaining('100-299') as string }],
+    ['other start', 206, { 'content-range': 'bytes 0-99/1000' }, { kind: 'bad', reason: expect.stringContaining('0-99') as string }],
+    ['other total', 206, { 'content-range': 'bytes 100-199/2000' }, { kind: 'changed', reason: expect.stringContaining('2000') as string }],
+    ['unknown total', 206, { 'content-range': 'bytes 100-199/*' }, { kind: 'bad', reason: expect.stringContaining('unknown total') as string }],
+    ['206 without content-range', 206, {}, { kind: 'bad', reason: expect.stringContaining('Content-Range') as string }],
+    ['206 unsatisfied form', 206, { 'content-range': 'bytes */1000' }, { kind: 'bad', reason: expect.stringContaining('Content-Range') as string }],
+    ['206 malformed content-range', 206, { 'content-range': 'bytes 100-199' }, { kind: 'bad', reason: expect.any(String) as string }],
+    ['206 repeated content-range', 206, { 'content-range': ['bytes 100-199/1000', 'bytes 100-199/1000'] }, { kind: 'bad', reason: expect.any(String) as string }],
+    ['206 multipart/byteranges', 206, { 'content-type': 'multipart/byteranges; boundary=x' }, { kind: 'bad', reason: expect.any(String) as string }],
+    ['206 content-length disagrees', 206, { 'content-range': 'bytes 100-199/1000', 'content-length': '99' }, { kind: 'bad', reason: expect.stringContaining('Content-Length') as string }],
+    ['206 gzip', 206, { 'content-range': 'bytes 100-199/1000', 'content-encoding': 'gzip' }, { kind: 'bad', reason: expect.stringContaining('gzip') as string }],
+    ['etag changed', 206, { 'content-range': 'bytes 100-199/1000', etag: '"v2"' }, { kind: 'changed', reason: expect.stringContaining('"v2"') as string }],
+    ['weak etag never matches a strong one', 206, { 'content-range': 'bytes 100-199/1000', etag: 'W/"v1"' }, { kind: 'changed', reason: expect.any(String) as string }],
+    ['repeated etag', 206, { 'content-range': 'bytes 100-199/1000', etag: ['"v1"', '"v1"'] }, { kind: 'changed', reason: expect.any(String) as string }],
+    ['full body', 200, { 'content-length': '1000', etag: '"v1"' }, { kind: 'full-body' }],
+    ['full body, no length', 200, {}, { kind: 'full-body' }],
+    ['full body, other length', 200, { 'content-length': '999' }, { kind: 'changed', reason: expect.stringContaining('999') as string }],
+    ['full body, etag changed', 200, { etag: '"v2"' }, { kind: 'changed', reason: expect.any(String) as string }],
+    ['full body, gzip', 200, { 'content-encoding': 'gzip' }, { kind: 'bad', reason: expect.any(String) as string }],
+    ['416 with total', 416, { 'content-range': 'bytes */500' }, { kind: 'unsatisfiable', totalBytes: 500 }],
+    ['416 without total', 416, {}, { kind: 'unsatisfiable', totalBytes: null }],
+    ['416 with a satisfied range', 416, { 'content-range': 'bytes 0-1/500' }, { kind: 'unsatisfiable', totalBytes: null }],
+    ['412', 412, { etag: '"v2"' }, { kind: 'precondition-failed' }],
+    ['404', 404, {}, { kind: 'bad', reason: expect.stringContaining('404') as string }],
+    ['503', 503, {}, { kind: 'bad', reason: expect.stringContaining('503') as string }],
+    ['304', 304, {}, { kind: 'bad', reason: expect.stringContaining('304') as string }],
+  ];
+  it.each(cases)('%s', (_name, status, headers, expected) => {
+    expect(checkRangeResponse({ status, headers }, req)).toEqual(expected);
+  });
+
+  it('skips the ETag comparison without a strong expected ETag', () => {
+    const headers = { 'content-range': 'bytes 100-199/1000', etag: '"v2"' };
+    const ok: RangeCheck = { kind: 'ok', start: 100, endExclusive: 200 };
+    expect(checkRangeResponse({ status: 206, headers }, { ...req, expectedEtag: null })).toEqual(ok);
+    expect(checkRangeResponse({ status: 206, headers }, { ...req, expectedEtag: 'W/"v2"' })).toEqual(ok);
+  });
+
+  it('accepts a range ending at the last byte of the file', () => {
+    const res = { status: 206, headers: { 'content-range': 'bytes 900-999/1000' } };
+    expect(checkRangeResponse(res, { ...req, start: 900, endExclusive: 1000 })).toEqual({ kind: 'ok', start: 900, endExclusive: 1000 });
+  });
+
+  const badRequests: Array<[string, RangeRequest]> = [
+    ['start >= end', { ...req, start: 200 }],
+    ['end beyond total', { ...req, endExclusive: 1001 }],
+    ['negative start', { ...req, start: -1 }],
+    ['fractional', { ...req, endExclusive: 150.5 }],
+    ['NaN total', { ...req, expectedTotal: Number.NaN }],
+    ['etag not a string', { ...req, expectedEtag: 5 as unknown as string }],
+  ];
+  it.each(badRequests)('throws TypeError on a bad request: %s', (_name, bad) => {
+    expect(() => checkRangeResponse({ status: 206, headers: {} }, bad)).toThrow(TypeError);
+  });
+});
+
+describe('totalBytesFromResponse', () => {
+  const cases: Array<[string, number, HeaderRecord, number | null]> = [
+    ['HEAD content-length', 200, { 'content-length': '1000' }, 1000],
+    ['big file', 200, { 'content-length': '53687091200' }, 53_687_091_200],
+    ['empty file', 200, { 'content-length': '0' }, 0],
+    ['no content-length', 200, {}, null],
+    ['malformed content-length', 200, { 'content-length': '12abc' }, null],
+    ['negative content-length', 200, { 'content-length': '-1' }, null],
+    ['huge content-length', 200, { 'content-length': '99999999999999999999' }, null],
+    ['repeated content-length', 200, { 'content-length': ['10', '10'] }, null],
+    ['gzip length is not the file', 200, { 'content-length': '100', 'content-encoding': 'gzip' }, null],
+    ['206 to bytes=0-0', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1' }, 1000],
+    ['206 with unknown total', 206, { 'content-range': 'bytes 0-0/*' }, null],
+    ['206 without content-range', 206, { 'content-length': '1' }, null],
+    ['404', 404, { 'content-length': '10' }, null],
+  ];
+  it.each(cases)('%s', (_name, status, headers, expected) => {
+    expect(totalBytesFromResponse({ status, headers })).toBe(expected);
+  });
+});
