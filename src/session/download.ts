@@ -57,8 +57,10 @@ export type DownloadEvent =
   | ({ readonly event: 'verifying' } & TransferFigures)
   | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number };
 
-/** How often written pieces are made durable and recorded in the resume file. */
+/** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 1000;
+/** How often written data is made durable (what a power loss can cost). */
+const SYNC_INTERVAL_MS = 15_000;
 
 /** Picks the swarm key: the origin's MD5, or --md5 when the origin publishes none. */
 export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
@@ -143,6 +145,7 @@ async function fetchAndVerify(origin: HttpOrigin, store: PieceStore, info: Origi
       hasher.advance(firstMissing === -1 ? info.fileBytes : pieceStart(store.geometry, firstMissing));
     };
     const flushTimer = setInterval(() => void store.flush().catch(() => undefined), FLUSH_INTERVAL_MS);
+    const syncTimer = setInterval(() => void store.sync().catch(() => undefined), SYNC_INTERVAL_MS);
     const progressTimer = setInterval(() => {
       const figures = progress();
       const rate = meter.rate(figures.bytes, Date.now());
@@ -179,12 +182,13 @@ async function fetchAndVerify(origin: HttpOrigin, store: PieceStore, info: Origi
       throw err;
     } finally {
       clearInterval(flushTimer);
+      clearInterval(syncTimer);
       clearInterval(progressTimer);
       await hasher.close();
     }
   }
   try {
-    await store.flush();
+    await store.sync();
     await publishFile(store.dataPath, opts.outputPath);
   } finally {
     await store.close();

@@ -2,10 +2,12 @@
  * One cache entry on disk: the data file, written at offsets, and its resume file.
  *
  * Layout: `<storage>/files/<md5hex>-<size>/{data,state.json,lock}`. Pieces are marked complete in
- * memory as they are written; {@link PieceStore.flush} makes the data durable (fdatasync) and then
- * persists the bitfield atomically (temp file + rename), so the resume file never claims a piece
- * whose bytes could be lost. A SIGKILL at any moment leaves at worst the pieces completed since
- * the last flush to fetch again.
+ * memory as they are written. {@link PieceStore.flush} persists the bitfield atomically (temp file
+ * + rename) and is cheap, so it runs often: a SIGKILL loses at most the pieces since the last
+ * flush, because the kernel keeps every written byte. {@link PieceStore.sync} also makes the data
+ * durable (fdatasync) and records which pieces are; it runs rarely, as it costs disk bandwidth.
+ * The resume file carries the kernel's boot id: after a reboot (power loss) only durable pieces
+ * are trusted, so the resume file never claims a piece whose bytes could be lost.
  *
  * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
  * Concurrency: one process per entry, enforced by an exclusive lock file; within the process,
@@ -75,20 +77,25 @@ export class PieceStore {
   readonly key: EntryKey;
   /** Pieces whose bytes are written (durable after the next flush). */
   readonly have: Bitfield;
+  /** Pieces known to be on disk. */
+  #durable: Bitfield;
+  readonly #bootId: string | null;
   #fd: FileHandle;
   #complete: boolean;
   #flushing: Promise<void> = Promise.resolve();
   #dirty = false;
   #closed = false;
 
-  private constructor(directory: string, key: EntryKey, fd: FileHandle, have: Bitfield, complete: boolean) {
+  private constructor(directory: string, key: EntryKey, fd: FileHandle, have: Bitfield, complete: boolean, bootId: string | null) {
     this.directory = directory;
     this.dataPath = join(directory, 'data');
     this.key = key;
     this.geometry = pieceGeometry(key.fileBytes, key.pieceBytes);
     this.#fd = fd;
     this.have = have;
+    this.#durable = new Bitfield(have.length);
     this.#complete = complete;
+    this.#bootId = bootId;
   }
 
   /**
@@ -117,10 +124,12 @@ export class PieceStore {
     const dataPath = join(directory, 'data');
     const saved = await readState(join(directory, 'state.json'));
     const dataBytes = await stat(dataPath).then((s) => s.size, () => -1);
+    const bootId = await readBootId();
     let have = new Bitfield(geometry.pieceCount);
     let complete = false;
     if (saved && saved.md5Hex === key.md5Hex && saved.fileBytes === key.fileBytes && dataBytes === key.fileBytes) {
-      const old = Bitfield.fromBytes(Math.ceil(saved.fileBytes / saved.pieceBytes), saved.have);
+      const sameBoot = bootId !== null && saved.bootId === bootId;
+      const old = Bitfield.fromBytes(Math.ceil(saved.fileBytes / saved.pieceBytes), sameBoot ? saved.have : saved.durable);
       if (old) {
         have = translateHave(pieceGeometry(saved.fileBytes, saved.pieceBytes), old, geometry);
         complete = saved.complete && have.isComplete();
@@ -128,7 +137,7 @@ export class PieceStore {
     }
     const fd = await open(dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
     if (dataBytes !== key.fileBytes) await fd.truncate(key.fileBytes);
-    return new PieceStore(directory, key, fd, have, complete);
+    return new PieceStore(directory, key, fd, have, complete, bootId);
   }
 
   /** True once the whole file was verified; then the data file is the cached file. */
@@ -184,41 +193,55 @@ export class PieceStore {
     this.#dirty = true;
   }
 
-  /** Makes written data durable, then persists the bitfield. Serialised; cheap when clean. */
+  /** Persists the bitfield (no fdatasync). Serialised with {@link sync}; cheap when clean. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#flushNow());
+    this.#flushing = this.#flushing.then(() => this.#flushNow(false));
     return this.#flushing;
   }
 
-  async #flushNow(): Promise<void> {
-    if (!this.#dirty || this.#closed) return;
-    this.#dirty = false;
-    const snapshot: ResumeState = {
-      version: 1,
-      md5Hex: this.key.md5Hex,
-      fileBytes: this.key.fileBytes,
-      pieceBytes: this.key.pieceBytes,
-      etag: this.key.etag,
-      have: this.have.toBytes(),
-      complete: this.#complete,
-    };
+  /** Makes the written data durable (fdatasync), then persists the bitfield. */
+  sync(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#flushNow(true));
+    return this.#flushing;
+  }
+
+  async #flushNow(durable: boolean): Promise<void> {
+    if (this.#closed || (!this.#dirty && !durable)) return;
     const statePath = join(this.directory, 'state.json');
-    const tempPath = `${statePath}.tmp`;
+    const written = this.have.clone();
+    this.#dirty = false;
     try {
-      await this.#fd.datasync();
-      await writeFile(tempPath, encodeResumeState(snapshot));
-      await rename(tempPath, statePath);
+      if (durable) {
+        await this.#fd.datasync();
+        this.#durable = written;
+      }
+      await writeFile(`${statePath}.tmp`, encodeResumeState(this.#snapshot(written)));
+      await rename(`${statePath}.tmp`, statePath);
     } catch (err) {
       this.#dirty = true;
       throw asStorageError(err, statePath);
     }
   }
 
-  /** Flushes, closes the data file and releases the lock. Idempotent. */
+  #snapshot(written: Bitfield): ResumeState {
+    return {
+      version: 1,
+      md5Hex: this.key.md5Hex,
+      fileBytes: this.key.fileBytes,
+      pieceBytes: this.key.pieceBytes,
+      etag: this.key.etag,
+      have: written.toBytes(),
+      durable: this.#durable.toBytes(),
+      bootId: this.#bootId,
+      complete: this.#complete,
+    };
+  }
+
+  /** Syncs, closes the data file and releases the lock. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     try {
-      await this.flush();
+      await this.sync();
     } finally {
       this.#closed = true;
       await this.#fd.close().catch(() => undefined);
@@ -231,6 +254,15 @@ export class PieceStore {
     this.#closed = true;
     await this.#fd.close().catch(() => undefined);
     await rm(this.directory, { recursive: true, force: true });
+  }
+}
+
+/** The kernel's boot id (Linux), or null where there is none. */
+async function readBootId(): Promise<string | null> {
+  try {
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim() || null;
+  } catch {
+    return null;
   }
 }
 

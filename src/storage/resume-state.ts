@@ -17,13 +17,20 @@ export interface ResumeState {
   readonly pieceBytes: number;
   /** The origin's strong ETag when the download began, to catch a file that changed. */
   readonly etag: string | null;
-  /** Completed pieces as a BEP 3 bitfield. */
+  /** Pieces written (in the page cache at least) as a BEP 3 bitfield. */
   readonly have: Uint8Array;
+  /** Pieces known to be on disk (fdatasync'd): what survives a power loss. */
+  readonly durable: Uint8Array;
+  /**
+   * The kernel boot id when `have` was written. After a reboot only `durable` is trusted; within
+   * the same boot (a killed process) the page cache kept every written byte, so `have` is.
+   */
+  readonly bootId: string | null;
   /** True once the whole file was verified against the MD5. */
   readonly complete: boolean;
 }
 
-const FIELDS = ['version', 'md5Hex', 'fileBytes', 'pieceBytes', 'etag', 'have', 'complete'] as const;
+const FIELDS = ['version', 'md5Hex', 'fileBytes', 'pieceBytes', 'etag', 'have', 'durable', 'bootId', 'complete'] as const;
 
 function checksum(body: Record<string, unknown>): string {
   const canonical = JSON.stringify(FIELDS.map((key) => body[key]));
@@ -39,6 +46,8 @@ export function encodeResumeState(state: ResumeState): string {
     pieceBytes: state.pieceBytes,
     etag: state.etag,
     have: Buffer.from(state.have).toString('base64'),
+    durable: Buffer.from(state.durable).toString('base64'),
+    bootId: state.bootId,
     complete: state.complete,
   };
   return `${JSON.stringify({ ...body, sha256: checksum(body) })}\n`;
@@ -64,13 +73,25 @@ export function decodeResumeState(text: string): ResumeState | null {
   const body = raw as Record<string, unknown>;
   if (body['version'] !== 1 || typeof body['sha256'] !== 'string') return null;
   if (checksum(body) !== body['sha256']) return null;
-  const { md5Hex, fileBytes, pieceBytes, etag, have, complete } = body;
+  const { md5Hex, fileBytes, pieceBytes, etag, have, durable, bootId, complete } = body;
   if (typeof md5Hex !== 'string' || !/^[0-9a-f]{32}$/.test(md5Hex)) return null;
   if (!isSafeCount(fileBytes) || !isSafeCount(pieceBytes) || pieceBytes === 0) return null;
   if (etag !== null && typeof etag !== 'string') return null;
-  if (typeof have !== 'string' || typeof complete !== 'boolean') return null;
+  if (typeof have !== 'string' || typeof durable !== 'string' || typeof complete !== 'boolean') return null;
+  if (bootId !== null && typeof bootId !== 'string') return null;
   const haveBytes = Buffer.from(have, 'base64');
-  const pieceCount = Math.ceil(fileBytes / pieceBytes);
-  if (haveBytes.length !== Math.ceil(pieceCount / 8)) return null;
-  return { version: 1, md5Hex, fileBytes, pieceBytes, etag, have: new Uint8Array(haveBytes), complete };
+  const durableBytes = Buffer.from(durable, 'base64');
+  const byteLength = Math.ceil(Math.ceil(fileBytes / pieceBytes) / 8);
+  if (haveBytes.length !== byteLength || durableBytes.length !== byteLength) return null;
+  return {
+    version: 1,
+    md5Hex,
+    fileBytes,
+    pieceBytes,
+    etag,
+    have: new Uint8Array(haveBytes),
+    durable: new Uint8Array(durableBytes),
+    bootId,
+    complete,
+  };
 }
