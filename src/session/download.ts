@@ -55,7 +55,7 @@ export type DownloadEvent =
   | { readonly event: 'start'; readonly url: string; readonly output: string; readonly size: number; readonly md5: string; readonly md5Source: string; readonly pieceBytes: number; readonly pieceCount: number; readonly resumedBytes: number }
   | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null } & TransferFigures)
   | ({ readonly event: 'verifying' } & TransferFigures)
-  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number };
+  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number };
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 1000;
@@ -126,6 +126,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       originBytes,
       peerBytes: 0,
       elapsedMs: Date.now() - startedMs,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
     });
     return opts.outputPath;
   } finally {
