@@ -64,14 +64,17 @@ export class OriginError extends SwarmError {
   declare readonly code: OriginErrorCode;
   /** Whether another attempt may succeed (reset, 5xx, stall) as opposed to final (404, changed). */
   readonly retryable: boolean;
+  /** The response's Retry-After header, when it had one. */
+  readonly retryAfter: string | undefined;
 
   constructor(
     code: OriginErrorCode,
     message: string,
-    options?: { cause?: unknown; retryable?: boolean },
+    options?: { cause?: unknown; retryable?: boolean; retryAfter?: string | undefined },
   ) {
     super(code, ExitCode.origin, message, options);
     this.retryable = options?.retryable ?? false;
+    this.retryAfter = options?.retryAfter;
   }
 }
 

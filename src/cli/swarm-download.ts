@@ -61,7 +61,10 @@ function buildParser(argv: readonly string[]) {
     .wrap(100)
     .exitProcess(false)
     .fail((message, err) => {
-      throw err instanceof SwarmError ? err : new UsageError(`${message ?? err?.message ?? 'bad arguments'} (see --help)`);
+      if (err instanceof SwarmError) throw err;
+      const text = message ?? err?.message ?? 'bad arguments';
+      if (/^Not enough non-option arguments/.test(text)) throw new UsageError('missing URL: swarm-download URL [-o PATH] (see --help)');
+      throw new UsageError(`${text} (see --help)`);
     });
 }
 
@@ -87,7 +90,7 @@ function checkUrl(text: string): URL {
     throw new UsageError(`not a URL: ${JSON.stringify(text)}; pass an http:// or https:// URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`unsupported URL scheme ${JSON.stringify(url.protocol)}; pass an http:// or https:// URL`);
+    throw new UsageError(`unsupported URL ${JSON.stringify(text)}: scheme ${url.protocol} is not http: or https:`);
   }
   return url;
 }

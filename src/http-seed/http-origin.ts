@@ -10,8 +10,9 @@
  * whose `retryable` says whether another attempt may succeed; the session owns the retry loop.
  * Concurrency: any number of calls may run at once, up to `connections` on the wire.
  */
+import { createHash } from 'node:crypto';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { OriginError } from '../errors.js';
+import { OriginError, SwarmError } from '../errors.js';
 import { checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse } from './content-range.js';
 import { md5FromHeaders, type Md5Lookup } from './md5-header.js';
 import { classifyNetworkError, classifyStatus } from './retry-delay.js';
@@ -54,6 +55,18 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
 function header(headers: Headers, name: string): string | null {
   const value = headers[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/**
+ * Whether a Content-MD5 or Digest on a 1-byte 206 answer describes the whole file. RFC 1864
+ * says it describes the body, but many servers send the whole file's MD5 on every answer. The
+ * body is one byte we hold, so the two cases are told apart by hashing it.
+ */
+function bodyScopedMd5IsWhole(headers: Headers, body: Buffer, fileBytes: number): boolean {
+  if (fileBytes <= 1) return true;
+  const whole = md5FromHeaders(headers, { wholeBody: true });
+  if (whole.kind !== 'found' || (whole.found.source !== 'content-md5' && whole.found.source !== 'digest')) return false;
+  return !whole.found.md5.equals(createHash('md5').update(body).digest());
 }
 
 /** Describes a URL for messages without its query string, which may hold a signature. */
@@ -101,17 +114,26 @@ export class HttpOrigin {
 
   async #probeWithGet(signal: AbortSignal): Promise<OriginInfo> {
     const res = await this.#send('GET', { range: 'bytes=0-0' }, signal);
-    await res.body.dump({ limit: 0 }).catch(() => undefined);
     if (res.statusCode === 416) {
+      await res.body.dump().catch(() => undefined);
       // An empty file: the only range that exists is none.
       return this.#info(res.headers, 0, true);
     }
-    if (classifyStatus(res.statusCode) !== 'ok') throw this.#statusError(res.statusCode, res.headers);
+    if (classifyStatus(res.statusCode) !== 'ok') {
+      await res.body.dump().catch(() => undefined);
+      throw this.#statusError(res.statusCode, res.headers);
+    }
     const fileBytes = totalBytesFromResponse({ status: res.statusCode, headers: res.headers });
     if (fileBytes === null) {
+      await res.body.dump().catch(() => undefined);
       throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
     }
-    return this.#info(res.headers, fileBytes, res.statusCode === 200 || fileBytes <= 1);
+    if (res.statusCode === 200) {
+      await res.body.dump({ limit: 0 }).catch(() => undefined);
+      return this.#info(res.headers, fileBytes, true);
+    }
+    const firstByte = Buffer.from(await res.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    return this.#info(res.headers, fileBytes, bodyScopedMd5IsWhole(res.headers, firstByte, fileBytes));
   }
 
   #info(headers: Headers, fileBytes: number, wholeBody: boolean): OriginInfo {
@@ -145,12 +167,15 @@ export class HttpOrigin {
       throw this.#rangeError(check, res.statusCode, res.headers);
     }
     if (check.kind === 'full-body') this.rangesIgnored = true;
-    const bodyStart = check.kind === 'ok' ? check.start : 0;
-    const bodyEnd = check.kind === 'ok' ? check.endExclusive : read.fileBytes;
-    return this.#stream(res.body, bodyStart, Math.min(bodyEnd, read.endExclusive), read);
+    return this.#stream(res.body, check.kind === 'ok' ? check.start : 0, read);
   }
 
-  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, stopAt: number, read: RangeRead): Promise<number> {
+  /**
+   * Feeds the body to `read.onData` until the body ends or `onData` consumes less than it was
+   * offered. A body that holds bytes before `read.start` (Range ignored) has them skipped; the
+   * caller bounds the end, since a run may grow or shrink while it streams.
+   */
+  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, read: RangeRead): Promise<number> {
     let offset = bodyStart;
     try {
       for await (const raw of body) {
@@ -160,21 +185,18 @@ export class HttpOrigin {
           chunk = chunk.subarray(skip);
           offset += skip;
         }
-        if (offset + chunk.length > stopAt) chunk = chunk.subarray(0, Math.max(0, stopAt - offset));
-        if (chunk.length > 0) {
-          const reached = await read.onData(chunk, offset);
-          const full = offset + chunk.length;
-          offset = reached;
-          if (reached < full) break;
-        }
-        if (offset >= stopAt) break;
+        if (chunk.length === 0) continue;
+        const reached = await read.onData(chunk, offset);
+        const full = offset + chunk.length;
+        offset = reached;
+        if (reached < full) break;
       }
     } catch (err) {
       throw this.#networkError(err, read.signal);
     } finally {
       body.destroy();
     }
-    if (offset < stopAt && offset === bodyStart) {
+    if (offset <= read.start) {
       throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent an empty body for a range`, { retryable: true });
     }
     return offset;
@@ -222,7 +244,7 @@ export class HttpOrigin {
 
   #networkError(err: unknown, signal: AbortSignal): unknown {
     if (signal.aborted) return signal.reason ?? err;
-    if (err instanceof OriginError) return err;
+    if (err instanceof SwarmError) return err;
     const code = (err as { code?: string } | null)?.code;
     if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new OriginError('ORIGIN_STALLED', `${redactUrl(this.url)} sent nothing for ${this.#stallTimeoutMs / 1000}s`, { retryable: true, cause: err });

@@ -58,7 +58,7 @@ export type DownloadEvent =
   | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number };
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
-const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_INTERVAL_MS = 100;
 /** How often written data is made durable (what a power loss can cost). */
 const SYNC_INTERVAL_MS = 15_000;
 

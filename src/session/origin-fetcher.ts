@@ -24,7 +24,7 @@ import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-p
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 
-/** Bytes gathered from the body before one positional write. */
+/** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /** What the fetcher needs from the session. */
@@ -211,7 +211,8 @@ export class OriginFetcher {
     run.pending.push(take);
     run.receivedTo += take.length;
     this.#opts.onBytes(take.length);
-    if (run.receivedTo - run.writtenTo >= WRITE_BATCH_BYTES || run.receivedTo >= this.#endByte(run)) {
+    const pieceEnd = pieceStart(this.#geometry, run.nextMark) + pieceLength(this.#geometry, run.nextMark);
+    if (run.receivedTo >= pieceEnd || run.receivedTo - run.writtenTo >= WRITE_BATCH_BYTES) {
       await this.#writePending(run);
     }
     return run.receivedTo;
