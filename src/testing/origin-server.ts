@@ -108,13 +108,15 @@ export function makeContent(size: number, seed: number): Buffer {
   const buffer = Buffer.allocUnsafeSlow(words * 4);
   const view = new Int32Array(buffer.buffer, buffer.byteOffset, words);
   let x = initialState(seed);
-  for (let i = 0; i < words; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    view[i] = x;
-  }
+  for (let i = 0; i < words; i++) view[i] = x = xorshift32(x);
   return buffer.subarray(0, size);
+}
+
+/** One step of Marsaglia's xorshift32 on an int32 state. */
+function xorshift32(state: number): number {
+  let x = state ^ (state << 13);
+  x ^= x >>> 17;
+  return x ^ (x << 5);
 }
 
 /** A non-zero xorshift32 state from any seed. */
@@ -188,11 +190,12 @@ async function md5Of(source: ContentSource, version: number): Promise<Buffer> {
   return hash.digest();
 }
 
+function bad(name: string, value: unknown): never {
+  throw new TypeError(`origin faults: bad ${name} ${JSON.stringify(value)}`);
+}
+
 /** Throws TypeError on faults that make no sense. */
 function checkFaults(faults: OriginFaults): void {
-  const bad = (name: string, value: unknown): never => {
-    throw new TypeError(`origin faults: bad ${name} ${JSON.stringify(value)}`);
-  };
   const { cutBodyFraction: cut, rateBytesPerSec: rate, refuseHead, status, failFirstRequests: failFirst } = faults;
   if (cut !== undefined && !(cut >= 0 && cut <= 1)) bad('cutBodyFraction', cut);
   if (rate !== undefined && !(rate > 0)) bad('rateBytesPerSec', rate);
@@ -447,12 +450,8 @@ class LoopbackOrigin implements OriginServer {
   }
 
   #random(): number {
-    let x = this.#rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#rng = x;
-    return (x >>> 0) / 2 ** 32;
+    this.#rng = xorshift32(this.#rng);
+    return (this.#rng >>> 0) / 2 ** 32;
   }
 
   #sendStatus(res: ServerResponse, status: number, isHead: boolean): void {

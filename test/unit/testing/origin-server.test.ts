@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeContent, parseRangeHeader, startOrigin } from '../../../src/testing/origin-server.js';
+import type { ByteRange, Md5HeaderKind, OriginOptions, OriginServer } from '../../../src/testing/origin-server.js';
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** False when the body ended early (socket reset or closed). */
+  complete: boolean;
+}
+
+/** One request on a fresh connection; resolves with what arrived even if the body is cut. */
+function send(url: string, method = 'GET', headers: Record<string, string> = {}, onBytes?: (received: number) => void): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        received += chunk.length;
+        onBytes?.(received);
+      });
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const md5 = (bytes: Buffer): Buffer => createHash('md5').update(bytes).digest();
+
+const origins: OriginServer[] = [];
+const dirs: string[] = [];
+
+async function origin(opts: OriginOptions): Promise<OriginServer> {
+  const server = await startOrigin(opts);
+  origins.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  await Promise.all(origins.splice(0).map((o) => o.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('makeContent', () => {
+  it('is deterministic in the seed and differs between seeds', () => {
+    expect(makeContent(1001, 5).equals(makeContent(1001, 5))).toBe(true);
+    expect(makeContent(1001, 5).equals(makeContent(1001, 6))).toBe(false);
+    expect(makeContent(0, 0)).toHaveLength(0);
+  });
+
+  it('has exact sizes, a prefix property and no long runs of one byte', () => {
+    const big = makeContent(4099, 0);
+    expect(big).toHaveLength(4099);
+    expect(makeContent(17, 0).equals(big.subarray(0, 17))).toBe(true);
+    expect(new Set(big).size).toBeGreaterThan(200);
+  });
+
+  it('rejects bad sizes with a TypeError', () => {
+    expect(() => makeContent(-1, 1)).toThrow(TypeError);
+    expect(() => makeContent(1.5, 1)).toThrow(TypeError);
+  });
+});
+
+describe('parseRangeHeader', () => {
+  const table: Array<[string, number, ByteRange | 'unsatisfiable' | null]> = [
+    ['bytes=0-0', 10, { start: 0, end: 1 }],
+    ['bytes=2-5', 10, { start: 2, end: 6 }],
+    ['bytes=2-', 10, { start: 2, end: 10 }],
+    ['bytes=5-100', 10, { start: 5, end: 10 }],
+    ['bytes=-3', 10, { start: 7, end: 10 }],
+    ['bytes=-30', 10, { start: 0, end: 10 }],
+    ['BYTES=1-1', 10, { start: 1, end: 2 }],
+    ['bytes=10-', 10, 'unsatisfiable'],
+    ['bytes=10-20', 10, 'unsatisfiable'],
+    ['bytes=-0', 10, 'unsatisfiable'],
+    ['bytes=0-0', 0, 'unsatisfiable'],
+    ['bytes=-5', 0, 'unsatisfiable'],
+    ['bytes=5-2', 10, null],
+    ['bytes=0-1,3-4', 10, null],
+    ['bytes=-', 10, null],
+    ['items=0-1', 10, null],
+    ['bytes=a-b', 10, null],
+  ];
+  it.each(table)('%s of %i bytes -> %j', (header, size, expected) => {
+    expect(parseRangeHeader(header, size)).toEqual(expected);
+  });
+});
+
+describe('startOrigin: HTTP semantics', () => {
+  const content = makeContent(100_000, 3);
+  const digest = md5(content);
+
+  const kinds: Array<[Md5HeaderKind, string, string | undefined]> = [
+    ['content-md5', 'content-md5', digest.toString('base64')],
+    ['x-ms-blob-content-md5', 'x-ms-blob-content-md5', digest.toString('base64')],
+    ['x-goog-hash', 'x-goog-hash', `crc32c=AAAAAA==,md5=${digest.toString('base64')}`],
+    ['repr-digest', 'repr-digest', `md5=:${digest.toString('base64')}:`],
+    ['digest', 'digest', `MD5=${digest.toString('base64')}`],
+    ['x-amz-meta-md5', 'x-amz-meta-md5', digest.toString('hex')],
+    ['etag', 'etag', `"${digest.toString('hex')}"`],
+  ];
+  it.each(kinds)('md5Header %s sends %s on HEAD and on the whole-body GET', async (kind, name, value) => {
+    const o = await origin({ content, md5Header: kind });
+    const head = await send(o.url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers[name]).toBe(value);
+    expect(head.headers['content-length']).toBe('100000');
+    expect(head.headers['accept-ranges']).toBe('bytes');
+    expect(head.headers['last-modified']).toMatch(/GMT$/);
+    const get = await send(o.url);
+    expect(get.headers[name]).toBe(value);
+    expect(get.body.equals(content)).toBe(true);
+  });
+
+  it('keeps body-scoped MD5 headers off 206 responses and whole-object ones on', async () => {
+    for (const [kind, name, present] of [['content-md5', 'content-md5', false], ['digest', 'digest', false], ['repr-digest', 'repr-digest', true], ['x-ms-blob-content-md5', 'x-ms-blob-content-md5', true]] as const) {
+      const o = await origin({ content, md5Header: kind });
+      const part = await send(o.url, 'GET', { range: 'bytes=0-9' });
+      expect(part.status).toBe(206);
+      expect(part.headers[name] !== undefined, kind).toBe(present);
+    }
+  });
+
+  it('uses a non-MD5 strong ETag unless md5Header is etag, and none of the MD5 headers for none', async () => {
+    const o = await origin({ content, md5Header: 'none', seed: 9 });
+    const head = await send(o.url, 'HEAD');
+    expect(head.headers.etag).toBe('"v1-9"');
+    expect(head.headers.etag).not.toMatch(/[0-9a-f]{32}/);
+    for (const name of ['content-md5', 'digest', 'repr-digest', 'x-goog-hash', 'x-ms-blob-content-md5', 'x-amz-meta-md5']) {
+      expect(head.headers[name]).toBeUndefined();
+    }
+  });
+
+  it('answers ranges with 206 and Content-Range, and counts every body byte', async () => {
+    const o = await origin({ content });
+    const cases: Array<[string, number, number]> = [['bytes=0-0', 0, 1], ['bytes=99990-', 99_990, 100_000], ['bytes=-5', 99_995, 100_000], ['bytes=50-149', 50, 150]];
+    let expectedBytes = 0;
+    for (const [range, start, end] of cases) {
+      const reply = await send(o.url, 'GET', { range });
+      expect(reply.status).toBe(206);
+      expect(reply.headers['content-range']).toBe(`bytes ${start}-${end - 1}/100000`);
+      expect(reply.body.equals(content.subarray(start, end))).toBe(true);
+      expectedBytes += end - start;
+    }
+    expect(o.stats.bodyBytes).toBe(expectedBytes);
+    expect(o.stats.ranges).toEqual(cases.map(([range]) => range));
+    expect(o.stats.getRequests).toBe(4);
+    expect(o.stats.requests).toBe(4);
+  });
+
+  it('answers 416 with bytes */size to unsatisfiable ranges and 200 to multi-ranges', async () => {
+    const o = await origin({ content });
+    const bad = await send(o.url, 'GET', { range: 'bytes=100000-' });
+    expect(bad.status).toBe(416);
+    expect(bad.headers['content-range']).toBe('bytes */100000');
+    const multi = await send(o.url, 'GET', { range: 'bytes=0-1,5-6' });
+    expect(multi.status).toBe(200);
+    expect(multi.body.equals(content)).toBe(true);
+  });
+
+  it('answers If-Match mismatches with 412 and If-Range mismatches with the whole body', async () => {
+    const o = await origin({ content, seed: 4 });
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': '"v1-4"' })).status).toBe(206);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': '"other", "v1-4"' })).status).toBe(206);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': '*' })).status).toBe(206);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': 'W/"v1-4"' })).status).toBe(412);
+    expect((await send(o.url, 'HEAD', { 'if-match': '"nope"' })).status).toBe(412);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-range': '"v1-4"' })).status).toBe(206);
+    const stale = await send(o.url, 'GET', { range: 'bytes=0-9', 'if-range': '"v0-4"' });
+    expect(stale.status).toBe(200);
+    expect(stale.body).toHaveLength(100_000);
+  });
+
+  it('answers 404 to other paths and 405 to other methods', async () => {
+    const o = await origin({ content, urlPath: '/a/b.iso' });
+    expect(o.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/a\/b\.iso$/);
+    expect((await send(`${o.url}?v=3`, 'GET', { range: 'bytes=0-0' })).status).toBe(206);
+    expect((await send(o.url.replace('b.iso', 'c.iso'))).status).toBe(404);
+    const post = await send(o.url, 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('serves a file from disk with ranges', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'swarm-test-'));
+    dirs.push(dir);
+    const path = join(dir, 'content.bin');
+    await writeFile(path, content);
+    const o = await origin({ content: { path } });
+    expect((await send(o.url, 'HEAD')).headers['content-md5']).toBe(digest.toString('base64'));
+    expect((await send(o.url)).body.equals(content)).toBe(true);
+    expect((await send(o.url, 'GET', { range: 'bytes=70000-70009' })).body.equals(content.subarray(70_000, 70_010))).toBe(true);
+    expect(o.stats.bodyBytes).toBe(100_010);
+  });
+
+  it('serves a zero-byte file', async () => {
+    const o = await origin({ content: Buffer.alloc(0) });
+    const whole = await send(o.url);
+    expect(whole.status).toBe(200);
+    expect(whole.headers['content-md5']).toBe(md5(Buffer.alloc(0)).toString('base64'));
+    expect(whole.body).toHaveLength(0);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-0' })).status).toBe(416);
+  });
+});
+
+describe('startOrigin: faults', () => {
+  const content = makeContent(300_000, 8);
+
+  it('ignoreRange answers 200 with the whole body; refuseHead answers HEAD only', async () => {
+    const o = await origin({ content, faults: { ignoreRange: true, refuseHead: 403 } });
+    const reply = await send(o.url, 'GET', { range: 'bytes=0-9' });
+    expect(reply.status).toBe(200);
+    expect(reply.body.equals(content)).toBe(true);
+    expect((await send(o.url, 'HEAD')).status).toBe(403);
+    expect(o.stats.headRequests).toBe(1);
+  });
+
+  it('status answers everything; failFirstRequests fails the first N GETs only', async () => {
+    const o = await origin({ content, faults: { status: 500 } });
+    expect((await send(o.url, 'HEAD')).status).toBe(500);
+    expect((await send(o.url)).status).toBe(500);
+    o.setFaults({ failFirstRequests: { count: 2, status: 503 } });
+    expect((await send(o.url, 'HEAD')).status).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send(o.url, 'GET', { range: 'bytes=0-0' })).status);
+    expect(statuses).toEqual([503, 503, 206, 206]);
+  });
+
+  it('wrongMd5 advertises an MD5 that is not the content', async () => {
+    const o = await origin({ content, faults: { wrongMd5: true }, md5Header: 'x-amz-meta-md5' });
+    const head = await send(o.url, 'HEAD');
+    expect(head.headers['x-amz-meta-md5']).toMatch(/^[0-9a-f]{32}$/);
+    expect(head.headers['x-amz-meta-md5']).not.toBe(md5(content).toString('hex'));
+  });
+
+  it('multipartEtag looks like an S3 multipart ETag', async () => {
+    const o = await origin({ content, md5Header: 'none', faults: { multipartEtag: true } });
+    expect((await send(o.url, 'HEAD')).headers.etag).toMatch(/^"[0-9a-f]{32}-3"$/);
+  });
+
+  it('changeAfterBodyBytes swaps the content and the ETag after that many bytes', async () => {
+    const o = await origin({ content, md5Header: 'etag', faults: { changeAfterBodyBytes: 150_000 } });
+    const before = await send(o.url, 'GET', { range: 'bytes=0-149999' });
+    const etag = before.headers.etag ?? '';
+    expect(etag).toBe(`"${md5(content).toString('hex')}"`);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': etag })).status).toBe(412);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-range': etag })).status).toBe(200);
+    const after = await send(o.url);
+    expect(after.headers.etag).not.toBe(etag);
+    expect(after.body).toHaveLength(content.length);
+    expect(after.body.equals(content)).toBe(false);
+    expect(after.headers.etag).toBe(`"${md5(after.body).toString('hex')}"`);
+  });
+
+  it('cutBodyFraction 1 resets every body midway, counting only the bytes written', async () => {
+    const o = await origin({ content, faults: { cutBodyFraction: 1 } });
+    const reply = await send(o.url);
+    expect(reply.status).toBe(200);
+    expect(reply.complete).toBe(false);
+    expect(reply.body.length).toBeLessThan(content.length);
+    expect(reply.body.equals(content.subarray(0, reply.body.length))).toBe(true);
+    expect(o.stats.cuts).toBe(1);
+    expect(o.stats.bodyBytes).toBeGreaterThanOrEqual(reply.body.length);
+    expect(o.stats.bodyBytes).toBeLessThan(content.length);
+  });
+
+  it('cutBodyFraction is deterministic from the seed and cuts about that fraction', async () => {
+    const outcomes: boolean[][] = [];
+    for (const seed of [11, 11, 12]) {
+      const o = await origin({ content, seed, faults: { cutBodyFraction: 0.5 } });
+      const run: boolean[] = [];
+      for (let i = 0; i < 24; i++) run.push((await send(o.url, 'GET', { range: 'bytes=0-999' })).complete);
+      outcomes.push(run);
+      expect(o.stats.cuts).toBe(run.filter((complete) => !complete).length);
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(outcomes[0]).not.toEqual(outcomes[2]);
+    const cut = outcomes[0]?.filter((complete) => !complete).length ?? 0;
+    expect(cut).toBeGreaterThan(3);
+    expect(cut).toBeLessThan(21);
+  });
+
+  it('stallAfterBodyBytes stops one body after that many bytes and keeps its socket open', async () => {
+    const o = await origin({ content, faults: { stallAfterBodyBytes: 1000 } });
+    let reachedStall!: () => void;
+    const stalled = new Promise<void>((resolve) => (reachedStall = resolve));
+    const pending = send(o.url, 'GET', {}, (received) => received >= 1000 && reachedStall());
+    await stalled;
+    const second = await send(o.url);
+    expect(second.body.equals(content)).toBe(true);
+    expect(o.stats.stalls).toBe(1);
+    await o.close();
+    const first = await pending;
+    expect(first.complete).toBe(false);
+    expect(first.body.equals(content.subarray(0, 1000))).toBe(true);
+  });
+
+  it('rateBytesPerSec throttles bodies', async () => {
+    const o = await origin({ content, faults: { rateBytesPerSec: 1_000_000 } });
+    const startedMs = performance.now();
+    const reply = await send(o.url);
+    const elapsedMs = performance.now() - startedMs;
+    expect(reply.body.equals(content)).toBe(true);
+    // 300 kB at 1 MB/s less the 50 ms burst allowance takes at least 250 ms.
+    expect(elapsedMs).toBeGreaterThan(240);
+  });
+
+  it('rejects nonsensical faults with a TypeError', async () => {
+    const o = await origin({ content });
+    expect(() => o.setFaults({ cutBodyFraction: 2 })).toThrow(TypeError);
+    expect(() => o.setFaults({ rateBytesPerSec: 0 })).toThrow(TypeError);
+    await expect(startOrigin({ content, md5Header: 'sha1' as Md5HeaderKind })).rejects.toThrow(TypeError);
+  });
+});
