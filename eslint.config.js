@@ -12,12 +12,21 @@ const PURE = [
   'src/http-seed/retry-delay.ts',
   'src/piece-picker/**/*.ts',
   'src/wire/codec*.ts',
+  'src/wire/frame-decoder.ts',
+  'src/wire/handshake.ts',
+  'src/wire/wire-error.ts',
   'src/discovery/announce-codec.ts',
+  'src/discovery/announce-plan.ts',
+  'src/discovery/broadcast-addresses.ts',
+  'src/discovery/peer-table.ts',
+  'src/discovery/source-rate-limiter.ts',
+  'src/discovery/swarm-id.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',
   'src/cli/format-*.ts',
   'src/rate-limit/token-bucket.ts',
   'src/session/rate-meter.ts',
+  'src/session/peer-requests.ts',
 ];
 
 const IO_MODULES = [

@@ -53,6 +53,12 @@ export class Reporter {
       case 'done':
         this.#line(formatDoneLine(event));
         break;
+      case 'seeding':
+        this.#line(`seeding to ${event.peers} peers until the swarm is idle for ${event.idleTimeoutSeconds}s`);
+        break;
+      case 'idle':
+        this.#line(`swarm idle; served ${formatBytes(event.uploadedBytes)} to peers`);
+        break;
     }
   }
 

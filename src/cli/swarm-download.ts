@@ -7,11 +7,14 @@
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { ExitCode, InterruptedError, StorageError, SwarmError, UsageError } from '../errors.js';
-import { CONFIG_KEYS, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
+import { CONFIG_KEYS, isIpLiteral, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
+import { defaultBroadcastAddresses } from '../discovery/broadcast-addresses.js';
+import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discovery/discovery.js';
+import type { SwarmSettings } from '../session/transfer.js';
 import { parseDurationSeconds } from '../config/size.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
 import { DEFAULT_RETRY } from '../http-seed/retry-delay.js';
@@ -50,6 +53,12 @@ function buildParser(argv: readonly string[]) {
     .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
     .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
     .option('retries', { type: 'number', default: DEFAULT_RETRY.maxAttempts, describe: 'attempts per byte range without progress before giving up' })
+    .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
+    .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
+    .option('discovery', { type: 'boolean', default: true, describe: 'find LAN peers by UDP broadcast; --no-discovery fetches from the origin alone' })
+    .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
+    .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
+    .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port)' })
     .option('json', { type: 'boolean', describe: 'print NDJSON events on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors' })
     .conflicts('json', 'quiet')
@@ -155,6 +164,26 @@ async function configFrom(ctx: CliContext, args: Args): Promise<SwarmConfig> {
   });
 }
 
+function networkFrom(args: Args, config: SwarmConfig): Omit<SwarmSettings, 'swarmId'> {
+  const broadcast = (args['broadcast-address'] ?? []).map(String);
+  for (const address of broadcast) {
+    if (!isIpLiteral(address) || address.includes(':')) {
+      throw new UsageError(`invalid --broadcast-address ${JSON.stringify(address)}: expected an IPv4 address such as 192.168.1.255`);
+    }
+  }
+  return {
+    bindAddress: config.bindAddress,
+    port: checkCount('port', args.port, 0, 65535),
+    discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
+    broadcastAddresses: broadcast.length > 0 ? broadcast : defaultBroadcastAddresses(networkInterfaces()),
+    announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
+    discoveryWaitMs: DISCOVERY_WAIT_MS,
+  };
+}
+
+/** How long a download listens for peers before its first origin request. */
+const DISCOVERY_WAIT_MS = 200;
+
 function modeOf(ctx: CliContext, args: Args): ReportMode {
   if (args.json) return 'json';
   if (args.quiet) return 'quiet';
@@ -173,6 +202,10 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: Abor
     throw new UsageError(`invalid --stall-timeout ${JSON.stringify(args['stall-timeout'])}: expected a duration like 30s or 2m`);
   }
   const outputPath = await resolveOutput(ctx, url, args.output);
+  const idleSeconds = parseDurationSeconds(args['idle-timeout']);
+  if (idleSeconds === null) {
+    throw new UsageError(`invalid --idle-timeout ${JSON.stringify(args['idle-timeout'])}: expected a duration like 10s or 2m`);
+  }
   await download({
     url: url.href,
     outputPath,
@@ -180,6 +213,9 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: Abor
     md5,
     preferredPieceBytes: config.preferredChunkSize,
     speedLimitDown: config.speedLimitDown,
+    speedLimitUp: config.speedLimitUp,
+    network: args.discovery ? networkFrom(args, config) : null,
+    seedIdleMs: args['seed-until-idle'] ? Math.ceil(idleSeconds * 1000) : null,
     connections: checkCount('connections', args.connections, 1, 64),
     stallTimeoutMs: Math.ceil(stallSeconds * 1000),
     retry: { ...DEFAULT_RETRY, maxAttempts: checkCount('retries', args.retries, 0, 1000) },

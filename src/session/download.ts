@@ -9,19 +9,16 @@
  * Not responsible for presentation (it reports {@link DownloadEvent}s) nor for signals (it
  * stops when `signal` aborts, keeps the partial state, and rethrows the abort reason).
  */
-import { setInterval } from 'node:timers';
-import { OriginError, VerifyError } from '../errors.js';
+import { swarmId } from '../discovery/swarm-id.js';
+import { OriginError } from '../errors.js';
 import { HttpOrigin, redactUrl, type OriginInfo } from '../http-seed/http-origin.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
 import { retryDelayMs, type RetryOptions } from '../http-seed/retry-delay.js';
-import { pieceGeometry, pieceStart } from '../piece-picker/piece-geometry.js';
-import { TokenBucket } from '../rate-limit/token-bucket.js';
+import { pieceGeometry } from '../piece-picker/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
-import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { publishFile } from '../storage/publish.js';
-import { OriginFetcher } from './origin-fetcher.js';
-import { RateMeter } from './rate-meter.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
 
 /** Everything one download needs, already validated. */
 export interface DownloadOptions {
@@ -32,35 +29,27 @@ export interface DownloadOptions {
   readonly md5: Buffer | null;
   readonly preferredPieceBytes: number | 'auto';
   readonly speedLimitDown: number | null;
+  readonly speedLimitUp: number | null;
   readonly connections: number;
   readonly stallTimeoutMs: number;
   readonly retry: RetryOptions;
+  /** The LAN swarm's settings, or null to fetch from the origin alone. */
+  readonly network: Omit<SwarmSettings, 'swarmId'> | null;
+  /** Keep seeding after publishing until no peer asked anything for this long; null: exit at once. */
+  readonly seedIdleMs: number | null;
   readonly signal: AbortSignal;
   /** How often a `progress` event is reported. */
   readonly progressIntervalMs: number;
   readonly onEvent: (event: DownloadEvent) => void;
 }
 
-/** Figures shared by progress and the final report. */
-export interface TransferFigures {
-  readonly bytes: number;
-  readonly size: number;
-  readonly originBytes: number;
-  readonly peerBytes: number;
-  readonly peers: number;
-}
-
 /** What a download reports as it goes. */
 export type DownloadEvent =
   | { readonly event: 'start'; readonly url: string; readonly output: string; readonly size: number; readonly md5: string; readonly md5Source: string; readonly pieceBytes: number; readonly pieceCount: number; readonly resumedBytes: number }
-  | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null } & TransferFigures)
-  | ({ readonly event: 'verifying' } & TransferFigures)
-  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number };
-
-/** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
-const FLUSH_INTERVAL_MS = 100;
-/** How often written data is made durable (what a power loss can cost). */
-const SYNC_INTERVAL_MS = 15_000;
+  | TransferEvent
+  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number }
+  | { readonly event: 'seeding'; readonly idleTimeoutSeconds: number; readonly peers: number }
+  | { readonly event: 'idle'; readonly uploadedBytes: number; readonly peers: number };
 
 /** Picks the swarm key: the origin's MD5, or --md5 when the origin publishes none. */
 export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
@@ -117,82 +106,46 @@ export async function download(opts: DownloadOptions): Promise<string> {
       pieceCount: geometry.pieceCount,
       resumedBytes: store.haveBytes,
     });
-    const originBytes = await fetchAndVerify(origin, store, info, key.md5, opts);
-    opts.onEvent({
-      event: 'done',
-      path: opts.outputPath,
-      size: info.fileBytes,
-      md5: md5Hex(key.md5),
-      originBytes,
-      peerBytes: 0,
-      elapsedMs: Date.now() - startedMs,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    const transfer = new Transfer({
+      origin,
+      store,
+      md5: key.md5,
+      etag: info.etag,
+      connections: opts.connections,
+      retry: opts.retry,
+      speedLimitDown: opts.speedLimitDown,
+      speedLimitUp: opts.speedLimitUp,
+      swarm: opts.network ? { ...opts.network, swarmId: swarmId(key.md5, info.fileBytes) } : null,
+      signal: opts.signal,
+      progressIntervalMs: opts.progressIntervalMs,
+      onEvent: opts.onEvent,
     });
+    try {
+      await transfer.start();
+      if (!store.complete) await transfer.fetch();
+      await store.sync();
+      await publishFile(store.dataPath, opts.outputPath);
+      opts.onEvent({
+        event: 'done',
+        path: opts.outputPath,
+        size: info.fileBytes,
+        md5: md5Hex(key.md5),
+        originBytes: transfer.originBytes,
+        peerBytes: transfer.peerBytes,
+        elapsedMs: Date.now() - startedMs,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      });
+      if (opts.seedIdleMs !== null && transfer.swarm) {
+        opts.onEvent({ event: 'seeding', idleTimeoutSeconds: opts.seedIdleMs / 1000, peers: transfer.swarm.peerCount });
+        await transfer.seedUntilIdle(opts.seedIdleMs);
+        opts.onEvent({ event: 'idle', uploadedBytes: transfer.uploadedBytes, peers: transfer.swarm.peerCount });
+      }
+    } finally {
+      await transfer.stop();
+      await store.close();
+    }
     return opts.outputPath;
   } finally {
     await origin.close();
   }
-}
-
-/** Fetches what is missing, verifies, publishes; returns the bytes taken from the origin. */
-async function fetchAndVerify(origin: HttpOrigin, store: PieceStore, info: OriginInfo, md5: Buffer, opts: DownloadOptions): Promise<number> {
-  let originBytes = 0;
-  if (!store.complete) {
-    const hasher = new PrefixHasher(store.dataPath);
-    const meter = new RateMeter(Date.now());
-    const progress = (): TransferFigures => ({ bytes: store.haveBytes, size: info.fileBytes, originBytes, peerBytes: 0, peers: 0 });
-    const advanceHash = (): void => {
-      const firstMissing = store.have.firstClear(0);
-      hasher.advance(firstMissing === -1 ? info.fileBytes : pieceStart(store.geometry, firstMissing));
-    };
-    const flushTimer = setInterval(() => void store.flush().catch(() => undefined), FLUSH_INTERVAL_MS);
-    const syncTimer = setInterval(() => void store.sync().catch(() => undefined), SYNC_INTERVAL_MS);
-    const progressTimer = setInterval(() => {
-      const figures = progress();
-      const rate = meter.rate(figures.bytes, Date.now());
-      const left = figures.size - figures.bytes;
-      opts.onEvent({ event: 'progress', ...figures, rateBytesPerSec: Math.round(rate), etaSeconds: rate > 0 ? Math.ceil(left / rate) : null });
-    }, opts.progressIntervalMs);
-    try {
-      advanceHash();
-      const fetcher = new OriginFetcher({
-        origin,
-        store,
-        etag: info.etag,
-        connections: opts.connections,
-        policy: 'sequential',
-        retry: opts.retry,
-        limiter: new TokenBucket(opts.speedLimitDown, Date.now()),
-        signal: opts.signal,
-        onPiece: advanceHash,
-        onBytes: (bytes) => {
-          originBytes += bytes;
-        },
-      });
-      await fetcher.run();
-      await store.flush();
-      opts.onEvent({ event: 'verifying', ...progress() });
-      const digest = await hasher.digest(info.fileBytes);
-      if (!digest.equals(md5)) {
-        await store.discard();
-        throw new VerifyError(`the downloaded file's MD5 is ${md5Hex(digest)}, not ${md5Hex(md5)} as the origin says; the partial state was discarded, run again to retry`);
-      }
-      store.markComplete();
-    } catch (err) {
-      await store.close().catch(() => undefined);
-      throw err;
-    } finally {
-      clearInterval(flushTimer);
-      clearInterval(syncTimer);
-      clearInterval(progressTimer);
-      await hasher.close();
-    }
-  }
-  try {
-    await store.sync();
-    await publishFile(store.dataPath, opts.outputPath);
-  } finally {
-    await store.close();
-  }
-  return originBytes;
 }

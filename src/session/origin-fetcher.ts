@@ -23,6 +23,7 @@ import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-pic
 import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
+import type { PieceRun } from '../wire/codec.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -33,7 +34,16 @@ export interface OriginFetcherOptions {
   readonly store: PieceStore;
   readonly etag: string | null;
   readonly connections: number;
-  readonly policy: OriginPolicy;
+  /** How to choose a new run; asked at each pick (it changes once peers are known). */
+  readonly policy: () => OriginPolicy;
+  /** Pieces peers have, fetch from the origin, or are asked for: not ours to fetch. */
+  readonly othersTaken?: () => Bitfield;
+  /** True when a run that reached `piece` should stop there: a peer has it or fetches it first. */
+  readonly yieldAt?: (piece: number) => boolean;
+  /** Our runs changed (claimed, shortened, ended): tell the peers. */
+  readonly onRunsChanged?: () => void;
+  /** Keep waiting for work while pieces are missing (peers may fail to deliver), instead of returning. */
+  readonly untilComplete: boolean;
   readonly retry: RetryOptions;
   readonly limiter: TokenBucket;
   readonly signal: AbortSignal;
@@ -44,7 +54,7 @@ export interface OriginFetcherOptions {
 }
 
 interface ActiveRun {
-  readonly startPiece: number;
+  startPiece: number;
   endPiece: number;
   /** Bytes [start, writtenTo) are on disk. */
   writtenTo: number;
@@ -106,24 +116,76 @@ export class OriginFetcher {
     });
   }
 
+  /** Pieces our connections fetch now. */
+  get inFlight(): Bitfield {
+    return this.#inFlight;
+  }
+
+  /** Our runs now, as peers should see them: from the piece being fetched to the run's end. */
+  runs(): PieceRun[] {
+    return [...this.#runs]
+      .filter((run) => run.nextMark < run.endPiece)
+      .map((run) => ({ startPiece: run.nextMark, endPiece: run.endPiece }));
+  }
+
+  /** Something changed (a peer left, a piece arrived): idle connections look for work again. */
+  poke(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  #wake: (() => void) | null = null;
+
+  async #idle(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 500);
+      const previous = this.#wake;
+      this.#wake = () => {
+        clearTimeout(timer);
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
   async #worker(): Promise<void> {
-    for (let run = this.#pick(); run; run = this.#pick()) {
+    let nextStart = -1;
+    while (!this.#signal.aborted && !this.#opts.store.have.isComplete()) {
+      const run = this.#pick(nextStart);
+      if (!run) {
+        if (!this.#opts.untilComplete) return;
+        nextStart = -1;
+        await this.#idle();
+        continue;
+      }
       this.#runs.add(run);
+      this.#opts.onRunsChanged?.();
       try {
         await this.#fetchRun(run);
       } finally {
         this.#runs.delete(run);
         for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
+        this.#opts.onRunsChanged?.();
       }
+      nextStart = run.endPiece;
     }
   }
 
-  #pick(): ActiveRun | null {
+  /** Picks a run: where the last one ended when that is free (BEP 19: stream on), else by policy. */
+  #pick(preferredStart: number): ActiveRun | null {
     if (this.#signal.aborted) return null;
-    const taken = this.#opts.store.have.or(this.#inFlight);
+    let taken = this.#opts.store.have.or(this.#inFlight);
+    const others = this.#opts.othersTaken?.();
+    if (others) taken = taken.or(others);
     const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount : this.#maxRunPieces;
+    if (preferredStart >= 0 && preferredStart < this.#geometry.pieceCount && !taken.has(preferredStart)) {
+      let end = preferredStart + 1;
+      while (end < this.#geometry.pieceCount && end - preferredStart < maxRunPieces && !taken.has(end)) end += 1;
+      return this.#claim(preferredStart, end);
+    }
     const picked = pickOriginRun(taken, {
-      policy: this.#opts.policy,
+      policy: this.#opts.policy(),
       firstConnection: this.#picks === 0,
       random01: Math.random(),
       maxRunPieces,
@@ -154,8 +216,7 @@ export class OriginFetcher {
     const middle = victim.endPiece - Math.floor(victimLeft / 2);
     const stolen = { start: middle, end: victim.endPiece };
     victim.endPiece = middle;
-    const run = this.#claim(stolen.start, stolen.end);
-    return run;
+    return this.#claim(stolen.start, stolen.end);
   }
 
   #endByte(run: ActiveRun): number {
@@ -203,6 +264,9 @@ export class OriginFetcher {
     this.#probed?.();
     this.#probed = null;
     if (this.#opts.origin.rangesIgnored) this.#extendToEnd(run);
+    if (this.#opts.yieldAt && !this.#opts.origin.rangesIgnored && run.receivedTo === pieceStart(this.#geometry, run.nextMark)) {
+      this.#yieldIfTaken(run);
+    }
     const endByte = this.#endByte(run);
     if (offset !== run.receivedTo || offset >= endByte) return offset;
     const take = chunk.length <= endByte - offset ? chunk : chunk.subarray(0, endByte - offset);
@@ -216,6 +280,14 @@ export class OriginFetcher {
       await this.#writePending(run);
     }
     return run.receivedTo;
+  }
+
+  /** At a piece boundary: stop the run here when a peer has or fetches the next piece first. */
+  #yieldIfTaken(run: ActiveRun): void {
+    if (run.nextMark >= run.endPiece || !this.#opts.yieldAt?.(run.nextMark)) return;
+    for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
+    run.endPiece = run.nextMark;
+    this.#opts.onRunsChanged?.();
   }
 
   /** An origin that ignores Range sends the rest of the file: take all of it in this run. */

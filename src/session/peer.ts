@@ -1,0 +1,64 @@
+/**
+ * One connected peer as the swarm sees it: what it has, what it fetches from the origin, what we
+ * asked of it and what it asked of us.
+ *
+ * Not responsible for choosing pieces (the swarm asks the picker) nor for the wire (the
+ * connection). Every queue here is bounded; a peer that overflows one is the swarm's to drop.
+ */
+import type { PieceRun } from '../wire/codec.js';
+import type { PeerConnection } from '../wire/peer-connection.js';
+import { Bitfield } from '../piece-picker/bitfield.js';
+
+/** A block request, ours or theirs. */
+export interface BlockRequest {
+  readonly piece: number;
+  readonly begin: number;
+  readonly length: number;
+  /** When it was sent or received. */
+  readonly atMs: number;
+}
+
+/** Key of a block within the file. */
+export function blockKey(piece: number, begin: number): string {
+  return `${piece}:${begin}`;
+}
+
+/** A peer and our bookkeeping about it. */
+export class Peer {
+  readonly id: string;
+  readonly address: string;
+  readonly connection: PeerConnection;
+  /** Pieces the peer has. */
+  readonly has: Bitfield;
+  /** Piece runs the peer fetches from the origin now. */
+  fetching: readonly PieceRun[] = [];
+  /** Blocks we asked of it, by block key. */
+  readonly asked = new Map<string, BlockRequest>();
+  /** Blocks it asked of us, in order. */
+  readonly queue: BlockRequest[] = [];
+  /** True while a serve loop runs for it. */
+  serving = false;
+  /** Bytes it sent us and we sent it. */
+  downloadedBytes = 0;
+  uploadedBytes = 0;
+  /** Blocks it sent that we did not ask for. */
+  strikes = 0;
+
+  /** Whether we dialled it. */
+  readonly outbound: boolean;
+
+  constructor(id: string, address: string, connection: PeerConnection, pieceCount: number, outbound: boolean) {
+    this.outbound = outbound;
+    this.id = id;
+    this.address = address;
+    this.connection = connection;
+    this.has = new Bitfield(pieceCount);
+  }
+
+  /** The oldest block we asked of it, or null. */
+  oldestAskMs(): number | null {
+    let oldest: number | null = null;
+    for (const ask of this.asked.values()) if (oldest === null || ask.atMs < oldest) oldest = ask.atMs;
+    return oldest;
+  }
+}

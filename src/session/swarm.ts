@@ -1,0 +1,412 @@
+/**
+ * The LAN swarm of one file: finds peers (discovery), keeps TCP connections to them, asks them
+ * for pieces we lack (the peer picker decides which) and serves them the pieces we have.
+ *
+ * Not responsible for the origin (the origin fetcher) nor for verification. It tells the session
+ * what happens through the callbacks in {@link SwarmOptions}. Every peer misbehaviour (bad frame,
+ * bad bitfield, request out of range, unrequested block, stall) drops that peer and nothing else.
+ * Concurrency: all state changes on the event loop; block writes and reads overlap freely.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Discovery } from '../discovery/discovery.js';
+import { Bitfield } from '../piece-picker/bitfield.js';
+import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
+import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';
+import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import type { PieceStore } from '../storage/piece-store.js';
+import type { PieceRun, WireMessage } from '../wire/codec.js';
+import { PeerConnection } from '../wire/peer-connection.js';
+import { Peer, blockKey } from './peer.js';
+import { PeerRequests } from './peer-requests.js';
+
+/** Bytes per block request. */
+export const BLOCK_BYTES = 256 * 1024;
+/** Blocks we keep asked of one peer at once. */
+const MAX_ASKED_PER_PEER = 16;
+/** Blocks one peer may have queued with us before we reject more. */
+const MAX_QUEUED_PER_PEER = 64;
+/** Unrequested blocks a peer may send before it is dropped. */
+const MAX_STRIKES = 3;
+/** A peer that leaves a block unanswered this long is dropped. */
+const ASK_TIMEOUT_MS = 20_000;
+/** At most this many peers at once. */
+const MAX_PEERS = 64;
+
+/** What the swarm needs. */
+export interface SwarmOptions {
+  readonly store: PieceStore;
+  readonly swarmId: Buffer;
+  readonly bindAddress: string | null;
+  readonly port: number;
+  readonly discoveryPort: number;
+  readonly broadcastAddresses: readonly string[];
+  readonly announceIntervalMs: number;
+  readonly upLimiter: TokenBucket;
+  readonly downLimiter: TokenBucket;
+  /** Pieces our own origin connections fetch now. */
+  readonly originInFlight: () => Bitfield;
+  /** A piece arrived from a peer and is written and marked. */
+  readonly onPiece: (index: number) => void;
+  /** Bytes arrived from peers. */
+  readonly onPeerBytes: (bytes: number) => void;
+  /** A peer asked us for something (for idle tracking). */
+  readonly onRequest: () => void;
+  /** The set of peers, or what they have or fetch, changed. */
+  readonly onChange: () => void;
+}
+
+/** The swarm of one file. */
+export class Swarm {
+  readonly peerId = randomBytes(20);
+  readonly #opts: SwarmOptions;
+  readonly #peers = new Map<string, Peer>();
+  readonly #connecting = new Set<string>();
+  readonly #availability: Uint16Array;
+  readonly #requests: PeerRequests;
+  #server: Server | null = null;
+  #discovery: Discovery | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #fetching: readonly PieceRun[] = [];
+  uploadedBytes = 0;
+
+  constructor(opts: SwarmOptions) {
+    this.#opts = opts;
+    this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
+    this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
+  }
+
+  /** Peers connected now. */
+  get peerCount(): number {
+    return this.#peers.size;
+  }
+
+  /** Starts listening and announcing. */
+  async start(): Promise<void> {
+    const server = createServer((socket) => this.#adopt(socket));
+    server.listen(this.#opts.port, this.#opts.bindAddress ?? undefined);
+    await once(server, 'listening');
+    this.#server = server;
+    const address = server.address();
+    const tcpPort = typeof address === 'object' && address ? address.port : 0;
+    this.#discovery = new Discovery({
+      peerId: this.peerId,
+      tcpPort,
+      swarmIds: () => [this.#opts.swarmId],
+      discoveryPort: this.#opts.discoveryPort,
+      broadcastAddresses: [...this.#opts.broadcastAddresses],
+      // A UDP socket bound to a unicast address hears no broadcasts: bind-address is for TCP.
+      bindAddress: null,
+      intervalMs: this.#opts.announceIntervalMs,
+      random: Math.random,
+    });
+    this.#discovery.on('peer', (peer) => this.#discovered(peer));
+    this.#discovery.on('warning', () => undefined);
+    await this.#discovery.start();
+    this.#timer = setInterval(() => this.#checkStalls(), 1000);
+    this.#timer.unref();
+  }
+
+  /** Stops everything; connections are closed. */
+  async stop(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#discovery?.stop().catch(() => undefined);
+    for (const peer of this.#peers.values()) peer.connection.destroy('shutting down');
+    this.#server?.close();
+  }
+
+  /** Pieces that peers have or fetch from the origin: not for our origin connections. */
+  othersTaken(): Bitfield {
+    const taken = this.#requests.requested.clone();
+    for (const peer of this.#peers.values()) {
+      for (const run of peer.fetching) for (let index = run.startPiece; index < run.endPiece; index++) taken.set(index);
+    }
+    for (let index = 0; index < this.#availability.length; index++) if ((this.#availability[index] ?? 0) > 0) taken.set(index);
+    return taken;
+  }
+
+  /**
+   * Whether our origin run that reached `piece` should stop there: a peer has it, we asked a peer
+   * for it, or a peer fetches it from the origin and has precedence (the lower peer id), so two
+   * hosts that picked the same run at once do not both fetch it.
+   */
+  yieldsAt(piece: number): boolean {
+    if ((this.#availability[piece] ?? 0) > 0 || this.#requests.requested.has(piece)) return true;
+    for (const peer of this.#peers.values()) {
+      if (peer.id >= this.#idHex) continue;
+      if (peer.fetching.some((run) => run.startPiece <= piece && piece < run.endPiece)) return true;
+    }
+    return false;
+  }
+
+  /** Resolves when a peer has sent its bitfield, after `timeoutMs`, or when `signal` aborts. */
+  async waitForPeer(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (timeoutMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#peerWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#peerWaiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  readonly #peerWaiters = new Set<() => void>();
+
+  get #idHex(): string {
+    return this.peerId.toString('hex');
+  }
+
+  /** Tells every peer we have piece `index`, and asks peers for more. */
+  announceHave(index: number): void {
+    for (const peer of this.#peers.values()) peer.connection.send({ type: 'have', piece: index });
+    this.#scheduleAll();
+  }
+
+  /** Tells every peer which runs our origin connections fetch now. */
+  announceFetching(runs: readonly PieceRun[]): void {
+    this.#fetching = runs.slice(0, 256);
+    for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs: this.#fetching });
+  }
+
+  #discovered(found: { peerId: Buffer; address: string; tcpPort: number }): void {
+    const id = found.peerId.toString('hex');
+    if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex) return;
+    if (this.#peers.size >= MAX_PEERS) return;
+    // Both sides of a pair may dial at once; #register keeps one connection (see there).
+    this.#connecting.add(id);
+    const socket = connect({ host: found.address, port: found.tcpPort, ...(this.#opts.bindAddress ? { localAddress: this.#opts.bindAddress } : {}) });
+    socket.once('error', () => this.#connecting.delete(id));
+    socket.once('close', () => this.#connecting.delete(id));
+    this.#adopt(socket, true);
+  }
+
+  #adopt(socket: Socket, outbound = false): void {
+    if (this.#closed || this.#peers.size >= MAX_PEERS) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const address = socket.remoteAddress ?? '?';
+    const connection = new PeerConnection(socket, {
+      swarmId: this.#opts.swarmId,
+      peerId: this.peerId,
+      maxFrameBytes: Math.max(BLOCK_BYTES + 64, Math.ceil(this.#availability.length / 8) + 64),
+      handshakeTimeoutMs: 5000,
+      idleTimeoutMs: 60_000,
+      keepAliveIntervalMs: 20_000,
+      maxQueuedBytes: 8 * 1024 * 1024,
+    });
+    connection.once('handshake', (theirId: Buffer) => this.#register(theirId.toString('hex'), address, connection, outbound));
+    connection.start();
+  }
+
+  /**
+   * Adds a peer whose handshake completed. When a pair already has a connection, both sides keep
+   * the same one of the two: the one the lower peer id dialled, else the first.
+   */
+  #register(id: string, address: string, connection: PeerConnection, outbound: boolean): void {
+    this.#connecting.delete(id);
+    const existing = this.#peers.get(id);
+    if (this.#closed || id === this.#idHex) {
+      connection.destroy('closed');
+      return;
+    }
+    if (existing) {
+      const weAreLower = this.#idHex < id;
+      const canonical = outbound === weAreLower;
+      if (!canonical || existing.outbound === weAreLower) {
+        connection.destroy('duplicate connection');
+        return;
+      }
+      existing.connection.destroy('duplicate connection');
+      this.#unregister(existing);
+    }
+    const peer = new Peer(id, address, connection, this.#availability.length, outbound);
+    this.#peers.set(id, peer);
+    connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
+    connection.once('close', () => this.#unregister(peer));
+    connection.send({ type: 'bitfield', bytes: this.#opts.store.have.toBytes() });
+    if (this.#fetching.length > 0) connection.send({ type: 'fetching', runs: this.#fetching });
+    this.#opts.onChange();
+  }
+
+  #unregister(peer: Peer): void {
+    if (this.#peers.get(peer.id) !== peer) return;
+    this.#peers.delete(peer.id);
+    for (let index = peer.has.firstSet(0); index !== -1; index = peer.has.firstSet(index + 1)) {
+      this.#availability[index] = Math.max(0, (this.#availability[index] ?? 0) - 1);
+    }
+    this.#requests.dropPeer(peer.id);
+    peer.queue.length = 0;
+    this.#opts.onChange();
+    this.#scheduleAll();
+  }
+
+  #drop(peer: Peer, reason: string): void {
+    peer.connection.destroy(reason);
+  }
+
+  #onMessage(peer: Peer, message: WireMessage): void {
+    switch (message.type) {
+      case 'bitfield':
+        return this.#onBitfield(peer, message.bytes);
+      case 'have':
+        return this.#onHave(peer, message.piece);
+      case 'fetching':
+        return this.#onFetching(peer, message.runs);
+      case 'request':
+        return this.#onRequest(peer, message.piece, message.begin, message.length);
+      case 'cancel': {
+        const at = peer.queue.findIndex((q) => q.piece === message.piece && q.begin === message.begin);
+        if (at !== -1) peer.queue.splice(at, 1);
+        return;
+      }
+      case 'piece':
+        void this.#onBlock(peer, message.piece, message.begin, message.block);
+        return;
+      case 'reject':
+        peer.asked.delete(blockKey(message.piece, message.begin));
+        this.#requests.unassign(message.piece, peer.id);
+        this.#schedule(peer);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onBitfield(peer: Peer, bytes: Uint8Array): void {
+    const has = Bitfield.fromBytes(this.#availability.length, bytes);
+    if (!has) return this.#drop(peer, 'bad bitfield');
+    for (let index = has.firstSet(0); index !== -1; index = has.firstSet(index + 1)) this.#onHave(peer, index, false);
+    this.#opts.onChange();
+    for (const wake of [...this.#peerWaiters]) wake();
+    this.#schedule(peer);
+  }
+
+  #onHave(peer: Peer, index: number, schedule = true): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#availability.length) return this.#drop(peer, 'have out of range');
+    if (peer.has.has(index)) return;
+    peer.has.set(index);
+    this.#availability[index] = (this.#availability[index] ?? 0) + 1;
+    if (schedule) {
+      this.#opts.onChange();
+      this.#schedule(peer);
+    }
+  }
+
+  #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
+    const count = this.#availability.length;
+    if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
+    peer.fetching = runs;
+    this.#opts.onChange();
+  }
+
+  #onRequest(peer: Peer, piece: number, begin: number, length: number): void {
+    const { geometry, have } = this.#opts.store;
+    if (piece >= geometry.pieceCount || length <= 0 || length > BLOCK_BYTES * 4 || begin + length > pieceLength(geometry, piece)) {
+      return this.#drop(peer, 'request out of range');
+    }
+    this.#opts.onRequest();
+    if (!have.has(piece) || peer.queue.length >= MAX_QUEUED_PER_PEER) {
+      peer.connection.send({ type: 'reject', piece, begin, length });
+      return;
+    }
+    peer.queue.push({ piece, begin, length, atMs: Date.now() });
+    void this.#serve(peer);
+  }
+
+  async #serve(peer: Peer): Promise<void> {
+    if (peer.serving) return;
+    peer.serving = true;
+    try {
+      for (let next = peer.queue.shift(); next && !peer.connection.closed; next = peer.queue.shift()) {
+        const waitMs = this.#opts.upLimiter.take(next.length, Date.now());
+        if (waitMs > 0) await sleep(waitMs);
+        const block = Buffer.allocUnsafe(next.length);
+        await this.#opts.store.read(pieceStart(this.#opts.store.geometry, next.piece) + next.begin, block);
+        this.#opts.onRequest();
+        peer.uploadedBytes += next.length;
+        this.uploadedBytes += next.length;
+        if (!peer.connection.sendPiece(next.piece, next.begin, block)) await peer.connection.drained();
+      }
+    } catch (err) {
+      this.#drop(peer, `serving failed: ${(err as Error).message}`);
+    } finally {
+      peer.serving = false;
+    }
+  }
+
+  async #onBlock(peer: Peer, piece: number, begin: number, block: Uint8Array): Promise<void> {
+    const key = blockKey(piece, begin);
+    const ask = peer.asked.get(key);
+    if (!ask || ask.length !== block.length) {
+      peer.strikes += 1;
+      if (peer.strikes >= MAX_STRIKES) this.#drop(peer, 'unrequested blocks');
+      return;
+    }
+    peer.asked.delete(key);
+    const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
+    if (waitMs > 0) await sleep(waitMs);
+    const { store } = this.#opts;
+    try {
+      await store.write(pieceStart(store.geometry, piece) + begin, [Buffer.from(block.buffer, block.byteOffset, block.byteLength)]);
+    } catch {
+      this.#requests.unassign(piece, peer.id);
+      return;
+    }
+    peer.downloadedBytes += block.length;
+    this.#opts.onPeerBytes(block.length);
+    if (this.#requests.received(piece, begin) && !store.have.has(piece)) {
+      store.markPiece(piece);
+      this.#opts.onPiece(piece);
+    }
+    this.#schedule(peer);
+  }
+
+  #scheduleAll(): void {
+    for (const peer of this.#peers.values()) this.#schedule(peer);
+  }
+
+  /** Asks `peer` for blocks until it has MAX_ASKED_PER_PEER outstanding or nothing fits. */
+  #schedule(peer: Peer): void {
+    const { store } = this.#opts;
+    if (this.#closed || peer.connection.closed || store.have.isComplete()) return;
+    while (peer.asked.size < MAX_ASKED_PER_PEER) {
+      const block = this.#requests.nextBlockFor(peer.id) ?? this.#assignPiece(peer);
+      if (!block) return;
+      peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: Date.now() });
+      peer.connection.send({ type: 'request', piece: block.piece, begin: block.begin, length: block.length });
+    }
+  }
+
+  #assignPiece(peer: Peer): { piece: number; begin: number; length: number } | null {
+    const { store } = this.#opts;
+    const piece = pickPeerPiece({
+      have: store.have,
+      peerHas: peer.has,
+      requested: this.#requests.requested.or(this.#opts.originInFlight()),
+      availability: this.#availability,
+      random01: Math.random(),
+      endgame: false,
+    });
+    if (piece === -1) return null;
+    this.#requests.assign(piece, peer.id);
+    return this.#requests.nextBlockFor(peer.id);
+  }
+
+  #checkStalls(): void {
+    const now = Date.now();
+    for (const peer of this.#peers.values()) {
+      const oldest = peer.oldestAskMs();
+      if (oldest !== null && now - oldest > ASK_TIMEOUT_MS) this.#drop(peer, 'requests timed out');
+    }
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Moving the bytes of one file: from the origin and from peers at once, into the piece store,
+ * while serving peers, then verifying the whole file, then (optionally) seeding until idle.
+ *
+ * Wires the origin fetcher and the swarm to the store, the prefix hasher, the rate limits and the
+ * progress timers. Not responsible for the origin probe, the MD5 choice, or publishing (the
+ * download does those), nor for presentation (it reports through `onEvent`).
+ */
+import { setInterval } from 'node:timers';
+import { VerifyError } from '../errors.js';
+import type { HttpOrigin } from '../http-seed/http-origin.js';
+import { md5Hex } from '../http-seed/md5-header.js';
+import type { RetryOptions } from '../http-seed/retry-delay.js';
+import { Bitfield } from '../piece-picker/bitfield.js';
+import type { OriginPolicy } from '../piece-picker/origin-run-picker.js';
+import { pieceStart } from '../piece-picker/piece-geometry.js';
+import { TokenBucket } from '../rate-limit/token-bucket.js';
+import type { PieceStore } from '../storage/piece-store.js';
+import { PrefixHasher } from '../storage/prefix-hasher.js';
+import { OriginFetcher } from './origin-fetcher.js';
+import { RateMeter } from './rate-meter.js';
+import { Swarm } from './swarm.js';
+
+/** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
+const FLUSH_INTERVAL_MS = 100;
+/** How often written data is made durable (what a power loss can cost). */
+const SYNC_INTERVAL_MS = 15_000;
+
+/** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
+export interface SwarmSettings {
+  readonly swarmId: Buffer;
+  readonly bindAddress: string | null;
+  readonly port: number;
+  readonly discoveryPort: number;
+  readonly broadcastAddresses: readonly string[];
+  readonly announceIntervalMs: number;
+  /** How long to listen for peers before the first origin request. */
+  readonly discoveryWaitMs: number;
+}
+
+/** Figures shared by progress and the final report. */
+export interface TransferFigures {
+  readonly bytes: number;
+  readonly size: number;
+  readonly originBytes: number;
+  readonly peerBytes: number;
+  readonly peers: number;
+}
+
+/** What a transfer reports. */
+export type TransferEvent =
+  | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null; readonly uploadedBytes: number } & TransferFigures)
+  | ({ readonly event: 'verifying' } & TransferFigures);
+
+/** What a transfer needs. */
+export interface TransferOptions {
+  readonly origin: HttpOrigin;
+  readonly store: PieceStore;
+  readonly md5: Buffer;
+  readonly etag: string | null;
+  readonly connections: number;
+  readonly retry: RetryOptions;
+  readonly speedLimitDown: number | null;
+  readonly speedLimitUp: number | null;
+  readonly swarm: SwarmSettings | null;
+  readonly signal: AbortSignal;
+  readonly progressIntervalMs: number;
+  readonly onEvent: (event: TransferEvent) => void;
+}
+
+/** One file's transfer. Construct, `start()`, `fetch()`, then `seedUntilIdle()` or `stop()`. */
+export class Transfer {
+  readonly #opts: TransferOptions;
+  readonly #down: TokenBucket;
+  readonly #up: TokenBucket;
+  readonly #fetcher: OriginFetcher;
+  readonly swarm: Swarm | null;
+  originBytes = 0;
+  peerBytes = 0;
+  #lastRequestMs = Date.now();
+  #hasher: PrefixHasher | null = null;
+  #peersSeen = false;
+
+  constructor(opts: TransferOptions) {
+    this.#opts = opts;
+    this.#down = new TokenBucket(opts.speedLimitDown, Date.now());
+    this.#up = new TokenBucket(opts.speedLimitUp, Date.now());
+    this.swarm = opts.swarm ? this.#makeSwarm(opts.swarm) : null;
+    this.#fetcher = new OriginFetcher({
+      origin: opts.origin,
+      store: opts.store,
+      etag: opts.etag,
+      connections: opts.connections,
+      policy: () => this.#policy(),
+      ...(this.swarm ? this.#swarmHooks(this.swarm) : {}),
+      untilComplete: this.swarm !== null,
+      retry: opts.retry,
+      limiter: this.#down,
+      signal: opts.signal,
+      onPiece: (index) => this.#onPiece(index),
+      onBytes: (bytes) => {
+        this.originBytes += bytes;
+      },
+    });
+  }
+
+  #makeSwarm(settings: SwarmSettings): Swarm {
+    return new Swarm({
+      store: this.#opts.store,
+      ...settings,
+      upLimiter: this.#up,
+      downLimiter: this.#down,
+      originInFlight: () => this.#fetcher.inFlight,
+      onPiece: (index) => this.#onPiece(index),
+      onPeerBytes: (bytes) => {
+        this.peerBytes += bytes;
+      },
+      onRequest: () => {
+        this.#lastRequestMs = Date.now();
+      },
+      onChange: () => {
+        this.#peersSeen ||= (this.swarm?.peerCount ?? 0) > 0;
+        this.#fetcher.poke();
+      },
+    });
+  }
+
+  #swarmHooks(swarm: Swarm): { othersTaken: () => Bitfield; yieldAt: (piece: number) => boolean; onRunsChanged: () => void } {
+    return {
+      othersTaken: () => swarm.othersTaken(),
+      yieldAt: (piece) => swarm.yieldsAt(piece),
+      onRunsChanged: () => swarm.announceFetching(this.#fetcher.runs()),
+    };
+  }
+
+  /** Sequential while alone (keeps the verified prefix moving); BEP 19 once peers are known. */
+  #policy(): OriginPolicy {
+    return this.#peersSeen ? 'bep19' : 'sequential';
+  }
+
+  #onPiece(index: number): void {
+    this.#onPieceHash();
+    this.swarm?.announceHave(index);
+    this.#fetcher.poke();
+  }
+
+  /** Starts the swarm (listening, announcing) and waits briefly for peers to show up. */
+  async start(): Promise<void> {
+    if (!this.swarm || !this.#opts.swarm) return;
+    await this.swarm.start();
+    await this.swarm.waitForPeer(this.#opts.swarm.discoveryWaitMs, this.#opts.signal);
+    this.#peersSeen ||= this.swarm.peerCount > 0;
+  }
+
+  #figures(): TransferFigures {
+    const { store } = this.#opts;
+    return { bytes: store.haveBytes, size: store.geometry.fileBytes, originBytes: this.originBytes, peerBytes: this.peerBytes, peers: this.swarm?.peerCount ?? 0 };
+  }
+
+  /** Fetches every missing piece and verifies the whole file; throws VerifyError on a mismatch. */
+  async fetch(): Promise<void> {
+    const { store } = this.#opts;
+    this.#hasher = new PrefixHasher(store.dataPath);
+    this.#onPieceHash();
+    const meter = new RateMeter(Date.now(), 5000, store.haveBytes);
+    const timers = [
+      setInterval(() => void store.flush().catch(() => undefined), FLUSH_INTERVAL_MS),
+      setInterval(() => void store.sync().catch(() => undefined), SYNC_INTERVAL_MS),
+      setInterval(() => this.#progress(meter), this.#opts.progressIntervalMs),
+    ];
+    try {
+      await this.#fetcher.run();
+      await store.flush();
+      this.#opts.onEvent({ event: 'verifying', ...this.#figures() });
+      const digest = await this.#hasher.digest(store.geometry.fileBytes);
+      if (!digest.equals(this.#opts.md5)) {
+        await store.discard();
+        throw new VerifyError(`the downloaded file's MD5 is ${md5Hex(digest)}, not ${md5Hex(this.#opts.md5)} as the origin says; the partial state was discarded, run again to retry`);
+      }
+      store.markComplete();
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      await this.#hasher.close();
+      this.#hasher = null;
+    }
+  }
+
+  #onPieceHash(): void {
+    const { store } = this.#opts;
+    const firstMissing = store.have.firstClear(0);
+    this.#hasher?.advance(firstMissing === -1 ? store.geometry.fileBytes : pieceStart(store.geometry, firstMissing));
+  }
+
+  #progress(meter: RateMeter): void {
+    const figures = this.#figures();
+    const rate = meter.rate(figures.bytes, Date.now());
+    const left = figures.size - figures.bytes;
+    this.#opts.onEvent({
+      event: 'progress',
+      ...figures,
+      rateBytesPerSec: Math.round(rate),
+      etaSeconds: rate > 0 ? Math.ceil(left / rate) : null,
+      uploadedBytes: this.swarm?.uploadedBytes ?? 0,
+    });
+  }
+
+  /** Serves peers until none has asked for anything for `idleMs`, or until `signal` aborts. */
+  async seedUntilIdle(idleMs: number): Promise<void> {
+    if (!this.swarm) return;
+    // The idle clock starts when seeding starts: peers may not have heard of our last pieces yet.
+    this.#lastRequestMs = Math.max(this.#lastRequestMs, Date.now());
+    const { signal } = this.#opts;
+    while (!signal.aborted && Date.now() - this.#lastRequestMs < idleMs) {
+      const leftMs = idleMs - (Date.now() - this.#lastRequestMs);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(50, leftMs));
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+    if (signal.aborted) throw signal.reason;
+  }
+
+  /** Bytes served to peers. */
+  get uploadedBytes(): number {
+    return this.swarm?.uploadedBytes ?? 0;
+  }
+
+  /** Stops the swarm. */
+  async stop(): Promise<void> {
+    await this.swarm?.stop();
+  }
+}
