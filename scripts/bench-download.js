@@ -68,7 +68,7 @@ try {
     const storage = join(dir, `storage-${run}`);
     const swarmOut = join(dir, 'swarm.bin');
     const swarm = await timed(process.execPath, [join(root, 'bin/swarm-download.js'), origin.url, '-o', swarmOut,
-      '--storage-directory', storage, '--connections', values.connections, '--json']);
+      '--storage-directory', storage, '--connections', values.connections, '--json', '--broadcast-address', '127.255.255.255']);
     const done = swarm.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.event === 'done');
     await rm(storage, { recursive: true, force: true });
     await rm(swarmOut, { force: true });

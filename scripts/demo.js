@@ -24,7 +24,7 @@ const content = makeContent(size, 42);
 const origin = await startOrigin({ content, faults: { rateBytesPerSec: rate } });
 console.log(`demo origin: ${origin.url} serves ${formatBytes(size)} at ${values.rate}, with its MD5 in Content-MD5`);
 const output = join(dir, 'demo.bin');
-const args = [join(root, 'bin/swarm-download.js'), origin.url, '-o', output, '--storage-directory', join(dir, 'cache')];
+const args = [join(root, 'bin/swarm-download.js'), origin.url, '-o', output, '--storage-directory', join(dir, 'cache'), '--broadcast-address', '127.255.255.255'];
 console.log(`$ swarm-download ${origin.url} -o ${output}`);
 const code = await new Promise((resolve) => spawn(process.execPath, args, { stdio: 'inherit' }).on('close', resolve));
 const same = code === 0 && createHash('md5').update(await readFile(output)).digest('hex') === createHash('md5').update(content).digest('hex');

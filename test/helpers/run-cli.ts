@@ -18,6 +18,24 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI entry point the tests spawn. */
 export const CLI_PATH = join(REPO_ROOT, 'bin', 'swarm-download.js');
 
+/**
+ * Keeps a test's discovery traffic on loopback: unless the test chose its own, every process
+ * broadcasts to 127.255.255.255 only, on a discovery port of its own (so unrelated tests never
+ * meet as peers). Tests that build a swarm pass one `--discovery-port` to all its processes.
+ */
+export function loopbackOnly(args: readonly string[]): string[] {
+  const out = [...args];
+  if (out.includes('--no-discovery')) return out;
+  if (!out.some((arg) => arg.startsWith('--broadcast-address'))) out.push('--broadcast-address', '127.255.255.255');
+  if (!out.some((arg) => arg.startsWith('--discovery-port'))) out.push('--discovery-port', String(freeishPort()));
+  return out;
+}
+
+/** A random high port for a test's own discovery traffic. */
+export function freeishPort(): number {
+  return 20_000 + Math.floor(Math.random() * 40_000);
+}
+
 /** One `--json` line: every event has `event` and an ISO `ts`. */
 export interface CliEvent {
   event: string;
@@ -92,7 +110,7 @@ export class CliProcess {
   #wake: Array<() => void> = [];
 
   constructor(args: readonly string[], opts: CliOptions) {
-    this.child = spawn(process.execPath, [CLI_PATH, ...args], {
+    this.child = spawn(process.execPath, [CLI_PATH, ...loopbackOnly(args)], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: childEnv(opts.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
