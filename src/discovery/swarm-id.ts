@@ -1,0 +1,51 @@
+/**
+ * The swarm id of a file: the 32-byte name under which peers announce and find it on the LAN.
+ *
+ * It is SHA-256 over the domain-separation tag `"swarm-id/1"`, the file's MD5 (the swarm key,
+ * 16 bytes) and its size as an unsigned 64-bit big-endian integer. It is one-way: discovery
+ * broadcasts the swarm id, never the MD5, so a listener learns which files a host holds only if it
+ * already knows their MD5 and size.
+ *
+ * Pure: no I/O (hashing only). Not responsible for: obtaining the MD5 (the origin does) nor
+ * authenticating anything; it is a name, not a credential.
+ */
+import { createHash } from 'node:crypto';
+
+/** Length of a swarm id in bytes. */
+export const SWARM_ID_BYTES = 32;
+
+/** Length of the MD5 a swarm id is derived from. */
+export const MD5_BYTES = 16;
+
+/** The domain-separation tag hashed first; a new derivation gets a new tag. */
+export const SWARM_ID_TAG = 'swarm-id/1';
+
+/**
+ * The swarm id of the file with this MD5 and size.
+ *
+ * @param md5 - the file's MD5, 16 bytes.
+ * @param fileBytes - the file's size in bytes, a non-negative safe integer.
+ * @returns a new 32-byte Buffer.
+ * @throws TypeError when `md5` is not 16 bytes or `fileBytes` is not a non-negative safe integer.
+ */
+export function swarmId(md5: Uint8Array, fileBytes: number): Buffer {
+  if (!(md5 instanceof Uint8Array) || md5.length !== MD5_BYTES) {
+    throw new TypeError(`md5 must be ${MD5_BYTES} bytes, got ${describeBytes(md5)}`);
+  }
+  if (!Number.isSafeInteger(fileBytes) || fileBytes < 0) {
+    throw new TypeError(`fileBytes must be a non-negative safe integer, got ${String(fileBytes)}`);
+  }
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64BE(BigInt(fileBytes));
+  return createHash('sha256').update(SWARM_ID_TAG, 'latin1').update(md5).update(size).digest();
+}
+
+/** {@link swarmId} as 64 lower-case hex digits, for logs and map keys. Same errors. */
+export function swarmIdHex(md5: Uint8Array, fileBytes: number): string {
+  return swarmId(md5, fileBytes).toString('hex');
+}
+
+function describeBytes(value: unknown): string {
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  return `${typeof value} ${String(value)}`;
+}
