@@ -28,6 +28,13 @@ export interface OriginRunOptions {
   readonly random01: number;
   /** The longest run to return, a positive integer. */
   readonly maxRunPieces: number;
+  /**
+   * bep19 only, not the first connection: when the largest gap is longer than two runs, start at
+   * a random piece of it (leaving at least one run before its end) instead of at its start. Hosts
+   * of a swarm that pick at the same moment from the same view would otherwise all pick the same
+   * start and fetch the same bytes from the origin. @default false
+   */
+  readonly spreadInGap?: boolean;
 }
 
 /**
@@ -66,7 +73,11 @@ function startPiece(taken: Bitfield, opts: OriginRunOptions): number {
     const untaken = taken.length - taken.count();
     return taken.nthClear(Math.floor(opts.random01 * untaken));
   }
-  return largestGap(taken)?.startPiece ?? -1;
+  const gap = largestGap(taken);
+  if (!gap) return -1;
+  const length = gap.endPiece - gap.startPiece;
+  if (!opts.spreadInGap || length <= 2 * opts.maxRunPieces) return gap.startPiece;
+  return gap.startPiece + Math.floor(opts.random01 * (length - opts.maxRunPieces));
 }
 
 /**

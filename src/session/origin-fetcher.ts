@@ -184,15 +184,18 @@ export class OriginFetcher {
       while (end < this.#geometry.pieceCount && end - preferredStart < maxRunPieces && !taken.has(end)) end += 1;
       return this.#claim(preferredStart, end);
     }
+    const policy = this.#opts.policy();
     const picked = pickOriginRun(taken, {
-      policy: this.#opts.policy(),
+      policy,
       firstConnection: this.#picks === 0,
       random01: Math.random(),
-      maxRunPieces,
+      maxRunPieces: policy === 'bep19' ? Math.max(1, Math.floor(maxRunPieces / 2)) : maxRunPieces,
+      spreadInGap: this.#opts.othersTaken !== undefined,
     });
     this.#picks += 1;
     if (picked) return this.#claim(picked.startPiece, picked.endPiece);
-    return this.#steal();
+    // With peers, the tail comes from them; splitting a run would waste the bytes in flight.
+    return this.#opts.othersTaken ? null : this.#steal();
   }
 
   #claim(startPiece: number, endPiece: number): ActiveRun {

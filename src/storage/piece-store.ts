@@ -50,7 +50,23 @@ async function isAlive(pid: number): Promise<boolean> {
   }
 }
 
+/** Lock files this process holds: a lock with our own pid is ours only if it is in here. */
+const heldLocks = new Set<string>();
+
 async function takeLock(lockPath: string): Promise<void> {
+  if (heldLocks.has(lockPath)) {
+    throw new StorageError(`this process already uses ${lockPath}; one download per file at a time`);
+  }
+  await takeLockFile(lockPath);
+  heldLocks.add(lockPath);
+}
+
+async function releaseLock(lockPath: string): Promise<void> {
+  heldLocks.delete(lockPath);
+  await rm(lockPath, { force: true });
+}
+
+async function takeLockFile(lockPath: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
@@ -114,7 +130,7 @@ export class PieceStore {
     try {
       return await PieceStore.#openLocked(directory, key);
     } catch (err) {
-      await rm(join(directory, 'lock'), { force: true });
+      await releaseLock(join(directory, 'lock'));
       throw asStorageError(err, directory);
     }
   }
@@ -245,7 +261,7 @@ export class PieceStore {
     } finally {
       this.#closed = true;
       await this.#fd.close().catch(() => undefined);
-      await rm(join(this.directory, 'lock'), { force: true });
+      await releaseLock(join(this.directory, 'lock'));
     }
   }
 
@@ -253,6 +269,7 @@ export class PieceStore {
   async discard(): Promise<void> {
     this.#closed = true;
     await this.#fd.close().catch(() => undefined);
+    heldLocks.delete(join(this.directory, 'lock'));
     await rm(this.directory, { recursive: true, force: true });
   }
 }

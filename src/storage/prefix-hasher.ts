@@ -42,7 +42,8 @@ export class PrefixHasher {
     this.#dataPath = dataPath;
     this.#worker = new Worker(workerPath(), { workerData: { dataPath } });
     this.#worker.on('message', (reply: WorkerReply) => this.#handle(reply));
-    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('error', (err) => this.#fail(asStorageError(err, dataPath)));
+    this.#worker.on('exit', () => this.#fail(new Error('the hashing worker stopped')));
     this.#worker.unref();
   }
 
@@ -94,6 +95,7 @@ export class PrefixHasher {
 
   #fail(err: Error): void {
     this.#failure ??= err;
-    this.#onError?.(err);
+    this.#onError?.(this.#failure);
+    this.#onError = null;
   }
 }

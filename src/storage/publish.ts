@@ -27,6 +27,8 @@ export async function publishFile(dataPath: string, outputPath: string): Promise
       await handle.datasync().finally(() => handle.close());
     }
     await rename(tempPath, outputPath);
+    // When the output already was a link to the data, rename() did nothing: drop the temp name.
+    await rm(tempPath, { force: true });
   } catch (err) {
     await rm(tempPath, { force: true }).catch(() => undefined);
     throw asStorageError(err, outputPath);

@@ -113,3 +113,24 @@ describe('checkRun', () => {
     expect(() => checkRun(bits('nnYn'), run)).toThrow(message);
   });
 });
+
+describe('pickOriginRun with spreadInGap (several hosts picking at once)', () => {
+  it('starts at a random piece of a long largest gap, leaving a whole run before its end', () => {
+    const taken = bits('Y' + 'n'.repeat(40) + 'Y');
+    const starts = new Set<number>();
+    for (const random01 of [0, 0.25, 0.5, 0.75, 0.999]) {
+      const run = pickOriginRun(taken, { policy: 'bep19', firstConnection: false, random01, maxRunPieces: 4, spreadInGap: true });
+      expect(run).not.toBeNull();
+      starts.add(run!.startPiece);
+      expect(run!.startPiece).toBeGreaterThanOrEqual(1);
+      expect(run!.endPiece - run!.startPiece).toBe(4);
+      expect(run!.endPiece).toBeLessThanOrEqual(41);
+    }
+    expect(starts.size).toBe(5);
+  });
+
+  it('keeps the BEP 19 start of the largest gap when that gap is short', () => {
+    const run = pickOriginRun(bits('YYnnnnYnnY'), { policy: 'bep19', firstConnection: false, random01: 0.9, maxRunPieces: 2, spreadInGap: true });
+    expect(run).toEqual({ startPiece: 2, endPiece: 4 });
+  });
+});

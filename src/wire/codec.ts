@@ -1,0 +1,326 @@
+/**
+ * The message codec of the swarm wire protocol: BEP 3 framing (`u32` big-endian length, then
+ * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`) and 21 (`reject`).
+ *
+ * Pure: no I/O. Free functions on bytes. Not responsible for: splitting a byte stream into frames
+ * (see `frame-decoder.ts`), the handshake (see `handshake.ts`), or whether a piece index fits the
+ * file (the session checks that; the codec does not know the piece count).
+ */
+
+import { WireError } from './wire-error.js';
+
+/** Largest block a `request` may ask for and a `piece` may carry: 1 MiB. */
+export const MAX_BLOCK_BYTES = 1024 * 1024;
+
+/** Bytes of a `piece` payload before its block: id, piece, begin. */
+export const PIECE_PAYLOAD_HEADER_BYTES = 9;
+
+/** Default frame cap (payload bytes, not counting the length prefix): a full `piece` frame. */
+export const MAX_FRAME_BYTES = MAX_BLOCK_BYTES + PIECE_PAYLOAD_HEADER_BYTES;
+
+/** Most runs a `fetching` message may list. */
+export const MAX_FETCHING_RUNS = 256;
+
+/** Bytes of the length prefix of every frame. */
+export const LENGTH_PREFIX_BYTES = 4;
+
+/** Message ids on the wire: BEP 3 for 0-8, ours from 20. */
+export const MessageId = {
+  choke: 0,
+  unchoke: 1,
+  interested: 2,
+  notInterested: 3,
+  have: 4,
+  bitfield: 5,
+  request: 6,
+  piece: 7,
+  cancel: 8,
+  fetching: 20,
+  reject: 21,
+} as const;
+
+/** A block of a piece: `length` bytes at byte `begin` of piece `piece`. */
+export interface BlockRef {
+  piece: number;
+  begin: number;
+  length: number;
+}
+
+/** A run of pieces [startPiece, endPiece), end exclusive. */
+export interface PieceRun {
+  startPiece: number;
+  endPiece: number;
+}
+
+/**
+ * One decoded frame. `bitfield.bytes` and `piece.block` are views into the frame's bytes, not
+ * copies. `unknown` is any id we do not know; its body is dropped (forward compatibility).
+ */
+export type WireMessage =
+  | { type: 'keep-alive' }
+  | { type: 'choke' }
+  | { type: 'unchoke' }
+  | { type: 'interested' }
+  | { type: 'not-interested' }
+  | { type: 'have'; piece: number }
+  | { type: 'bitfield'; bytes: Uint8Array }
+  | ({ type: 'request' } & BlockRef)
+  | { type: 'piece'; piece: number; begin: number; block: Uint8Array }
+  | ({ type: 'cancel' } & BlockRef)
+  | { type: 'fetching'; runs: ReadonlyArray<PieceRun> }
+  | ({ type: 'reject' } & BlockRef)
+  | { type: 'unknown'; id: number };
+
+/** The `type` of a {@link WireMessage}. */
+export type WireMessageType = WireMessage['type'];
+
+const U32_MAX = 0xffffffff;
+const BLOCK_REF_BYTES = 12;
+const RUN_BYTES = 8;
+const EMPTY_BODY_TYPES: ReadonlyMap<number, WireMessageType> = new Map([
+  [MessageId.choke, 'choke'],
+  [MessageId.unchoke, 'unchoke'],
+  [MessageId.interested, 'interested'],
+  [MessageId.notInterested, 'not-interested'],
+]);
+const KNOWN_IDS: ReadonlySet<number> = new Set(Object.values(MessageId));
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/**
+ * The whole frame of `m`, length prefix included. Throws a `TypeError` quoting the bad value when
+ * a field is out of range: indexes and offsets must be integers in [0, 2^32), block lengths in
+ * [1, {@link MAX_BLOCK_BYTES}], `fetching` runs at most {@link MAX_FETCHING_RUNS} with
+ * start < end, an `unknown` id an integer in [0, 255] that is not a known id.
+ */
+export function encodeMessage(m: WireMessage): Buffer {
+  switch (m.type) {
+    case 'keep-alive':
+      return Buffer.alloc(LENGTH_PREFIX_BYTES);
+    case 'choke':
+      return frameWithBody(MessageId.choke, 0);
+    case 'unchoke':
+      return frameWithBody(MessageId.unchoke, 0);
+    case 'interested':
+      return frameWithBody(MessageId.interested, 0);
+    case 'not-interested':
+      return frameWithBody(MessageId.notInterested, 0);
+    case 'have': {
+      const frame = frameWithBody(MessageId.have, 4);
+      frame.writeUInt32BE(assertU32('have.piece', m.piece), 5);
+      return frame;
+    }
+    case 'bitfield':
+      return encodeBitfield(m.bytes);
+    case 'request':
+      return encodeBlockRef(MessageId.request, m);
+    case 'cancel':
+      return encodeBlockRef(MessageId.cancel, m);
+    case 'reject':
+      return encodeBlockRef(MessageId.reject, m);
+    case 'piece':
+      return encodePiece(m.piece, m.begin, m.block);
+    case 'fetching':
+      return encodeFetching(m.runs);
+    case 'unknown':
+      return encodeUnknown(m.id);
+    default:
+      throw new TypeError(`encodeMessage: unknown message type ${JSON.stringify((m as { type?: unknown }).type)}`);
+  }
+}
+
+/**
+ * The 13-byte head of a `piece` frame (length prefix, id, piece, begin) for a block of
+ * `blockBytes`, so a shell can write the header and then the block itself without copying it.
+ * Throws a `TypeError` on fields out of range, as {@link encodeMessage}.
+ */
+export function encodePieceHeader(piece: number, begin: number, blockBytes: number): Buffer {
+  assertBlockLength('piece block length', blockBytes);
+  const header = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + PIECE_PAYLOAD_HEADER_BYTES);
+  header.writeUInt32BE(PIECE_PAYLOAD_HEADER_BYTES + blockBytes, 0);
+  header[4] = MessageId.piece;
+  header.writeUInt32BE(assertU32('piece.piece', piece), 5);
+  header.writeUInt32BE(assertU32('piece.begin', begin), 9);
+  return header;
+}
+
+/** A frame of `id` with a zeroed body of `bodyBytes`; the caller fills the body from offset 5. */
+function frameWithBody(id: number, bodyBytes: number): Buffer {
+  const frame = Buffer.alloc(LENGTH_PREFIX_BYTES + 1 + bodyBytes);
+  frame.writeUInt32BE(1 + bodyBytes, 0);
+  frame[4] = id;
+  return frame;
+}
+
+function encodeBitfield(bytes: Uint8Array): Buffer {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`encodeMessage: bitfield.bytes must be a Uint8Array, got ${String(bytes)} (${typeof bytes})`);
+  }
+  if (bytes.length + 1 > U32_MAX) {
+    throw new TypeError(`encodeMessage: bitfield of ${bytes.length} bytes does not fit a frame`);
+  }
+  const frame = frameWithBody(MessageId.bitfield, bytes.length);
+  frame.set(bytes, 5);
+  return frame;
+}
+
+function encodeBlockRef(id: number, ref: BlockRef): Buffer {
+  const frame = frameWithBody(id, BLOCK_REF_BYTES);
+  frame.writeUInt32BE(assertU32('piece', ref.piece), 5);
+  frame.writeUInt32BE(assertU32('begin', ref.begin), 9);
+  frame.writeUInt32BE(assertBlockLength('length', ref.length), 13);
+  return frame;
+}
+
+function encodePiece(piece: number, begin: number, block: Uint8Array): Buffer {
+  if (!(block instanceof Uint8Array)) {
+    throw new TypeError(`encodeMessage: piece.block must be a Uint8Array, got ${String(block)} (${typeof block})`);
+  }
+  const header = encodePieceHeader(piece, begin, block.length);
+  const frame = Buffer.allocUnsafe(header.length + block.length);
+  frame.set(header, 0);
+  frame.set(block, header.length);
+  return frame;
+}
+
+function encodeFetching(runs: ReadonlyArray<PieceRun>): Buffer {
+  if (!Array.isArray(runs) || runs.length > MAX_FETCHING_RUNS) {
+    const got = Array.isArray(runs) ? `${runs.length} runs` : `${String(runs)} (${typeof runs})`;
+    throw new TypeError(`encodeMessage: fetching.runs must be an array of at most ${MAX_FETCHING_RUNS} runs, got ${got}`);
+  }
+  const frame = frameWithBody(MessageId.fetching, 2 + runs.length * RUN_BYTES);
+  frame.writeUInt16BE(runs.length, 5);
+  runs.forEach((run, i) => {
+    const startPiece = assertU32(`fetching.runs[${i}].startPiece`, run.startPiece);
+    const endPiece = assertU32(`fetching.runs[${i}].endPiece`, run.endPiece);
+    if (endPiece <= startPiece) {
+      throw new TypeError(`encodeMessage: fetching.runs[${i}] must have startPiece < endPiece, got [${startPiece}, ${endPiece})`);
+    }
+    frame.writeUInt32BE(startPiece, 7 + i * RUN_BYTES);
+    frame.writeUInt32BE(endPiece, 11 + i * RUN_BYTES);
+  });
+  return frame;
+}
+
+function encodeUnknown(id: number): Buffer {
+  if (!Number.isInteger(id) || id < 0 || id > 255 || KNOWN_IDS.has(id)) {
+    throw new TypeError(`encodeMessage: unknown.id must be an integer in [0, 255] that is not a known id, got ${String(id)} (${typeof id})`);
+  }
+  return frameWithBody(id, 0);
+}
+
+function assertU32(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
+    throw new TypeError(`encodeMessage: ${name} must be an integer in [0, 2^32), got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+function assertBlockLength(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_BLOCK_BYTES) {
+    throw new TypeError(`encodeMessage: ${name} must be an integer in [1, ${MAX_BLOCK_BYTES}], got ${String(value)} (${typeof value})`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/**
+ * Decodes one frame's payload (the bytes after the length prefix; empty means keep-alive).
+ * Returns a `WireError` (never throws one) when the body size is wrong for the id (`BAD_LENGTH`)
+ * or a field is out of range (`BAD_FIELD`). Unknown ids decode as `{ type: 'unknown', id }`.
+ * `bitfield.bytes` and `piece.block` are views into `payload`. Throws a `TypeError` only when
+ * `payload` is not a Uint8Array.
+ */
+export function decodePayload(payload: Uint8Array): WireMessage | WireError {
+  if (!(payload instanceof Uint8Array)) {
+    throw new TypeError(`decodePayload: payload must be a Uint8Array, got ${String(payload)} (${typeof payload})`);
+  }
+  const id = payload[0];
+  if (id === undefined) return { type: 'keep-alive' };
+  const bodyBytes = payload.length - 1;
+  const emptyType = EMPTY_BODY_TYPES.get(id);
+  if (emptyType !== undefined) {
+    return bodyBytes === 0 ? ({ type: emptyType } as WireMessage) : badLength(emptyType, bodyBytes, 'exactly 0');
+  }
+  switch (id) {
+    case MessageId.have:
+      return bodyBytes === 4 ? { type: 'have', piece: readU32(payload, 1) } : badLength('have', bodyBytes, 'exactly 4');
+    case MessageId.bitfield:
+      return { type: 'bitfield', bytes: payload.subarray(1) };
+    case MessageId.request:
+      return decodeBlockRef('request', payload);
+    case MessageId.cancel:
+      return decodeBlockRef('cancel', payload);
+    case MessageId.reject:
+      return decodeBlockRef('reject', payload);
+    case MessageId.piece:
+      return decodePiece(payload);
+    case MessageId.fetching:
+      return decodeFetching(payload);
+    default:
+      return { type: 'unknown', id };
+  }
+}
+
+function decodeBlockRef(type: 'request' | 'cancel' | 'reject', payload: Uint8Array): WireMessage | WireError {
+  const bodyBytes = payload.length - 1;
+  if (bodyBytes !== BLOCK_REF_BYTES) return badLength(type, bodyBytes, `exactly ${BLOCK_REF_BYTES}`);
+  const length = readU32(payload, 9);
+  if (length < 1 || length > MAX_BLOCK_BYTES) {
+    return new WireError('BAD_FIELD', `${type} length ${length} is outside [1, ${MAX_BLOCK_BYTES}]`);
+  }
+  return { type, piece: readU32(payload, 1), begin: readU32(payload, 5), length };
+}
+
+function decodePiece(payload: Uint8Array): WireMessage | WireError {
+  if (payload.length < PIECE_PAYLOAD_HEADER_BYTES) {
+    return badLength('piece', payload.length - 1, `at least ${PIECE_PAYLOAD_HEADER_BYTES - 1}`);
+  }
+  const blockBytes = payload.length - PIECE_PAYLOAD_HEADER_BYTES;
+  if (blockBytes < 1 || blockBytes > MAX_BLOCK_BYTES) {
+    return new WireError('BAD_FIELD', `piece block of ${blockBytes} bytes is outside [1, ${MAX_BLOCK_BYTES}]`);
+  }
+  return {
+    type: 'piece',
+    piece: readU32(payload, 1),
+    begin: readU32(payload, 5),
+    block: payload.subarray(PIECE_PAYLOAD_HEADER_BYTES),
+  };
+}
+
+function decodeFetching(payload: Uint8Array): WireMessage | WireError {
+  const bodyBytes = payload.length - 1;
+  if (bodyBytes < 2) return badLength('fetching', bodyBytes, 'at least 2');
+  const count = ((payload[1] ?? 0) << 8) | (payload[2] ?? 0);
+  if (count > MAX_FETCHING_RUNS) {
+    return new WireError('BAD_FIELD', `fetching lists ${count} runs, more than ${MAX_FETCHING_RUNS}`);
+  }
+  if (bodyBytes !== 2 + count * RUN_BYTES) {
+    return badLength('fetching', bodyBytes, `exactly ${2 + count * RUN_BYTES} for ${count} runs`);
+  }
+  const runs: PieceRun[] = [];
+  for (let i = 0; i < count; i++) {
+    const startPiece = readU32(payload, 3 + i * RUN_BYTES);
+    const endPiece = readU32(payload, 7 + i * RUN_BYTES);
+    if (endPiece <= startPiece) {
+      return new WireError('BAD_FIELD', `fetching run ${i} [${startPiece}, ${endPiece}) is empty or reversed`);
+    }
+    runs.push({ startPiece, endPiece });
+  }
+  return { type: 'fetching', runs };
+}
+
+function badLength(type: string, bodyBytes: number, expected: string): WireError {
+  return new WireError('BAD_LENGTH', `${type} body of ${bodyBytes} bytes, expected ${expected}`);
+}
+
+/** The big-endian u32 at `offset`; the caller has checked that four bytes are there. */
+export function readU32(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset] ?? 0) * 0x1000000 +
+    (((bytes[offset + 1] ?? 0) << 16) | ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0))
+  );
+}

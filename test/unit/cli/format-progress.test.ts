@@ -1,0 +1,105 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { formatDoneLine, formatEta, formatProgressLine, type ProgressFigures } from '../../../src/cli/format-progress.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const HALF: ProgressFigures = {
+  bytes: 512 * MiB,
+  size: 1 * GiB,
+  originBytes: 384 * MiB,
+  peerBytes: 128 * MiB,
+  peers: 3,
+  rateBytesPerSec: 100 * MiB,
+  etaSeconds: 185,
+};
+
+describe('formatEta', () => {
+  it.each([
+    [null, '--'],
+    [Number.NaN, '--'],
+    [Number.POSITIVE_INFINITY, '--'],
+    [-1, '--'],
+    [0, '0s'],
+    [0.2, '1s'],
+    [42, '42s'],
+    [59, '59s'],
+    [59.5, '1m00s'],
+    [60, '1m00s'],
+    [185, '3m05s'],
+    [3599, '59m59s'],
+    [3600, '1h00m'],
+    [3725, '1h02m'],
+    [90_000, '25h00m'],
+  ])('%s s -> %s', (seconds, expected) => {
+    expect(formatEta(seconds)).toBe(expected);
+  });
+});
+
+describe('formatProgressLine', () => {
+  it('shows a 40-cell bar, percent, bytes, rate, ETA and sources on a wide terminal', () => {
+    const line = formatProgressLine(HALF, 200);
+    expect(line).toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  100 MiB/s  ETA 3m05s  origin 384 MiB  peers 128 MiB (3)`);
+  });
+
+  it('shrinks the bar to fit, then drops it', () => {
+    const full = formatProgressLine(HALF, 200);
+    const text = full.slice(full.indexOf(']') + 2);
+    const shrunk = formatProgressLine(HALF, text.length + 3 + 20);
+    expect(shrunk).toBe(`[${'#'.repeat(10)}${'.'.repeat(10)}] ${text}`);
+    expect(formatProgressLine(HALF, text.length + 3 + 9)).toBe(text);
+  });
+
+  it('cuts the text short of the last column when there is no room even for it', () => {
+    const line = formatProgressLine(HALF, 30);
+    expect(line).toBe(' 50%  512 MiB/1 GiB  100 MiB/');
+  });
+
+  it('shows 100% for an empty file and never more than 100%', () => {
+    expect(formatProgressLine({ ...HALF, bytes: 0, size: 0 }, 200)).toContain(`[${'#'.repeat(40)}] 100%`);
+    expect(formatProgressLine({ ...HALF, bytes: 2 * GiB }, 200)).toContain('100%');
+  });
+
+  it('rounds the percent down: 99.9% is not done', () => {
+    expect(formatProgressLine({ ...HALF, bytes: GiB - 1 }, 200)).toContain(' 99%');
+  });
+
+  it('never exceeds the width and always shows the percent, for widths >= 20 (property)', () => {
+    const bytesArb = fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.double({ min: 0, max: 1e18, noNaN: true }));
+    fc.assert(
+      fc.property(
+        fc.record({
+          bytes: bytesArb,
+          size: bytesArb,
+          originBytes: bytesArb,
+          peerBytes: bytesArb,
+          peers: fc.nat({ max: 100_000 }),
+          rateBytesPerSec: bytesArb,
+          etaSeconds: fc.option(fc.double({ min: -10, max: 1e9 }), { nil: null }),
+        }),
+        fc.integer({ min: 20, max: 400 }),
+        (figures, columns) => {
+          const line = formatProgressLine(figures, columns);
+          expect(line.length).toBeLessThanOrEqual(columns);
+          const fraction = figures.size > 0 ? Math.min(1, figures.bytes / figures.size) : 1;
+          expect(line).toContain(`${Math.floor(fraction * 100)}%`);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('formatDoneLine', () => {
+  it('summarises path, size, time, rate and sources', () => {
+    expect(formatDoneLine({ path: '/data/ubuntu.iso', size: 1 * GiB, elapsedMs: 10_000, originBytes: 768 * MiB, peerBytes: 256 * MiB }))
+      .toBe('saved /data/ubuntu.iso (1 GiB in 10.0s, 102.4 MiB/s; origin 768 MiB, peers 256 MiB)');
+  });
+
+  it('shows a finite rate for an instant download', () => {
+    const line = formatDoneLine({ path: 'x', size: 1 * MiB, elapsedMs: 0, originBytes: 0, peerBytes: 0 });
+    expect(line).toBe('saved x (1 MiB in 0.0s, 1000 MiB/s; origin 0 B, peers 0 B)');
+    expect(line).not.toMatch(/Infinity|NaN/);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * fast-check arbitraries and helpers for wire tests, shared by the property and fuzz tests:
+ * valid messages, streams of frames with their cut points, and "frame soup" (frames whose
+ * length prefix, id and body are each sometimes wrong).
+ */
+import fc from 'fast-check';
+import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, encodeMessage } from '../../../src/wire/codec.js';
+import type { PieceRun, WireMessage } from '../../../src/wire/codec.js';
+import { FrameDecoder } from '../../../src/wire/frame-decoder.js';
+import { WireError } from '../../../src/wire/wire-error.js';
+
+export const KNOWN_IDS: ReadonlySet<number> = new Set(Object.values(MessageId));
+
+const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 0xfffffffe, 0xffffffff));
+const blockLength = fc.oneof(fc.integer({ min: 1, max: MAX_BLOCK_BYTES }), fc.constantFrom(1, MAX_BLOCK_BYTES));
+const blockRef = fc.record({ piece: u32, begin: u32, length: blockLength });
+const run: fc.Arbitrary<PieceRun> = fc
+  .tuple(u32, u32)
+  .filter(([a, b]) => a !== b)
+  .map(([a, b]) => ({ startPiece: Math.min(a, b), endPiece: Math.max(a, b) }));
+
+/** Any valid message, with small bitfields and blocks. */
+export const wireMessage: fc.Arbitrary<WireMessage> = fc.oneof(
+  fc.constantFrom<WireMessage>(
+    { type: 'keep-alive' }, { type: 'choke' }, { type: 'unchoke' }, { type: 'interested' }, { type: 'not-interested' },
+  ),
+  u32.map((piece): WireMessage => ({ type: 'have', piece })),
+  fc.uint8Array({ maxLength: 40 }).map((bytes): WireMessage => ({ type: 'bitfield', bytes })),
+  blockRef.map((ref): WireMessage => ({ type: 'request', ...ref })),
+  blockRef.map((ref): WireMessage => ({ type: 'cancel', ...ref })),
+  blockRef.map((ref): WireMessage => ({ type: 'reject', ...ref })),
+  fc.record({ piece: u32, begin: u32, block: fc.uint8Array({ minLength: 1, maxLength: 40 }) })
+    .map((m): WireMessage => ({ type: 'piece', ...m })),
+  fc.oneof(fc.array(run, { maxLength: 8 }), fc.array(run, { minLength: MAX_FETCHING_RUNS, maxLength: MAX_FETCHING_RUNS }))
+    .map((runs): WireMessage => ({ type: 'fetching', runs })),
+  fc.integer({ min: 0, max: 255 }).filter((id) => !KNOWN_IDS.has(id)).map((id): WireMessage => ({ type: 'unknown', id })),
+);
+
+/** The concatenated frames of `messages`. */
+export function encodeStream(messages: readonly WireMessage[]): Buffer {
+  return Buffer.concat(messages.map((m) => encodeMessage(m)));
+}
+
+/** `bytes` cut at `cuts` (any naturals; taken modulo the length, sorted, deduplicated). */
+export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((cut) => (bytes.length === 0 ? 0 : cut % bytes.length)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const point of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(from, point));
+    from = point;
+  }
+  return chunks;
+}
+
+/** A message with its byte fields as hex, so equality ignores Buffer vs Uint8Array. */
+export function plain(m: WireMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...m };
+  for (const [key, value] of Object.entries(out)) {
+    if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
+  }
+  return out;
+}
+
+/** One frame of soup: a length prefix that is often but not always right, an id, a body. */
+const soupFrame: fc.Arbitrary<Uint8Array> = fc
+  .record({
+    id: fc.oneof(fc.constantFrom(...KNOWN_IDS), fc.integer({ min: 0, max: 255 })),
+    body: fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.uint8Array({ minLength: 2, maxLength: 40 }).map(withRunCount)),
+    prefix: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(-1) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 64 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
+    ),
+    truncate: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  })
+  .map(({ id, body, prefix, truncate }) => {
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(prefix === -1 ? 1 + body.length : prefix, 0);
+    frame[4] = id;
+    frame.set(body, 5);
+    return truncate ? frame.subarray(0, 4) : frame;
+  });
+
+/** Gives a body a plausible `fetching` run count, so run decoding gets exercised. */
+function withRunCount(body: Uint8Array): Uint8Array {
+  const out = Buffer.from(body);
+  out.writeUInt16BE(Math.floor((body.length - 2) / 8), 0);
+  return out;
+}
+
+/** Byte streams likely to reach every decoder branch: frame soup, mutated valid streams, noise. */
+export const hostileStream: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.array(soupFrame, { maxLength: 8 }).map((frames) => Buffer.concat(frames)),
+  fc
+    .tuple(fc.array(wireMessage, { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 4 }))
+    .map(([messages, flips]) => {
+      const bytes = encodeStream(messages);
+      for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
+      return bytes;
+    }),
+  fc.uint8Array({ maxLength: 200 }),
+);
+
+/** A frame cap, from the minimum up to small enough that soup frames hit it. */
+export const smallMaxFrameBytes = fc.integer({ min: 13, max: 300 });
+
+/**
+ * Feeds `chunks` to a fresh decoder, draining after each push, and checks the memory bound. Returns
+ * the messages and the WireError that stopped it, if any; anything else thrown propagates.
+ */
+export function feed(maxFrameBytes: number, chunks: readonly Uint8Array[]): { messages: WireMessage[]; error: WireError | null } {
+  const decoder = new FrameDecoder({ maxFrameBytes });
+  const messages: WireMessage[] = [];
+  for (const chunk of chunks) {
+    decoder.push(chunk);
+    if (decoder.bufferedBytes > maxFrameBytes + chunk.length) {
+      throw new Error(`bufferedBytes ${decoder.bufferedBytes} > ${maxFrameBytes} + ${chunk.length}`);
+    }
+    try {
+      for (let m = decoder.next(); m !== null; m = decoder.next()) messages.push(m);
+    } catch (err) {
+      if (err instanceof WireError) return { messages, error: err };
+      throw err;
+    }
+    if (decoder.bufferedBytes >= Math.max(maxFrameBytes, 4)) {
+      throw new Error(`bufferedBytes ${decoder.bufferedBytes} after draining, cap ${maxFrameBytes}`);
+    }
+  }
+  return { messages, error: null };
+}
