@@ -44,6 +44,8 @@ export interface OriginFetcherOptions {
   readonly onRunsChanged?: () => void;
   /** Keep waiting for work while pieces are missing (peers may fail to deliver), instead of returning. */
   readonly untilComplete: boolean;
+  /** How many connections may fetch at once now (a swarm shares the origin); default all. */
+  readonly activeLimit?: () => number;
   readonly retry: RetryOptions;
   readonly limiter: TokenBucket;
   readonly signal: AbortSignal;
@@ -147,12 +149,15 @@ export class OriginFetcher {
         resolve();
       };
     });
+    // Hosts woken by the same event (a peer's `have`) would pick at the same moment from the same
+    // view; a random pause lets the first pick's `fetching` message reach the others first.
+    if (this.#opts.othersTaken) await sleep(Math.floor(Math.random() * 40)).catch(() => undefined);
   }
 
   async #worker(): Promise<void> {
     let nextStart = -1;
     while (!this.#signal.aborted && !this.#opts.store.have.isComplete()) {
-      const run = this.#pick(nextStart);
+      const run = this.#runs.size < (this.#opts.activeLimit?.() ?? Infinity) ? this.#pick(nextStart) : null;
       if (!run) {
         if (!this.#opts.untilComplete) return;
         nextStart = -1;

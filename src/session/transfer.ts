@@ -125,8 +125,10 @@ export class Transfer {
     });
   }
 
-  #swarmHooks(swarm: Swarm): { othersTaken: () => Bitfield; yieldAt: (piece: number) => boolean; onRunsChanged: () => void } {
+  #swarmHooks(swarm: Swarm): { othersTaken: () => Bitfield; yieldAt: (piece: number) => boolean; onRunsChanged: () => void; activeLimit: () => number } {
     return {
+      // The fleet shares the origin: about `connections` connections in all, not per host.
+      activeLimit: () => Math.max(1, Math.round(this.#opts.connections / (1 + swarm.peerCount))),
       othersTaken: () => swarm.othersTaken(),
       yieldAt: (piece) => swarm.yieldsAt(piece),
       onRunsChanged: () => swarm.announceFetching(this.#fetcher.runs()),
