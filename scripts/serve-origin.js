@@ -11,5 +11,6 @@ const origin = await startOrigin({ content: { path: values.file }, host: values.
 console.log(JSON.stringify({ port: Number(new URL(origin.url).port) }));
 process.on('SIGTERM', () => {
   console.log(JSON.stringify(origin.stats, ['requests', 'headRequests', 'getRequests', 'bodyBytes']));
+  if (process.env.SWARM_ORIGIN_RANGES) console.error(JSON.stringify(origin.stats.ranges));
   void origin.close().then(() => process.exit(0));
 });

@@ -73,11 +73,37 @@ function startPiece(taken: Bitfield, opts: OriginRunOptions): number {
     const untaken = taken.length - taken.count();
     return taken.nthClear(Math.floor(opts.random01 * untaken));
   }
-  const gap = largestGap(taken);
+  if (!opts.spreadInGap) return largestGap(taken)?.startPiece ?? -1;
+  return spreadStart(taken, opts.random01, opts.maxRunPieces);
+}
+
+/** The gaps (runs of untaken pieces) of `taken`, in order. */
+export function gaps(taken: Bitfield): OriginRun[] {
+  const found: OriginRun[] = [];
+  for (let start = taken.firstClear(0); start !== -1; ) {
+    const next = taken.firstSet(start);
+    const end = next === -1 ? taken.length : next;
+    found.push({ startPiece: start, endPiece: end });
+    start = end >= taken.length ? -1 : taken.firstClear(end);
+  }
+  return found;
+}
+
+/**
+ * For hosts of a swarm picking at once from the same view: one of the gaps at least half as long
+ * as the largest, chosen by `random01`; its start, or a random piece of it when it is longer than
+ * two runs. Spreads simultaneous picks apart while keeping BEP 19's preference for long gaps.
+ */
+function spreadStart(taken: Bitfield, random01: number, maxRunPieces: number): number {
+  const all = gaps(taken);
+  const longest = Math.max(0, ...all.map((gap) => gap.endPiece - gap.startPiece));
+  const candidates = all.filter((gap) => 2 * (gap.endPiece - gap.startPiece) >= longest);
+  const scaled = random01 * candidates.length;
+  const gap = candidates[Math.floor(scaled)];
   if (!gap) return -1;
   const length = gap.endPiece - gap.startPiece;
-  if (!opts.spreadInGap || length <= 2 * opts.maxRunPieces) return gap.startPiece;
-  return gap.startPiece + Math.floor(opts.random01 * (length - opts.maxRunPieces));
+  if (length <= 2 * maxRunPieces) return gap.startPiece;
+  return gap.startPiece + Math.floor((scaled % 1) * (length - maxRunPieces));
 }
 
 /**

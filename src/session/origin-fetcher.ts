@@ -24,6 +24,7 @@ import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-p
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
+import { debugLog } from './debug-log.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -204,6 +205,7 @@ export class OriginFetcher {
   }
 
   #claim(startPiece: number, endPiece: number): ActiveRun {
+    debugLog('origin', () => `run ${startPiece}-${endPiece} (${this.#opts.policy()})`);
     for (let index = startPiece; index < endPiece; index++) this.#inFlight.set(index);
     const start = pieceStart(this.#geometry, startPiece);
     return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece };

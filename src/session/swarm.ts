@@ -21,6 +21,7 @@ import type { PieceRun, WireMessage } from '../wire/codec.js';
 import { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
+import { debugLog } from './debug-log.js';
 
 /** Bytes per block request. */
 export const BLOCK_BYTES = 256 * 1024;
@@ -181,20 +182,21 @@ export class Swarm {
     if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex) return;
     if (this.#peers.size >= MAX_PEERS) return;
     // Both sides of a pair may dial at once; #register keeps one connection (see there).
+    debugLog('swarm', () => `dialling ${id.slice(0, 8)} at ${found.address}:${found.tcpPort}`);
     this.#connecting.add(id);
     const socket = connect({ host: found.address, port: found.tcpPort, ...(this.#opts.bindAddress ? { localAddress: this.#opts.bindAddress } : {}) });
     socket.once('error', () => this.#connecting.delete(id));
     socket.once('close', () => this.#connecting.delete(id));
-    this.#adopt(socket, true);
+    this.#adopt(socket, true, found.address);
   }
 
-  #adopt(socket: Socket, outbound = false): void {
+  #adopt(socket: Socket, outbound = false, dialled?: string): void {
     if (this.#closed || this.#peers.size >= MAX_PEERS) {
       socket.destroy();
       return;
     }
     socket.setNoDelay(true);
-    const address = socket.remoteAddress ?? '?';
+    const address = dialled ?? socket.remoteAddress ?? '?';
     const connection = new PeerConnection(socket, {
       swarmId: this.#opts.swarmId,
       peerId: this.peerId,
@@ -230,6 +232,7 @@ export class Swarm {
       this.#unregister(existing);
     }
     const peer = new Peer(id, address, connection, this.#availability.length, outbound);
+    debugLog('swarm', () => `peer ${id.slice(0, 8)} at ${address} (${outbound ? 'dialled' : 'accepted'})`);
     this.#peers.set(id, peer);
     connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
     connection.once('close', () => this.#unregister(peer));

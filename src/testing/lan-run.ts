@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,7 @@ function completion(child: ChildProcess, startedMs: number, mode: 'swarm' | 'cur
   let doneMs: number | null = null;
   if (mode === 'swarm') {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (process.env['SWARM_LAN_TRACE']) process.stderr.write(`${child.pid} +${Date.now() - startedMs}ms ${line.slice(0, 220)}\n`);
       if (doneMs === null && line.includes('"event":"done"')) doneMs = Date.now();
     });
   }
@@ -88,6 +89,7 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
   const source = join(opts.workDir, 'source.bin');
   await ensureSource(source, opts.fileBytes);
   const sourceMd5 = await md5Of(source);
+  await clearRun(opts.workDir, opts.clients);
   const lan = createNamespaceLan({ hosts: opts.clients + 1, rateMbit: opts.rateMbit });
   const children: ChildProcess[] = [];
   const timer = setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), opts.timeoutMs);
@@ -128,6 +130,15 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
     clearTimeout(timer);
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     lan.destroy();
+    await clearRun(opts.workDir, opts.clients);
+  }
+}
+
+/** Removes a run's outputs and caches (the source stays for the next run). */
+async function clearRun(workDir: string, clients: number): Promise<void> {
+  for (let index = 0; index < clients; index++) {
+    await rm(join(workDir, `storage-${index}`), { recursive: true, force: true });
+    for (const mode of ['swarm', 'curl']) await rm(join(workDir, `out-${mode}-${index}.bin`), { force: true });
   }
 }
 

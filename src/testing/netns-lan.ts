@@ -50,7 +50,7 @@ function ip(args: readonly string[]): void {
 }
 
 function shape(namespace: string, device: string, rateMbit: number): void {
-  ip(['netns', 'exec', namespace, 'tc', 'qdisc', 'add', 'dev', device, 'root', 'tbf', 'rate', `${rateMbit}mbit`, 'burst', '64kb', 'latency', '100ms']);
+  ip(['netns', 'exec', namespace, 'tc', 'qdisc', 'add', 'dev', device, 'root', 'tbf', 'rate', `${rateMbit}mbit`, 'burst', '64kb', 'latency', '20ms']);
 }
 
 /** Creates the LAN; on any failure, removes what it made and throws. */

@@ -129,8 +129,19 @@ describe('pickOriginRun with spreadInGap (several hosts picking at once)', () =>
     expect(starts.size).toBe(5);
   });
 
-  it('keeps the BEP 19 start of the largest gap when that gap is short', () => {
-    const run = pickOriginRun(bits('YYnnnnYnnY'), { policy: 'bep19', firstConnection: false, random01: 0.9, maxRunPieces: 2, spreadInGap: true });
+  it('keeps the BEP 19 start of the largest gap when that gap is short and no other is close', () => {
+    const run = pickOriginRun(bits('YYnnnnYnYY'), { policy: 'bep19', firstConnection: false, random01: 0.9, maxRunPieces: 2, spreadInGap: true });
     expect(run).toEqual({ startPiece: 2, endPiece: 4 });
+  });
+
+  it('chooses among the gaps at least half as long as the largest, at their starts', () => {
+    const taken = bits('YnnnnYnnnYnYnnnnY');
+    const starts = new Set<number>();
+    for (let i = 0; i < 100; i++) {
+      const run = pickOriginRun(taken, { policy: 'bep19', firstConnection: false, random01: i / 100, maxRunPieces: 4, spreadInGap: true });
+      starts.add(run!.startPiece);
+      checkRun(taken, run!);
+    }
+    expect([...starts].sort((a, b) => a - b)).toEqual([1, 6, 12]);
   });
 });
