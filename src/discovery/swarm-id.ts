@@ -40,6 +40,20 @@ export function swarmId(md5: Uint8Array, fileBytes: number): Buffer {
   return createHash('sha256').update(SWARM_ID_TAG, 'latin1').update(md5).update(size).digest();
 }
 
+/**
+ * The id of the swarm that exchanges this file in pieces of `pieceBytes`: hosts that cut the file
+ * differently cannot exchange pieces, so they form separate swarms rather than meet and fail.
+ * With the default piece size (`auto`, a function of the file size) every host agrees.
+ */
+export function swarmIdForPieces(md5: Uint8Array, fileBytes: number, pieceBytes: number): Buffer {
+  if (!Number.isSafeInteger(pieceBytes) || pieceBytes <= 0) {
+    throw new TypeError(`pieceBytes must be a positive safe integer, got ${String(pieceBytes)}`);
+  }
+  const piece = Buffer.alloc(8);
+  piece.writeBigUInt64BE(BigInt(pieceBytes));
+  return createHash('sha256').update('swarm-pieces/1', 'latin1').update(swarmId(md5, fileBytes)).update(piece).digest();
+}
+
 /** {@link swarmId} as 64 lower-case hex digits, for logs and map keys. Same errors. */
 export function swarmIdHex(md5: Uint8Array, fileBytes: number): string {
   return swarmId(md5, fileBytes).toString('hex');

@@ -9,7 +9,7 @@
  * Not responsible for presentation (it reports {@link DownloadEvent}s) nor for signals (it
  * stops when `signal` aborts, keeps the partial state, and rethrows the abort reason).
  */
-import { swarmId } from '../discovery/swarm-id.js';
+import { swarmIdForPieces } from '../discovery/swarm-id.js';
 import { OriginError } from '../errors.js';
 import { HttpOrigin, redactUrl, type OriginInfo } from '../http-seed/http-origin.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
@@ -115,7 +115,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,
       speedLimitUp: opts.speedLimitUp,
-      swarm: opts.network ? { ...opts.network, swarmId: swarmId(key.md5, info.fileBytes) } : null,
+      swarm: opts.network ? { ...opts.network, swarmId: swarmIdForPieces(key.md5, info.fileBytes, geometry.pieceBytes) } : null,
       signal: opts.signal,
       progressIntervalMs: opts.progressIntervalMs,
       onEvent: opts.onEvent,

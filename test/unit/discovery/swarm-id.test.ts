@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { swarmId, swarmIdHex, SWARM_ID_BYTES } from '../../../src/discovery/swarm-id.js';
+import { swarmId, swarmIdForPieces, swarmIdHex, SWARM_ID_BYTES } from '../../../src/discovery/swarm-id.js';
 
 const MD5_0_TO_15 = Buffer.from([...Array(16).keys()]);
 
@@ -36,5 +36,19 @@ describe('swarmId', () => {
   it.each(invalid)('%s throws TypeError quoting it', (_name, md5, fileBytes, quoted) => {
     expect(() => swarmId(md5 as Buffer, fileBytes as number)).toThrow(TypeError);
     expect(() => swarmId(md5 as Buffer, fileBytes as number)).toThrow(quoted);
+  });
+});
+
+describe('swarmIdForPieces', () => {
+  const md5 = Buffer.alloc(16, 7);
+  it('differs by piece size and from the plain swarm id, and is stable', () => {
+    const a = swarmIdForPieces(md5, 1000, 262144);
+    expect(a).toHaveLength(32);
+    expect(a.equals(swarmIdForPieces(md5, 1000, 262144))).toBe(true);
+    expect(a.equals(swarmIdForPieces(md5, 1000, 524288))).toBe(false);
+    expect(a.equals(swarmId(md5, 1000))).toBe(false);
+  });
+  it('rejects a bad piece size', () => {
+    expect(() => swarmIdForPieces(md5, 1000, 0)).toThrow(TypeError);
   });
 });
