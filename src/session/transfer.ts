@@ -79,7 +79,6 @@ export class Transfer {
   peerBytes = 0;
   #lastRequestMs = Date.now();
   #hasher: PrefixHasher | null = null;
-  #peersSeen = false;
 
   constructor(opts: TransferOptions) {
     this.#opts = opts;
@@ -119,7 +118,6 @@ export class Transfer {
         this.#lastRequestMs = Date.now();
       },
       onChange: () => {
-        this.#peersSeen ||= (this.swarm?.peerCount ?? 0) > 0;
         this.#fetcher.poke();
       },
     });
@@ -151,7 +149,6 @@ export class Transfer {
     if (!this.swarm || !this.#opts.swarm) return;
     await this.swarm.start();
     await this.swarm.waitForPeer(this.#opts.swarm.discoveryWaitMs, this.#opts.signal);
-    this.#peersSeen ||= this.swarm.peerCount > 0;
   }
 
   #figures(): TransferFigures {
