@@ -133,9 +133,14 @@ export class Transfer {
     };
   }
 
-  /** Sequential while alone (keeps the verified prefix moving); BEP 19 once peers are known. */
+  /**
+   * BEP 19 whenever the download may be part of a swarm, even before any peer is seen: hosts that
+   * start alone at about the same time must not all begin at piece 0 ("start the HTTP download
+   * somewhere randomly in the file"). Sequential without discovery, which keeps the verified-
+   * prefix MD5 moving so completion re-reads nothing.
+   */
   #policy(): OriginPolicy {
-    return this.#peersSeen ? 'bep19' : 'sequential';
+    return this.swarm ? 'bep19' : 'sequential';
   }
 
   #onPiece(index: number): void {
