@@ -148,8 +148,8 @@ export class HttpOrigin {
 
   /**
    * Streams [start, endExclusive) to `read.onData` and resolves with the offset reached, which
-   * may be short of `endExclusive` when the origin sent a shorter range or `onData` stopped. A server that ignores
-   * Range is coped with: its whole body is read and the bytes before `start` are skipped.
+   * may be short of `endExclusive` when the origin sent a shorter range or `onData` stopped. A
+   * server that ignores Range is coped with: its whole body is fed from byte 0.
    */
   async fetchRange(read: RangeRead): Promise<number> {
     const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
@@ -172,19 +172,14 @@ export class HttpOrigin {
 
   /**
    * Feeds the body to `read.onData` until the body ends or `onData` consumes less than it was
-   * offered. A body that holds bytes before `read.start` (Range ignored) has them skipped; the
-   * caller bounds the end, since a run may grow or shrink while it streams.
+   * offered. A whole-body answer (Range ignored) is fed from byte 0: the caller skips what it
+   * does not need. The caller bounds the end, since a run may grow or shrink while it streams.
    */
   async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, read: RangeRead): Promise<number> {
     let offset = bodyStart;
     try {
       for await (const raw of body) {
-        let chunk = raw as Buffer;
-        if (offset < read.start) {
-          const skip = Math.min(chunk.length, read.start - offset);
-          chunk = chunk.subarray(skip);
-          offset += skip;
-        }
+        const chunk = raw as Buffer;
         if (chunk.length === 0) continue;
         const reached = await read.onData(chunk, offset);
         const full = offset + chunk.length;

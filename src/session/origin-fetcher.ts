@@ -273,13 +273,20 @@ export class OriginFetcher {
   async #onData(run: ActiveRun, chunk: Buffer, offset: number): Promise<number> {
     this.#probed?.();
     this.#probed = null;
-    if (this.#opts.origin.rangesIgnored) this.#extendToEnd(run);
-    if (this.#opts.yieldAt && !this.#opts.origin.rangesIgnored && run.receivedTo === pieceStart(this.#geometry, run.nextMark)) {
-      this.#yieldIfTaken(run);
+    if (this.#opts.origin.rangesIgnored) this.#takeWholeBody(run, offset);
+    else if (this.#opts.yieldAt && run.receivedTo === pieceStart(this.#geometry, run.nextMark)) this.#yieldIfTaken(run);
+    let data = chunk;
+    let at = offset;
+    if (at < run.receivedTo) {
+      // A whole-body answer repeats bytes this run already has: skip them.
+      const skip = Math.min(data.length, run.receivedTo - at);
+      if (skip === data.length) return at + skip;
+      data = data.subarray(skip);
+      at += skip;
     }
     const endByte = this.#endByte(run);
-    if (offset !== run.receivedTo || offset >= endByte) return offset;
-    const take = chunk.length <= endByte - offset ? chunk : chunk.subarray(0, endByte - offset);
+    if (at !== run.receivedTo || at >= endByte) return at;
+    const take = data.length <= endByte - at ? data : data.subarray(0, endByte - at);
     const waitMs = this.#opts.limiter.take(take.length, Date.now());
     if (waitMs > 0) await sleep(waitMs, undefined, { signal: this.#signal });
     run.pending.push(take);
@@ -289,7 +296,7 @@ export class OriginFetcher {
     if (run.receivedTo >= pieceEnd || run.receivedTo - run.writtenTo >= WRITE_BATCH_BYTES) {
       await this.#writePending(run);
     }
-    return run.receivedTo;
+    return at + take.length;
   }
 
   /** At a piece boundary: stop the run here when a peer has or fetches the next piece first. */
@@ -300,11 +307,22 @@ export class OriginFetcher {
     this.#opts.onRunsChanged?.();
   }
 
-  /** An origin that ignores Range sends the rest of the file: take all of it in this run. */
-  #extendToEnd(run: ActiveRun): void {
-    if (run.endPiece === this.#geometry.pieceCount || this.#runs.size > 1) return;
-    for (let index = run.endPiece; index < this.#geometry.pieceCount; index++) this.#inFlight.set(index);
+  /**
+   * An origin that ignores Range sends the whole file to its only connection: the run takes all
+   * of it, from byte 0 when the run has received nothing yet (its random start is moot).
+   */
+  #takeWholeBody(run: ActiveRun, offset: number): void {
+    if (this.#runs.size > 1) return;
+    if (offset === 0 && run.receivedTo > 0 && run.receivedTo === pieceStart(this.#geometry, run.startPiece)) {
+      run.startPiece = 0;
+      run.nextMark = 0;
+      run.writtenTo = 0;
+      run.receivedTo = 0;
+    }
+    if (run.startPiece === 0 && run.endPiece === this.#geometry.pieceCount) return;
+    for (let index = run.startPiece; index < this.#geometry.pieceCount; index++) this.#inFlight.set(index);
     run.endPiece = this.#geometry.pieceCount;
+    this.#opts.onRunsChanged?.();
   }
 
   async #writePending(run: ActiveRun): Promise<void> {
