@@ -2,7 +2,7 @@
 // Benchmark: swarm-download against `curl -o` followed by `md5sum`, from one loopback origin,
 // run alternately in one go so machine noise hits both alike.
 //
-//   node scripts/bench-download.js [--size 1GiB] [--runs 5] [--connections 4]
+//   node scripts/bench-download.js [--size 1GiB] [--runs 5] [--connections 4] [--no-discovery]
 //
 // Prints one JSON line per run and a summary line: median wall seconds of each, the median of
 // the per-pair ratios swarm/curl, and swarm-download's peak RSS (from its `done` event).
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '1GiB' },
     runs: { type: 'string', default: '5' },
     connections: { type: 'string', default: '4' },
+    'no-discovery': { type: 'boolean', default: false },
   },
 });
 const size = parseSize(values.size);
@@ -68,7 +69,8 @@ try {
     const storage = join(dir, `storage-${run}`);
     const swarmOut = join(dir, 'swarm.bin');
     const swarm = await timed(process.execPath, [join(root, 'bin/swarm-download.js'), origin.url, '-o', swarmOut,
-      '--storage-directory', storage, '--connections', values.connections, '--json', '--broadcast-address', '127.255.255.255']);
+      '--storage-directory', storage, '--connections', values.connections, '--json',
+      ...(values['no-discovery'] ? ['--no-discovery'] : ['--broadcast-address', '127.255.255.255'])]);
     const done = swarm.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.event === 'done');
     await rm(storage, { recursive: true, force: true });
     await rm(swarmOut, { force: true });

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { ExitCode, InterruptedError, StorageError, SwarmError, UsageError } from '../errors.js';
 import { CONFIG_KEYS, isIpLiteral, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
-import { defaultBroadcastAddresses } from '../discovery/broadcast-addresses.js';
+import { broadcastAddressOf, defaultBroadcastAddresses } from '../discovery/broadcast-addresses.js';
 import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discovery/discovery.js';
 import type { SwarmSettings } from '../session/transfer.js';
 import { parseDurationSeconds } from '../config/size.js';
@@ -171,11 +171,18 @@ function networkFrom(args: Args, config: SwarmConfig): Omit<SwarmSettings, 'swar
       throw new UsageError(`invalid --broadcast-address ${JSON.stringify(address)}: expected an IPv4 address such as 192.168.1.255`);
     }
   }
+  const interfaces = networkInterfaces();
+  const specific = config.bindAddress !== null && config.bindAddress !== '0.0.0.0' && config.bindAddress !== '::';
+  const discoveryBindAddress = specific ? broadcastAddressOf(interfaces, config.bindAddress ?? '') : null;
+  if (specific && discoveryBindAddress === null) {
+    throw new UsageError(`--bind-address ${config.bindAddress} is not the IPv4 address of a local interface with a broadcast address`);
+  }
   return {
     bindAddress: config.bindAddress,
+    discoveryBindAddress,
     port: checkCount('port', args.port, 0, 65535),
     discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
-    broadcastAddresses: broadcast.length > 0 ? broadcast : defaultBroadcastAddresses(networkInterfaces()),
+    broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
     announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
     discoveryWaitMs: DISCOVERY_WAIT_MS,
   };

@@ -41,6 +41,7 @@ export interface SwarmOptions {
   readonly store: PieceStore;
   readonly swarmId: Buffer;
   readonly bindAddress: string | null;
+  readonly discoveryBindAddress: string | null;
   readonly port: number;
   readonly discoveryPort: number;
   readonly broadcastAddresses: readonly string[];
@@ -99,8 +100,7 @@ export class Swarm {
       swarmIds: () => [this.#opts.swarmId],
       discoveryPort: this.#opts.discoveryPort,
       broadcastAddresses: [...this.#opts.broadcastAddresses],
-      // A UDP socket bound to a unicast address hears no broadcasts: bind-address is for TCP.
-      bindAddress: null,
+      bindAddress: this.#opts.discoveryBindAddress,
       intervalMs: this.#opts.announceIntervalMs,
       random: Math.random,
     });

@@ -29,7 +29,14 @@ const SYNC_INTERVAL_MS = 15_000;
 /** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
 export interface SwarmSettings {
   readonly swarmId: Buffer;
+  /** Local address for TCP (listen and dial); null for all interfaces. */
   readonly bindAddress: string | null;
+  /**
+   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
+   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
+   * broadcasts on Linux).
+   */
+  readonly discoveryBindAddress: string | null;
   readonly port: number;
   readonly discoveryPort: number;
   readonly broadcastAddresses: readonly string[];
