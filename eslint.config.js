@@ -10,6 +10,7 @@ const PURE = [
   'src/http-seed/md5-header.ts',
   'src/http-seed/content-range.ts',
   'src/http-seed/retry-delay.ts',
+  'src/http-seed/header-values.ts',
   'src/piece-picker/**/*.ts',
   'src/wire/codec*.ts',
   'src/wire/frame-decoder.ts',

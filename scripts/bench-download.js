@@ -7,14 +7,14 @@
 // Prints one JSON line per run and a summary line: median wall seconds of each, the median of
 // the per-pair ratios swarm/curl, and swarm-download's peak RSS (from its `done` event).
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseSize } from '../dist/config/size.js';
 import { startOrigin } from '../dist/testing/origin-server.js';
+import { writeRandomFile } from '../dist/testing/random-file.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -28,16 +28,6 @@ const { values } = parseArgs({
 const size = parseSize(values.size);
 const runs = Number(values.runs);
 if (size === null || !(runs >= 1)) throw new Error('usage: --size SIZE --runs N');
-
-async function makeFile(path, bytes) {
-  const handle = await open(path, 'w');
-  const chunk = Buffer.alloc(16 * 1024 * 1024);
-  for (let offset = 0; offset < bytes; offset += chunk.length) {
-    randomFillSync(chunk);
-    await handle.write(chunk, 0, Math.min(chunk.length, bytes - offset), offset);
-  }
-  await handle.close();
-}
 
 function timed(command, args) {
   return new Promise((resolve, reject) => {
@@ -59,7 +49,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = await mkdtemp(join(tmpdir(), 'swarm-bench-'));
 try {
   const source = join(dir, 'source.bin');
-  await makeFile(source, size);
+  await writeRandomFile(source, size);
   const origin = await startOrigin({ content: { path: source } });
   const rows = [];
   for (let run = 0; run < runs; run++) {

@@ -6,7 +6,7 @@
  * Pure: no I/O. Not responsible for: sending requests, retrying, or reading bodies.
  */
 
-import type { HeaderRecord } from './md5-header.js';
+import { headerValues, type HeaderRecord } from './header-values.js';
 
 /** A parsed `Content-Range`: a satisfied range of a file of `totalBytes` (`null` for `*`). */
 export interface ContentRange {
@@ -216,15 +216,6 @@ function isByteOffset(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
-function headerValues(headers: HeaderRecord, name: string): string[] {
-  if (!Object.hasOwn(headers, name)) return [];
-  const value: unknown = headers[name];
-  if (typeof value === 'string') return [value];
-  if (!Array.isArray(value)) return [];
-  const strings: string[] = [];
-  for (const item of value as unknown[]) if (typeof item === 'string') strings.push(item);
-  return strings;
-}
 
 /** A header that must appear once, trimmed of surrounding whitespace; `null` otherwise. */
 function singleHeader(headers: HeaderRecord, name: string): string | null {

@@ -8,6 +8,7 @@
  * Not responsible for: choosing between a `--md5` flag and the headers (source `'flag'` is set by
  * the caller), fetching, or deciding what to do when no MD5 is found.
  */
+import { headerValues, type HeaderRecord } from './header-values.js';
 
 /** Where an MD5 came from, in the order {@link md5FromHeaders} tries the headers; `'flag'` is the CLI's. */
 export type Md5Source =
@@ -36,8 +37,7 @@ export type Md5Lookup =
   | { kind: 'found'; found: Md5Found }
   | { kind: 'none'; multipartEtag: boolean };
 
-/** Header record of undici's shape: lower-case names; a repeated header is an array. */
-export type HeaderRecord = Readonly<Record<string, string | string[] | undefined>>;
+export type { HeaderRecord } from './header-values.js';
 
 const MD5_BYTES = 16;
 const HEX_RE = /^[0-9a-fA-F]{32}$/;
@@ -201,16 +201,6 @@ function parseInForm(text: string, form: Md5Form): Buffer | null {
   return parseMd5Text(text);
 }
 
-/** The values of a header as an array of strings; anything not a string is dropped. */
-function headerValues(headers: HeaderRecord, name: string): string[] {
-  if (!Object.hasOwn(headers, name)) return [];
-  const value: unknown = headers[name];
-  if (typeof value === 'string') return [value];
-  if (!Array.isArray(value)) return [];
-  const strings: string[] = [];
-  for (const item of value as unknown[]) if (typeof item === 'string') strings.push(item);
-  return strings;
-}
 
 /** The value of a header that must appear once, trimmed; `null` when absent or repeated. */
 function singleValue(values: readonly string[]): string | null {

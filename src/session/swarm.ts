@@ -36,16 +36,26 @@ const ASK_TIMEOUT_MS = 20_000;
 /** At most this many peers at once. */
 const MAX_PEERS = 64;
 
-/** What the swarm needs. */
-export interface SwarmOptions {
-  readonly store: PieceStore;
+/** Where a swarm listens and announces. */
+export interface SwarmNetwork {
   readonly swarmId: Buffer;
+  /** Local address for TCP (listen and dial); null for all interfaces. */
   readonly bindAddress: string | null;
+  /**
+   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
+   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
+   * broadcasts on Linux).
+   */
   readonly discoveryBindAddress: string | null;
   readonly port: number;
   readonly discoveryPort: number;
   readonly broadcastAddresses: readonly string[];
   readonly announceIntervalMs: number;
+}
+
+/** What the swarm needs. */
+export interface SwarmOptions extends SwarmNetwork {
+  readonly store: PieceStore;
   readonly upLimiter: TokenBucket;
   readonly downLimiter: TokenBucket;
   /** Pieces our own origin connections fetch now. */

@@ -19,7 +19,7 @@ import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { RateMeter } from './rate-meter.js';
-import { Swarm } from './swarm.js';
+import { Swarm, type SwarmNetwork } from './swarm.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 100;
@@ -27,20 +27,7 @@ const FLUSH_INTERVAL_MS = 100;
 const SYNC_INTERVAL_MS = 15_000;
 
 /** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
-export interface SwarmSettings {
-  readonly swarmId: Buffer;
-  /** Local address for TCP (listen and dial); null for all interfaces. */
-  readonly bindAddress: string | null;
-  /**
-   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
-   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
-   * broadcasts on Linux).
-   */
-  readonly discoveryBindAddress: string | null;
-  readonly port: number;
-  readonly discoveryPort: number;
-  readonly broadcastAddresses: readonly string[];
-  readonly announceIntervalMs: number;
+export interface SwarmSettings extends SwarmNetwork {
   /** How long to listen for peers before the first origin request. */
   readonly discoveryWaitMs: number;
 }

@@ -7,14 +7,15 @@
  * exit), the origin's egress, and whether every output matches the source byte for byte.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createNamespaceLan } from './netns-lan.js';
+import { writeRandomFile } from './random-file.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,13 +47,7 @@ export interface LanRunResult {
 
 async function ensureSource(path: string, bytes: number): Promise<void> {
   if ((await stat(path).then((s) => s.size, () => -1)) === bytes) return;
-  const handle = await open(path, 'w');
-  const chunk = Buffer.alloc(8 * 1024 * 1024);
-  for (let offset = 0; offset < bytes; offset += chunk.length) {
-    randomFillSync(chunk);
-    await handle.write(chunk, 0, Math.min(chunk.length, bytes - offset), offset);
-  }
-  await handle.close();
+  await writeRandomFile(path, bytes);
 }
 
 async function md5Of(path: string): Promise<string> {
