@@ -87,7 +87,11 @@ export class OriginFetcher {
     this.#opts = opts;
     this.#geometry = opts.store.geometry;
     this.#inFlight = new Bitfield(this.#geometry.pieceCount);
-    this.#maxRunPieces = runPieces(this.#geometry, opts.connections);
+    // In a swarm, one request asks for about 1 MiB: what the origin has already pushed into its
+    // socket when a run must yield to a peer is wasted, and a short request bounds it.
+    this.#maxRunPieces = opts.othersTaken
+      ? Math.max(1, Math.floor(2 ** 20 / this.#geometry.pieceBytes))
+      : runPieces(this.#geometry, opts.connections);
     this.#signal = AbortSignal.any([opts.signal, this.#stop.signal]);
   }
 
@@ -195,7 +199,7 @@ export class OriginFetcher {
       policy,
       firstConnection: this.#picks === 0,
       random01: Math.random(),
-      maxRunPieces: policy === 'bep19' ? Math.max(1, Math.floor(maxRunPieces / 2)) : maxRunPieces,
+      maxRunPieces,
       spreadInGap: this.#opts.othersTaken !== undefined,
     });
     this.#picks += 1;
