@@ -189,7 +189,7 @@ function networkFrom(args: Args, config: SwarmConfig): Omit<SwarmSettings, 'swar
 }
 
 /** How long a download listens for peers before its first origin request. */
-const DISCOVERY_WAIT_MS = 200;
+const DISCOVERY_WAIT_MS = 400;
 
 function modeOf(ctx: CliContext, args: Args): ReportMode {
   if (args.json) return 'json';
