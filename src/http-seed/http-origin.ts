@@ -50,6 +50,12 @@ export interface HttpOriginOptions {
 
 const NO_HEAD_STATUSES = new Set([400, 401, 403, 405, 501]);
 
+/** TLS errors that mean "this certificate is not trusted here": final, with a hint. */
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 function header(headers: Headers, name: string): string | null {
@@ -245,6 +251,9 @@ export class HttpOrigin {
       return new OriginError('ORIGIN_STALLED', `${redactUrl(this.url)} sent nothing for ${this.#stallTimeoutMs / 1000}s`, { retryable: true, cause: err });
     }
     const detail = err instanceof Error ? err.message : String(err);
+    if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
+      return new OriginError('ORIGIN_UNREACHABLE', `the TLS certificate of ${redactUrl(this.url)} is not trusted (${detail}); add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`, { cause: err });
+    }
     return new OriginError('ORIGIN_UNREACHABLE', `cannot reach ${redactUrl(this.url)}: ${detail}`, {
       retryable: classifyNetworkError(err) === 'retry',
       cause: err,

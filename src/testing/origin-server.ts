@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { STATUS_CODES, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,6 +62,8 @@ export interface OriginOptions {
   host?: string;
   /** The only path served (query strings are ignored). @default '/file.bin' */
   urlPath?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** Counters since start. `bodyBytes` counts every body byte handed to a socket (error texts too). */
@@ -243,6 +246,7 @@ class LoopbackOrigin implements OriginServer {
   #failedSinceFaults = 0;
   #changed = false;
   #stalled = false;
+  #scheme: 'http' | 'https' = 'http';
 
   constructor(source: ContentSource, opts: OriginOptions) {
     this.#source = source;
@@ -250,8 +254,10 @@ class LoopbackOrigin implements OriginServer {
     this.#seed = opts.seed ?? 1;
     this.#rng = initialState(this.#seed + 0x51ed);
     this.#urlPath = opts.urlPath ?? '/file.bin';
-    this.#server = createServer((req, res) => void this.#handle(req, res).catch(() => res.destroy()));
-    this.#server.on('connection', (socket: Socket) => this.#track(socket));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res).catch(() => res.destroy());
+    this.#scheme = opts.tls ? 'https' : 'http';
+    this.#server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
+    this.#server.on(opts.tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#track(socket));
     this.setFaults(opts.faults ?? {});
   }
 
@@ -265,7 +271,7 @@ class LoopbackOrigin implements OriginServer {
     this.#server.listen(0, host);
     await once(this.#server, 'listening');
     const { port } = this.#server.address() as AddressInfo;
-    this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${this.#urlPath}`;
+    this.#url = `${this.#scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${this.#urlPath}`;
   }
 
   setFaults(faults: OriginFaults): void {
