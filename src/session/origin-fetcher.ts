@@ -80,6 +80,12 @@ export class OriginFetcher {
   readonly #inFlight: Bitfield;
   readonly #runs = new Set<ActiveRun>();
   readonly #maxRunPieces: number;
+  /**
+   * With peers, one request asks for about 1 MiB: what the origin has already pushed into its
+   * socket when a run must yield to a peer is wasted, and a short request bounds it. Alone, longer
+   * requests cost less per byte.
+   */
+  readonly #swarmRunPieces: number;
   #picks = 0;
   #probed: (() => void) | null = null;
 
@@ -87,11 +93,8 @@ export class OriginFetcher {
     this.#opts = opts;
     this.#geometry = opts.store.geometry;
     this.#inFlight = new Bitfield(this.#geometry.pieceCount);
-    // In a swarm, one request asks for about 1 MiB: what the origin has already pushed into its
-    // socket when a run must yield to a peer is wasted, and a short request bounds it.
-    this.#maxRunPieces = opts.othersTaken
-      ? Math.max(1, Math.floor(2 ** 20 / this.#geometry.pieceBytes))
-      : runPieces(this.#geometry, opts.connections);
+    this.#maxRunPieces = runPieces(this.#geometry, opts.connections);
+    this.#swarmRunPieces = Math.max(1, Math.floor(2 ** 20 / this.#geometry.pieceBytes));
     this.#signal = AbortSignal.any([opts.signal, this.#stop.signal]);
   }
 
@@ -188,13 +191,14 @@ export class OriginFetcher {
     let taken = this.#opts.store.have.or(this.#inFlight);
     const others = this.#opts.othersTaken?.();
     if (others) taken = taken.or(others);
-    const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount : this.#maxRunPieces;
+    const policy = this.#picks === 0 && this.#opts.othersTaken ? 'bep19' : this.#opts.policy();
+    const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount
+      : policy === 'bep19' ? this.#swarmRunPieces : this.#maxRunPieces;
     if (preferredStart >= 0 && preferredStart < this.#geometry.pieceCount && !taken.has(preferredStart)) {
       let end = preferredStart + 1;
       while (end < this.#geometry.pieceCount && end - preferredStart < maxRunPieces && !taken.has(end)) end += 1;
       return this.#claim(preferredStart, end);
     }
-    const policy = this.#opts.policy();
     const picked = pickOriginRun(taken, {
       policy,
       firstConnection: this.#picks === 0,

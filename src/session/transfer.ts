@@ -132,13 +132,13 @@ export class Transfer {
   }
 
   /**
-   * BEP 19 whenever the download may be part of a swarm, even before any peer is seen: hosts that
-   * start alone at about the same time must not all begin at piece 0 ("start the HTTP download
-   * somewhere randomly in the file"). Sequential without discovery, which keeps the verified-
-   * prefix MD5 moving so completion re-reads nothing.
+   * Sequential while no peer is known (keeps the verified-prefix MD5 moving, so completion
+   * re-reads little), BEP 19 once peers are. In a swarm the very first run is random all the same
+   * (the fetcher sees to it): hosts that start alone at about the same time must not all begin at
+   * piece 0.
    */
   #policy(): OriginPolicy {
-    return this.swarm ? 'bep19' : 'sequential';
+    return this.swarm && this.swarm.peerCount > 0 ? 'bep19' : 'sequential';
   }
 
   #onPiece(index: number): void {
