@@ -28,6 +28,7 @@ const PURE = [
   'src/rate-limit/token-bucket.ts',
   'src/session/rate-meter.ts',
   'src/session/peer-requests.ts',
+  'src/testing/origin-content.ts',
 ];
 
 const IO_MODULES = [

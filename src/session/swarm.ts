@@ -14,21 +14,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Discovery } from '../discovery/discovery.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
-import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';
+import { pieceStart } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun, WireMessage } from '../wire/codec.js';
 import { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
+import { PieceServer } from './piece-server.js';
 import { debugLog } from './debug-log.js';
 
 /** Bytes per block request. */
 export const BLOCK_BYTES = 256 * 1024;
 /** Blocks we keep asked of one peer at once. */
 const MAX_ASKED_PER_PEER = 16;
-/** Blocks one peer may have queued with us before we reject more. */
-const MAX_QUEUED_PER_PEER = 64;
 /** Unrequested blocks a peer may send before it is dropped. */
 const MAX_STRIKES = 3;
 /** A peer that leaves a block unanswered this long is dropped. */
@@ -78,17 +77,23 @@ export class Swarm {
   readonly #connecting = new Set<string>();
   readonly #availability: Uint16Array;
   readonly #requests: PeerRequests;
-  #server: Server | null = null;
+  #listener: Server | null = null;
+  readonly #server: PieceServer;
   #discovery: Discovery | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #fetching: readonly PieceRun[] = [];
-  uploadedBytes = 0;
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
     this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
+    this.#server = new PieceServer(opts.store, opts.upLimiter, 4 * BLOCK_BYTES, opts.onRequest);
+  }
+
+  /** Bytes served to peers. */
+  get uploadedBytes(): number {
+    return this.#server.uploadedBytes;
   }
 
   /** Peers connected now. */
@@ -101,7 +106,7 @@ export class Swarm {
     const server = createServer((socket) => this.#adopt(socket));
     server.listen(this.#opts.port, this.#opts.bindAddress ?? undefined);
     await once(server, 'listening');
-    this.#server = server;
+    this.#listener = server;
     const address = server.address();
     const tcpPort = typeof address === 'object' && address ? address.port : 0;
     this.#discovery = new Discovery({
@@ -127,7 +132,7 @@ export class Swarm {
     if (this.#timer) clearInterval(this.#timer);
     await this.#discovery?.stop().catch(() => undefined);
     for (const peer of this.#peers.values()) peer.connection.destroy('shutting down');
-    this.#server?.close();
+    this.#listener?.close();
   }
 
   /** Pieces that peers have or fetch from the origin: not for our origin connections. */
@@ -276,12 +281,10 @@ export class Swarm {
       case 'fetching':
         return this.#onFetching(peer, message.runs);
       case 'request':
-        return this.#onRequest(peer, message.piece, message.begin, message.length);
-      case 'cancel': {
-        const at = peer.queue.findIndex((q) => q.piece === message.piece && q.begin === message.begin);
-        if (at !== -1) peer.queue.splice(at, 1);
+        if (!this.#server.request(peer, message.piece, message.begin, message.length)) this.#drop(peer, 'request out of range');
         return;
-      }
+      case 'cancel':
+        return this.#server.cancel(peer, message.piece, message.begin);
       case 'piece':
         void this.#onBlock(peer, message.piece, message.begin, message.block);
         return;
@@ -320,41 +323,6 @@ export class Swarm {
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
     peer.fetching = runs;
     this.#opts.onChange();
-  }
-
-  #onRequest(peer: Peer, piece: number, begin: number, length: number): void {
-    const { geometry, have } = this.#opts.store;
-    if (piece >= geometry.pieceCount || length <= 0 || length > BLOCK_BYTES * 4 || begin + length > pieceLength(geometry, piece)) {
-      return this.#drop(peer, 'request out of range');
-    }
-    this.#opts.onRequest();
-    if (!have.has(piece) || peer.queue.length >= MAX_QUEUED_PER_PEER) {
-      peer.connection.send({ type: 'reject', piece, begin, length });
-      return;
-    }
-    peer.queue.push({ piece, begin, length, atMs: Date.now() });
-    void this.#serve(peer);
-  }
-
-  async #serve(peer: Peer): Promise<void> {
-    if (peer.serving) return;
-    peer.serving = true;
-    try {
-      for (let next = peer.queue.shift(); next && !peer.connection.closed; next = peer.queue.shift()) {
-        const waitMs = this.#opts.upLimiter.take(next.length, Date.now());
-        if (waitMs > 0) await sleep(waitMs);
-        const block = Buffer.allocUnsafe(next.length);
-        await this.#opts.store.read(pieceStart(this.#opts.store.geometry, next.piece) + next.begin, block);
-        this.#opts.onRequest();
-        peer.uploadedBytes += next.length;
-        this.uploadedBytes += next.length;
-        if (!peer.connection.sendPiece(next.piece, next.begin, block)) await peer.connection.drained();
-      }
-    } catch (err) {
-      this.#drop(peer, `serving failed: ${(err as Error).message}`);
-    } finally {
-      peer.serving = false;
-    }
   }
 
   async #onBlock(peer: Peer, piece: number, begin: number, block: Uint8Array): Promise<void> {

@@ -19,6 +19,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { initialState, parseRangeHeader, xorshift32, type ByteRange } from './origin-content.js';
+
+export { makeContent, parseRangeHeader, type ByteRange } from './origin-content.js';
 
 /** Which header carries the MD5 (`'etag'`: the ETag is the MD5 hex; `'none'`: no MD5 at all). */
 export type Md5HeaderKind =
@@ -92,61 +95,12 @@ export interface OriginServer {
 }
 
 /** A single satisfiable byte range, `end` exclusive. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
 
 const BIG_CHUNK_BYTES = 1024 * 1024;
 const BURST_MS = 50;
 const MD5_KINDS: readonly Md5HeaderKind[] = [
   'content-md5', 'x-ms-blob-content-md5', 'x-goog-hash', 'repr-digest', 'digest', 'etag', 'x-amz-meta-md5', 'none',
 ];
-
-/** Deterministic pseudo-random content of `size` bytes from `seed` (xorshift32; little-endian hosts). */
-export function makeContent(size: number, seed: number): Buffer {
-  if (!Number.isSafeInteger(size) || size < 0) throw new TypeError(`makeContent: bad size ${String(size)}`);
-  if (!Number.isSafeInteger(seed)) throw new TypeError(`makeContent: bad seed ${String(seed)}`);
-  const words = Math.ceil(size / 4);
-  const buffer = Buffer.allocUnsafeSlow(words * 4);
-  const view = new Int32Array(buffer.buffer, buffer.byteOffset, words);
-  let x = initialState(seed);
-  for (let i = 0; i < words; i++) view[i] = x = xorshift32(x);
-  return buffer.subarray(0, size);
-}
-
-/** One step of Marsaglia's xorshift32 on an int32 state. */
-function xorshift32(state: number): number {
-  let x = state ^ (state << 13);
-  x ^= x >>> 17;
-  return x ^ (x << 5);
-}
-
-/** A non-zero xorshift32 state from any seed. */
-function initialState(seed: number): number {
-  const mixed = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.floor(seed / 2 ** 32);
-  return mixed === 0 ? 0x2545f491 : mixed;
-}
-
-/**
- * Parses a Range header against a file of `size` bytes: one `bytes=a-b`, `bytes=a-` or
- * `bytes=-n`. Returns `'unsatisfiable'` (answer 416) or `null` (ignore it: malformed or several ranges).
- */
-export function parseRangeHeader(header: string, size: number): ByteRange | 'unsatisfiable' | null {
-  const match = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
-  if (match === null) return null;
-  const [, first = '', last = ''] = match;
-  if (first === '' && last === '') return null;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size };
-  }
-  const start = Number(first);
-  if (last !== '' && Number(last) < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end: last === '' ? size : Math.min(size, Number(last) + 1) };
-}
 
 /** Bytes of the file; version > 0 is the "changed" content: every byte XORed with a mask. */
 interface ContentSource {
