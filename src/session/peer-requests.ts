@@ -65,6 +65,11 @@ export class PeerRequests {
     return null;
   }
 
+  /** Whether that block is still awaited (not a late or duplicate copy). */
+  isAwaited(piece: number, begin: number): boolean {
+    return this.#byPiece.get(piece)?.waiting.has(begin) ?? false;
+  }
+
   /** Records a block's arrival; true when that completed the piece (its assignment ends). */
   received(piece: number, begin: number): boolean {
     const assignment = this.#byPiece.get(piece);
@@ -83,6 +88,20 @@ export class PeerRequests {
   dropPeer(peerId: string): void {
     for (const piece of [...(this.#byPeer.get(peerId) ?? [])]) this.#remove(piece, peerId);
     this.#byPeer.delete(peerId);
+  }
+
+  /**
+   * Endgame (BEP 3): the blocks still awaited of one piece assigned to another peer that
+   * `peerHas`, so an idle peer can be asked for them too; the first copy of each block to arrive
+   * counts. Empty when there is no such piece.
+   */
+  endgameBlocks(peerId: string, peerHas: (piece: number) => boolean): BlockToAsk[] {
+    for (const [piece, assignment] of this.#byPiece) {
+      if (assignment.peerId === peerId || !peerHas(piece) || assignment.waiting.size === 0) continue;
+      const length = pieceLength(this.#geometry, piece);
+      return [...assignment.waiting].map((begin) => ({ piece, begin, length: Math.min(this.#blockBytes, length - begin) }));
+    }
+    return [];
   }
 
   /** Pieces assigned to `peerId`. */

@@ -334,6 +334,8 @@ export class Swarm {
       return;
     }
     peer.asked.delete(key);
+    // A copy that another peer's endgame block beat: already on disk, nothing to do.
+    if (!this.#requests.isAwaited(piece, begin)) return;
     const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
     if (waitMs > 0) await sleep(waitMs);
     const { store } = this.#opts;
@@ -362,10 +364,30 @@ export class Swarm {
     if (this.#closed || peer.connection.closed || store.have.isComplete()) return;
     while (peer.asked.size < MAX_ASKED_PER_PEER) {
       const block = this.#requests.nextBlockFor(peer.id) ?? this.#assignPiece(peer);
-      if (!block) return;
-      peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: Date.now() });
-      peer.connection.send({ type: 'request', piece: block.piece, begin: block.begin, length: block.length });
+      if (!block) break;
+      this.#ask(peer, block);
     }
+    if (peer.asked.size === 0 && this.#allMissingInFlight()) this.#endgame(peer);
+  }
+
+  /** The tail: every piece we lack is asked of a peer or fetched by our origin connections. */
+  #allMissingInFlight(): boolean {
+    const { have } = this.#opts.store;
+    return have.or(this.#requests.requested).or(this.#opts.originInFlight()).isComplete();
+  }
+
+  #ask(peer: Peer, block: { piece: number; begin: number; length: number }): void {
+    peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: Date.now() });
+    peer.connection.send({ type: 'request', piece: block.piece, begin: block.begin, length: block.length });
+  }
+
+  /**
+   * Endgame: an idle peer with nothing new to offer is asked, too, for the blocks still awaited of
+   * a piece another peer is slow to send, so one slow peer does not hold up the tail.
+   */
+  #endgame(peer: Peer): void {
+    const blocks = this.#requests.endgameBlocks(peer.id, (piece) => peer.has.has(piece));
+    for (const block of blocks.slice(0, MAX_ASKED_PER_PEER)) this.#ask(peer, block);
   }
 
   #assignPiece(peer: Peer): { piece: number; begin: number; length: number } | null {
