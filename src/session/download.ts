@@ -13,12 +13,12 @@ import { swarmIdForPieces } from '../discovery/swarm-id.js';
 import { OriginError } from '../errors.js';
 import { HttpOrigin, redactUrl, type OriginInfo } from '../http-seed/http-origin.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
-import { retryDelayMs, type RetryOptions } from '../http-seed/retry-delay.js';
+import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { pieceGeometry } from '../piece-picker/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
+import { waitBeforeRetry } from './wait-before-retry.js';
 
 /** Everything one download needs, already validated. */
 export interface DownloadOptions {
@@ -74,9 +74,7 @@ async function probeWithRetry(origin: HttpOrigin, opts: DownloadOptions): Promis
     } catch (err) {
       if (opts.signal.aborted) throw opts.signal.reason ?? err;
       if (!(err instanceof OriginError) || !err.retryable) throw err;
-      const delayMs = retryDelayMs(attempt, opts.retry, Math.random(), { header: err.retryAfter, nowMs: Date.now() });
-      if (delayMs === null) throw err;
-      await sleep(delayMs, undefined, { signal: opts.signal });
+      await waitBeforeRetry(attempt, opts.retry, err, opts.signal);
     }
   }
 }

@@ -17,7 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OriginError } from '../errors.js';
 import type { HttpOrigin } from '../http-seed/http-origin.js';
-import { retryDelayMs, type RetryOptions } from '../http-seed/retry-delay.js';
+import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
 import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
@@ -25,6 +25,7 @@ import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from './debug-log.js';
+import { waitBeforeRetry } from './wait-before-retry.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -87,6 +88,10 @@ export class OriginFetcher {
    */
   readonly #swarmRunPieces: number;
   #picks = 0;
+  #failure: { error: unknown } | null = null;
+  readonly #stop = new AbortController();
+  readonly #signal: AbortSignal;
+  #wake: (() => void) | null = null;
   #probed: (() => void) | null = null;
 
   constructor(opts: OriginFetcherOptions) {
@@ -98,7 +103,6 @@ export class OriginFetcher {
     this.#signal = AbortSignal.any([opts.signal, this.#stop.signal]);
   }
 
-  readonly #signal: AbortSignal;
 
   /**
    * Resolves when every piece is on disk. On the first final error the other connections are
@@ -116,8 +120,6 @@ export class OriginFetcher {
     if (this.#failure) throw this.#failure.error;
   }
 
-  #failure: { error: unknown } | null = null;
-  readonly #stop = new AbortController();
 
   #guard(work: Promise<void>): Promise<void> {
     return work.catch((error: unknown) => {
@@ -145,7 +147,6 @@ export class OriginFetcher {
     wake?.();
   }
 
-  #wake: (() => void) | null = null;
 
   async #idle(): Promise<void> {
     await new Promise<void>((resolve) => {
@@ -260,23 +261,11 @@ export class OriginFetcher {
         if (this.#signal.aborted) throw this.#signal.reason ?? err;
         if (!(err instanceof OriginError) || !err.retryable) throw err;
         attempt = run.writtenTo > before ? 1 : attempt + 1;
-        await this.#backoff(attempt, err);
+        await waitBeforeRetry(attempt, this.#opts.retry, err, this.#signal);
       }
     }
   }
 
-  async #backoff(attempt: number, err: OriginError): Promise<void> {
-    const delayMs = retryDelayMs(attempt, this.#opts.retry, Math.random(), {
-      header: err.retryAfter,
-      nowMs: Date.now(),
-    });
-    if (delayMs === null) {
-      throw new OriginError(err.code, `${err.message} (gave up after ${attempt} attempts)`, { cause: err });
-    }
-    await sleep(delayMs, undefined, { signal: this.#signal }).catch(() => {
-      throw this.#signal.reason ?? err;
-    });
-  }
 
   async #onData(run: ActiveRun, chunk: Buffer, offset: number): Promise<number> {
     this.#probed?.();
