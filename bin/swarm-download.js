@@ -1,11 +1,7 @@
 #!/usr/bin/env node
-// Thin entry point: the code lives in src/cli/swarm-download.ts (built to dist/).
-import { main } from '../dist/cli/swarm-download.js';
+// Thin entry point. The program is src/cli/swarm-download.ts, bundled into one file by
+// scripts/build-bundle.js (`npm run build`); required, not imported, so Node need not scan the
+// bundle for ESM named exports.
+import { createRequire } from 'node:module';
 
-process.exitCode = await main({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-});
+createRequire(import.meta.url)('../dist/bundle/swarm-download.cjs');

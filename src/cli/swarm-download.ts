@@ -19,6 +19,7 @@ import { parseDurationSeconds } from '../config/size.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
 import { DEFAULT_RETRY } from '../http-seed/retry-delay.js';
 import { download } from '../session/download.js';
+import { VERSION } from '../version.js';
 import { Reporter, type OutputStream, type ReportMode } from './reporter.js';
 
 const PROGRAM = 'swarm-download';
@@ -66,7 +67,7 @@ function buildParser(argv: readonly string[]) {
     .strict()
     .help()
     .alias('help', 'h')
-    .version()
+    .version(VERSION)
     .wrap(100)
     .exitProcess(false)
     .fail((message, err) => {

@@ -19,6 +19,9 @@ interface WorkerReply {
   code?: string;
 }
 
+/** The worker's code, inlined by the bundler (scripts/build-bundle.js); undefined in dist/. */
+declare const SWARM_BUNDLED_HASH_WORKER: string | undefined;
+
 function workerPath(): string {
   const built = fileURLToPath(new URL('./prefix-hash-worker.js', import.meta.url));
   if (existsSync(built)) return built;
@@ -40,7 +43,8 @@ export class PrefixHasher {
 
   constructor(dataPath: string) {
     this.#dataPath = dataPath;
-    this.#worker = new Worker(workerPath(), { workerData: { dataPath } });
+    const bundled = typeof SWARM_BUNDLED_HASH_WORKER === 'string' ? SWARM_BUNDLED_HASH_WORKER : null;
+    this.#worker = new Worker(bundled ?? workerPath(), { eval: bundled !== null, workerData: { dataPath } });
     this.#worker.on('message', (reply: WorkerReply) => this.#handle(reply));
     this.#worker.on('error', (err) => this.#fail(asStorageError(err, dataPath)));
     this.#worker.on('exit', () => this.#fail(new Error('the hashing worker stopped')));
