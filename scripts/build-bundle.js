@@ -8,9 +8,9 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
+import { PROGRAMS } from './programs.js';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** Program name -> module whose `main(ctx)` runs it. */
-export const PROGRAMS = { 'swarm-download': 'src/cli/swarm-download.ts' };
 
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none',
   // prefix-hasher's import.meta fallback is for dist/ only; in the bundle the worker is inlined.

@@ -4,7 +4,7 @@
  * bundle alone in an empty directory (no node_modules, no dist/) downloads and verifies a file.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, readFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,24 @@ describe('the bundled program', () => {
     const { stdout } = await run(process.execPath, [program, ...loopbackOnly([origin.url, '-o', output, '--storage-directory', join(dir, 'cache'), '--json'])], { cwd: dir });
     const done = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; path?: string }).find((event) => event.event === 'done');
     expect(done?.path).toBe(output);
+    expect((await readFile(output)).equals(content)).toBe(true);
+  });
+});
+
+describe('the single executable (scripts/build-sea.js)', () => {
+  it('builds, and the executable alone in an empty directory downloads and verifies a file', { timeout: 240_000 }, async () => {
+    const dir = await makeTempDir();
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.js'), '--out', join(dir, 'build')], { timeout: 200_000 });
+    const program = join(dir, 'swarm-download');
+    await copyFile(join(dir, 'build', 'swarm-download'), program);
+    await chmod(program, 0o755);
+    await rm(join(dir, 'build'), { recursive: true });
+    expect((await run(program, ['--version'])).stdout.trim()).toBe(VERSION);
+    const content = makeContent(2 * MiB + 5, 11);
+    const origin = await startTestOrigin({ content });
+    const output = join(dir, 'out.bin');
+    // PATH without node: the executable must not need one.
+    await run(program, loopbackOnly([origin.url, '-o', output, '--storage-directory', join(dir, 'cache'), '--quiet']), { cwd: dir, env: { PATH: '/nonexistent' } });
     expect((await readFile(output)).equals(content)).toBe(true);
   });
 });
