@@ -34,14 +34,15 @@ export interface CliContext {
 }
 
 const EPILOG = `Exit codes: 0 done, 2 usage or config, 3 origin (HTTP error, no MD5, file changed), 4 verification failed, 5 local storage (disk full, permission), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
-Every config key also reads from its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, ...); precedence: flag > env > config file > default.`;
+Every config key also reads from its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_ORIGIN_TYPE, ...); precedence: flag > env > config file > default.
+Swarm key: the MD5 the origin publishes (Content-MD5 and other headers; S3: single-part ETag or x-amz-meta-md5; Azure: the blob's Content-MD5 property), or --md5.`;
 
 function buildParser(argv: readonly string[]) {
   return yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 URL [-o PATH]\n\nFetch a large file once across the LAN, verify it against the origin\'s MD5, and publish it at PATH.')
     .command('$0 <url>', false)
-    .positional('url', { type: 'string', describe: 'http(s) URL of the file; the origin must publish its MD5, or pass --md5' })
+    .positional('url', { type: 'string', describe: 'http(s) URL of the file (plain HTTP, S3 presigned or public, Azure blob); the origin must publish its MD5, or pass --md5' })
     .option('output', { alias: 'o', type: 'string', describe: 'where to publish the file (default: last segment of the URL path, in the current directory)' })
     .option('storage-directory', { type: 'string', describe: 'where partial state and the cache live (default: $XDG_CACHE_HOME/swarm or ~/.cache/swarm)' })
     .option('md5', { type: 'string', describe: 'expected MD5 (hex or base64), for origins that publish none' })
@@ -50,6 +51,8 @@ function buildParser(argv: readonly string[]) {
     .option('speed-limit-up', { type: 'string', describe: 'upload rate cap, e.g. 10Gbit; null = unlimited' })
     .option('max-storage-size', { type: 'string', describe: 'cache size cap, e.g. 400GB; null = unlimited' })
     .option('bind-address', { type: 'string', describe: 'local address to listen on; null = all interfaces' })
+    .option('origin-type', { type: 'string', describe: 'client for the origin: auto (Azure SDK for *.blob.core.windows.net, else HTTP), http or azure' })
+    .option('azure', { type: 'boolean', describe: 'same as --origin-type azure: fetch through the Azure SDK (Azurite, sovereign clouds); auth: SAS in URL, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, or anonymous' })
     .option('config', { type: 'string', describe: 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present' })
     .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
     .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
@@ -155,6 +158,12 @@ async function configFrom(ctx: CliContext, args: Args): Promise<SwarmConfig> {
     const value = (args as Record<string, unknown>)[key];
     if (typeof value === 'string') flags[key] = value;
   }
+  if (args.azure === true) {
+    if (flags['origin-type'] !== undefined && flags['origin-type'].trim().toLowerCase() !== 'azure') {
+      throw new UsageError(`--azure contradicts --origin-type ${JSON.stringify(flags['origin-type'])}; pass one of them`);
+    }
+    flags['origin-type'] = 'azure';
+  }
   const { file, fileName } = await loadConfigFile(ctx, args.config);
   return resolveConfig({
     flags,
@@ -230,6 +239,12 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: Abor
     signal,
     progressIntervalMs: 1000,
     onEvent: (event) => reporter.event(event),
+    originType: config.originType,
+    azureEnv: {
+      connectionString: ctx.env['AZURE_STORAGE_CONNECTION_STRING'],
+      account: ctx.env['AZURE_STORAGE_ACCOUNT'],
+      key: ctx.env['AZURE_STORAGE_KEY'],
+    },
   });
 }
 

@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
+import { ORIGIN_TYPES, type OriginType } from '../http-seed/azure-auth.js';
 import { describeRateError, describeSizeError, parseRate, parseSize } from './size.js';
 
 /** Every configuration key, as written in files and flags (kebab-case), in display order. */
@@ -21,6 +22,7 @@ export const CONFIG_KEYS = [
   'speed-limit-down',
   'bind-address',
   'preferred-chunk-size',
+  'origin-type',
 ] as const;
 
 /** A configuration key as written in files and flags. */
@@ -40,6 +42,11 @@ export interface SwarmConfig {
   bindAddress: string | null;
   /** Piece size in bytes (16 KiB to 1 GiB), or `'auto'` to choose per file. @default 'auto' */
   preferredChunkSize: number | 'auto';
+  /**
+   * Which client reaches the origin: `'azure'` (the Azure SDK, e.g. for Azurite or sovereign
+   * clouds), `'http'`, or `'auto'` (Azure for `*.blob.core.windows.net`, else HTTP). @default 'auto'
+   */
+  originType: OriginType;
 }
 
 /** Bounds of `preferred-chunk-size`, inclusive. */
@@ -292,6 +299,13 @@ function checkChunkSize(raw: unknown): Check<number | 'auto'> {
   return { ok: true, value: pieceBytes };
 }
 
+function checkOriginType(raw: unknown): Check<OriginType> {
+  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
+  const found = ORIGIN_TYPES.find((type) => type === text);
+  if (found !== undefined) return { ok: true, value: found };
+  return { ok: false, reason: `must be one of ${ORIGIN_TYPES.map((type) => `"${type}"`).join(', ')}` };
+}
+
 function checkStorageSize(raw: unknown): Check<number | null> {
   return checkQuantity(raw, true, parseSize, describeSizeError);
 }
@@ -380,6 +394,7 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const speedLimitDown = resolveKey('speed-limit-down', layers, checkRate);
   const bindAddress = resolveKey('bind-address', layers, checkBindAddress);
   const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
+  const originType = resolveKey('origin-type', layers, checkOriginType);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
     maxStorageSize: maxStorageSize ?? null,
@@ -387,5 +402,6 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     speedLimitDown: speedLimitDown ?? null,
     bindAddress: bindAddress ?? null,
     preferredChunkSize: preferredChunkSize ?? 'auto',
+    originType: originType ?? 'auto',
   };
 }

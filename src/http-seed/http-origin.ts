@@ -1,5 +1,6 @@
 /**
- * The HTTP(S) origin: learns a file's size and MD5, and streams byte ranges of it.
+ * The HTTP(S) origin (an {@link OriginClient}): learns a file's size and MD5, and streams byte
+ * ranges of it. S3 presigned and public URLs come this way too.
  *
  * A thin shell over undici: keep-alive connections, redirects followed (presigned URLs), every
  * ranged GET conditioned on the ETag (`If-Match` and `If-Range`) so a file that changes
@@ -14,31 +15,13 @@ import { createHash } from 'node:crypto';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { OriginError, SwarmError } from '../errors.js';
 import { checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse } from './content-range.js';
-import { md5FromHeaders, type Md5Lookup } from './md5-header.js';
+import { md5FromHeaders } from './md5-header.js';
+import { feedBody, originChangedError, type OriginClient, type OriginInfo, type RangeRead } from './origin-client.js';
+import { redactSecrets, redactUrl } from './redact.js';
 import { classifyNetworkError, classifyStatus } from './retry-delay.js';
 
-/** What the origin says of the file. */
-export interface OriginInfo {
-  readonly url: string;
-  readonly fileBytes: number;
-  readonly md5: Md5Lookup;
-  /** The strong ETag, or null when the origin sends none or a weak one. */
-  readonly etag: string | null;
-}
-
-/** One ranged read: bytes [start, endExclusive) go to `onData` in order. */
-export interface RangeRead {
-  readonly start: number;
-  readonly endExclusive: number;
-  readonly etag: string | null;
-  readonly fileBytes: number;
-  readonly signal: AbortSignal;
-  /**
-   * Receives each chunk and the file offset of its first byte; awaited (backpressure). Resolves
-   * with the offset it consumed up to; the read stops when that is short of the chunk's end.
-   */
-  readonly onData: (chunk: Buffer, offset: number) => Promise<number>;
-}
+export type { OriginInfo, RangeRead } from './origin-client.js';
+export { redactUrl } from './redact.js';
 
 /** Options of {@link HttpOrigin}. */
 export interface HttpOriginOptions {
@@ -75,18 +58,8 @@ function bodyScopedMd5IsWhole(headers: Headers, body: Buffer, fileBytes: number)
   return !whole.found.md5.equals(createHash('md5').update(body).digest());
 }
 
-/** Describes a URL for messages without its query string, which may hold a signature. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
-  } catch {
-    return '<invalid URL>';
-  }
-}
-
 /** An HTTP(S) origin reached through undici. */
-export class HttpOrigin {
+export class HttpOrigin implements OriginClient {
   readonly url: string;
   readonly #dispatcher: Dispatcher;
   readonly #stallTimeoutMs: number;
@@ -146,6 +119,7 @@ export class HttpOrigin {
     const etag = header(headers, 'etag');
     return {
       url: this.url,
+      kind: 'http',
       fileBytes,
       md5: md5FromHeaders(headers, { wholeBody }),
       etag: isStrongEtag(etag) ? etag : null,
@@ -182,16 +156,9 @@ export class HttpOrigin {
    * does not need. The caller bounds the end, since a run may grow or shrink while it streams.
    */
   async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, read: RangeRead): Promise<number> {
-    let offset = bodyStart;
+    let offset: number;
     try {
-      for await (const raw of body) {
-        const chunk = raw as Buffer;
-        if (chunk.length === 0) continue;
-        const reached = await read.onData(chunk, offset);
-        const full = offset + chunk.length;
-        offset = reached;
-        if (reached < full) break;
-      }
+      offset = await feedBody(body, bodyStart, read.onData);
     } catch (err) {
       throw this.#networkError(err, read.signal);
     } finally {
@@ -234,7 +201,7 @@ export class HttpOrigin {
       case 'precondition-failed':
       case 'unsatisfiable':
       case 'changed':
-        return new OriginError('ORIGIN_CHANGED', `the file at ${redactUrl(this.url)} changed during the download; run the command again to fetch the new version`);
+        return originChangedError(this.url);
       case 'bad':
         if (classifyStatus(status) !== 'ok') return this.#statusError(status, headers);
         return new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent a bad range response: ${check.reason}`, { retryable: true });
@@ -250,7 +217,7 @@ export class HttpOrigin {
     if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new OriginError('ORIGIN_STALLED', `${redactUrl(this.url)} sent nothing for ${this.#stallTimeoutMs / 1000}s`, { retryable: true, cause: err });
     }
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = redactSecrets(err instanceof Error ? err.message : String(err));
     if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
       return new OriginError('ORIGIN_UNREACHABLE', `the TLS certificate of ${redactUrl(this.url)} is not trusted (${detail}); add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`, { cause: err });
     }

@@ -11,7 +11,10 @@
  */
 import { swarmIdForPieces } from '../discovery/swarm-id.js';
 import { OriginError } from '../errors.js';
-import { HttpOrigin, redactUrl, type OriginInfo } from '../http-seed/http-origin.js';
+import { chooseOriginKind, type AzureEnv, type OriginType } from '../http-seed/azure-auth.js';
+import { HttpOrigin } from '../http-seed/http-origin.js';
+import type { OriginClient, OriginInfo } from '../http-seed/origin-client.js';
+import { redactUrl } from '../http-seed/redact.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { pieceGeometry } from '../piece-picker/piece-geometry.js';
@@ -41,6 +44,10 @@ export interface DownloadOptions {
   /** How often a `progress` event is reported. */
   readonly progressIntervalMs: number;
   readonly onEvent: (event: DownloadEvent) => void;
+  /** Which client reaches the origin; `auto` picks Azure for `*.blob.core.windows.net`. @default 'auto' */
+  readonly originType?: OriginType;
+  /** Azure credentials from the environment (used by the Azure client only). @default {} */
+  readonly azureEnv?: AzureEnv;
 }
 
 /** What a download reports as it goes. */
@@ -61,13 +68,16 @@ export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
     return lookup.found;
   }
   if (flag) return { md5: flag, source: 'flag' };
-  if (lookup.multipartEtag) {
-    throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} has an S3 multipart ETag, which is not an MD5; pass --md5 HEX or set x-amz-meta-md5 metadata on the object`);
+  if (info.kind === 'azure') {
+    throw new OriginError('ORIGIN_NO_MD5', `the blob ${redactUrl(info.url)} has no Content-MD5 (blobs uploaded in blocks often have none); pass --md5 HEX or set the blob's Content-MD5 property`);
   }
-  throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} publishes no MD5 (Content-MD5, x-ms-blob-content-md5, x-goog-hash, Repr-Digest, Digest or an MD5 ETag); pass --md5 HEX`);
+  if (lookup.multipartEtag) {
+    throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} has an S3 multipart ETag, which is not an MD5; pass --md5 HEX, or set x-amz-meta-md5 (or x-amz-meta-content-md5) metadata on the object to its MD5`);
+  }
+  throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} publishes no MD5 (Content-MD5, x-ms-blob-content-md5, x-goog-hash, Repr-Digest, Digest, x-amz-meta-md5 or an MD5 ETag); pass --md5 HEX`);
 }
 
-async function probeWithRetry(origin: HttpOrigin, opts: DownloadOptions): Promise<OriginInfo> {
+async function probeWithRetry(origin: OriginClient, opts: DownloadOptions): Promise<OriginInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await origin.probe(opts.signal);
@@ -79,10 +89,23 @@ async function probeWithRetry(origin: HttpOrigin, opts: DownloadOptions): Promis
   }
 }
 
+/**
+ * The client for the URL: Azure's SDK or plain HTTP, as `originType` and the host say. The SDK
+ * is loaded only for Azure, so plain downloads do not pay for its start-up.
+ */
+async function openOrigin(opts: DownloadOptions): Promise<OriginClient> {
+  const kind = chooseOriginKind(new URL(opts.url), opts.originType ?? 'auto');
+  if (kind === 'azure') {
+    const { AzureOrigin } = await import('../http-seed/azure-origin.js');
+    return new AzureOrigin(opts.url, { stallTimeoutMs: opts.stallTimeoutMs, env: opts.azureEnv ?? {} });
+  }
+  return new HttpOrigin(opts.url, { connections: opts.connections, stallTimeoutMs: opts.stallTimeoutMs });
+}
+
 /** Runs one download; resolves with the published path. */
 export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
-  const origin = new HttpOrigin(opts.url, { connections: opts.connections, stallTimeoutMs: opts.stallTimeoutMs });
+  const origin = await openOrigin(opts);
   try {
     const info = await probeWithRetry(origin, opts);
     const key = chooseMd5(info, opts.md5);

@@ -16,7 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OriginError } from '../errors.js';
-import type { HttpOrigin } from '../http-seed/http-origin.js';
+import type { OriginClient } from '../http-seed/origin-client.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
@@ -32,7 +32,7 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /** What the fetcher needs from the session. */
 export interface OriginFetcherOptions {
-  readonly origin: HttpOrigin;
+  readonly origin: OriginClient;
   readonly store: PieceStore;
   readonly etag: string | null;
   readonly connections: number;

@@ -8,7 +8,7 @@
  */
 import { setInterval } from 'node:timers';
 import { VerifyError } from '../errors.js';
-import type { HttpOrigin } from '../http-seed/http-origin.js';
+import type { OriginClient } from '../http-seed/origin-client.js';
 import { md5Hex } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
@@ -52,7 +52,7 @@ export type TransferEvent =
 
 /** What a transfer needs. */
 export interface TransferOptions {
-  readonly origin: HttpOrigin;
+  readonly origin: OriginClient;
   readonly store: PieceStore;
   readonly md5: Buffer;
   readonly etag: string | null;

@@ -34,6 +34,7 @@ const DEFAULTS: SwarmConfig = {
   speedLimitDown: null,
   bindAddress: null,
   preferredChunkSize: 'auto',
+  originType: 'auto',
 };
 
 function layers(parts: Partial<ConfigLayers>): ConfigLayers {
@@ -59,13 +60,14 @@ describe('CONFIG_KEYS and envVarName', () => {
     ['speed-limit-down', 'SWARM_SPEED_LIMIT_DOWN'],
     ['bind-address', 'SWARM_BIND_ADDRESS'],
     ['preferred-chunk-size', 'SWARM_PREFERRED_CHUNK_SIZE'],
+    ['origin-type', 'SWARM_ORIGIN_TYPE'],
   ])('%s reads %s', (key, name) => {
     expect(CONFIG_KEYS).toContain(key);
     expect(envVarName(key)).toBe(name);
   });
 
-  it('has exactly the six keys of the design note', () => {
-    expect(CONFIG_KEYS).toHaveLength(6);
+  it('has the six keys of the design note and origin-type', () => {
+    expect(CONFIG_KEYS).toHaveLength(7);
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -220,6 +222,7 @@ describe('resolveConfig', () => {
       speedLimitDown: null,
       bindAddress: null,
       preferredChunkSize: 100 * MiB,
+      originType: 'auto',
     });
   });
 
@@ -238,6 +241,7 @@ describe('resolveConfig', () => {
     ['speed-limit-down', 'speedLimitDown', [['8bit', 1], ['1KiB/s', 1024], ['1Gbit', 125_000_000]]],
     ['bind-address', 'bindAddress', [['::1', '::1'], ['127.0.0.1', '127.0.0.1'], ['0.0.0.0', '0.0.0.0']]],
     ['preferred-chunk-size', 'preferredChunkSize', [['4MiB', 4 * MiB], ['auto', 'auto'], ['100mb', 100 * MiB]]],
+    ['origin-type', 'originType', [['azure', 'azure'], ['http', 'http'], ['Auto', 'auto']]],
   ];
   const LAYER_SETS: [string, ('flag' | 'env' | 'file')[], 'flag' | 'env' | 'file' | 'default'][] = [
     ['flag over env', ['flag', 'env'], 'flag'],
@@ -285,6 +289,23 @@ describe('resolveConfig', () => {
     ['file "unlimited"', { file: { 'max-storage-size': 'unlimited' } }, 'maxStorageSize'],
   ])('%s means unlimited / all interfaces, overriding lower layers', (_name, parts, field) => {
     expect(resolveConfig(layers(parts))[field]).toBeNull();
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['"azure"', 'azure', 'azure'],
+    ['" HTTP "', ' HTTP ', 'http'],
+    ['"auto"', 'auto', 'auto'],
+  ])('origin-type %s', (_name, value, expected) => {
+    expect(resolveConfig(layers({ file: { 'origin-type': value } })).originType).toBe(expected);
+  });
+
+  it.each<[string, Partial<ConfigLayers>, string]>([
+    ['flag "s3"', { flags: { 'origin-type': 's3' } }, 'invalid origin-type "s3" (from flag --origin-type): must be one of "auto", "http", "azure"'],
+    ['env "blob"', { env: { SWARM_ORIGIN_TYPE: 'blob' } }, 'invalid origin-type "blob" (from env SWARM_ORIGIN_TYPE): must be one of "auto", "http", "azure"'],
+    ['file true', { file: { 'origin-type': true } }, `invalid origin-type true (from ${FILE}): must be one of "auto", "http", "azure"`],
+    ['file null', { file: { 'origin-type': null } }, `invalid origin-type null (from ${FILE}): must be one of "auto", "http", "azure"`],
+  ])('origin-type rejects %s with a usage error naming the values', (_name, parts, message) => {
+    expect(usageMessage(() => resolveConfig(layers(parts)))).toBe(message);
   });
 
   it.each<[string, unknown, unknown]>([

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ExitCode, OriginError } from '../../../src/errors.js';
-import type { OriginInfo } from '../../../src/http-seed/http-origin.js';
+import type { OriginInfo, OriginKind } from '../../../src/http-seed/origin-client.js';
 import type { Md5Lookup } from '../../../src/http-seed/md5-header.js';
 import { chooseMd5 } from '../../../src/session/download.js';
 
@@ -8,8 +8,8 @@ const URL_WITH_SIGNATURE = 'https://blobs.example.test/isos/ubuntu.iso?sig=SECRE
 const MD5_A = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const MD5_B = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
 
-function info(md5: Md5Lookup): OriginInfo {
-  return { url: URL_WITH_SIGNATURE, fileBytes: 1234, md5, etag: null };
+function info(md5: Md5Lookup, kind: OriginKind = 'http'): OriginInfo {
+  return { url: URL_WITH_SIGNATURE, kind, fileBytes: 1234, md5, etag: null };
 }
 
 const FOUND_A: Md5Lookup = { kind: 'found', found: { md5: MD5_A, source: 'x-ms-blob-content-md5' } };
@@ -17,9 +17,9 @@ const NONE: Md5Lookup = { kind: 'none', multipartEtag: false };
 const MULTIPART: Md5Lookup = { kind: 'none', multipartEtag: true };
 
 /** Runs `chooseMd5` expecting an OriginError; returns it. */
-function originErrorOf(lookup: Md5Lookup, flag: Buffer | null): OriginError {
+function originErrorOf(lookup: Md5Lookup, flag: Buffer | null, kind: OriginKind = 'http'): OriginError {
   try {
-    chooseMd5(info(lookup), flag);
+    chooseMd5(info(lookup, kind), flag);
   } catch (err) {
     expect(err).toBeInstanceOf(OriginError);
     return err as OriginError;
@@ -68,6 +68,25 @@ describe('chooseMd5', () => {
     expect(err.code).toBe('ORIGIN_NO_MD5');
     expect(err.message).toContain('S3 multipart');
     expect(err.message).toContain('--md5');
+  });
+
+  it('multipart ETag: names both metadata headers that would be used', () => {
+    const err = originErrorOf(MULTIPART, null);
+    expect(err.message).toContain('x-amz-meta-md5');
+    expect(err.message).toContain('x-amz-meta-content-md5');
+  });
+
+  it('Azure blob without Content-MD5: says to pass --md5 or set the property', () => {
+    const err = originErrorOf(NONE, null, 'azure');
+    expect(err.code).toBe('ORIGIN_NO_MD5');
+    expect(err.exitCode).toBe(ExitCode.origin);
+    expect(err.message).toContain('--md5');
+    expect(err.message).toContain("blob's Content-MD5 property");
+    expect(err.message).not.toContain('SECRET-SIGNATURE');
+  });
+
+  it('Azure blob without Content-MD5 takes --md5', () => {
+    expect(chooseMd5(info(NONE, 'azure'), MD5_B)).toEqual({ md5: MD5_B, source: 'flag' });
   });
 
   it.each([

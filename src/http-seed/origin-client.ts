@@ -1,0 +1,95 @@
+/**
+ * What the session needs of an origin, whatever serves it: a plain HTTP(S) server (S3 presigned
+ * and public URLs included) or Azure Blob Storage through its SDK. The session's probe, fetcher
+ * and transfer talk to this interface only, so the swarm key and the swarm behave the same on
+ * top of any origin.
+ *
+ * Pure: types, the one error every client throws when the file changed, and the loop that feeds
+ * a response body to a range read.
+ */
+import { OriginError } from '../errors.js';
+import type { Md5Lookup } from './md5-header.js';
+import { redactUrl } from './redact.js';
+
+/** Which kind of client reaches the origin. */
+export type OriginKind = 'http' | 'azure';
+
+/** What the origin says of the file. */
+export interface OriginInfo {
+  readonly url: string;
+  /** Which client learned it; error messages differ (a header for HTTP, a blob property for Azure). */
+  readonly kind: OriginKind;
+  readonly fileBytes: number;
+  readonly md5: Md5Lookup;
+  /** The strong ETag, or null when the origin sends none or a weak one. */
+  readonly etag: string | null;
+}
+
+/** One ranged read: bytes [start, endExclusive) go to `onData` in order. */
+export interface RangeRead {
+  readonly start: number;
+  readonly endExclusive: number;
+  readonly etag: string | null;
+  readonly fileBytes: number;
+  readonly signal: AbortSignal;
+  /**
+   * Receives each chunk and the file offset of its first byte; awaited (backpressure). Resolves
+   * with the offset it consumed up to; the read stops when that is short of the chunk's end.
+   */
+  readonly onData: (chunk: Buffer, offset: number) => Promise<number>;
+}
+
+/**
+ * A client of one origin file. Each call makes one attempt and throws an `OriginError` whose
+ * `retryable` says whether another may succeed; the session owns the retry loop and its backoff.
+ * A file that changed (ETag no longer matches) is a final `ORIGIN_CHANGED`. Messages never carry
+ * credentials (SAS signatures, keys, query strings).
+ *
+ * Concurrency: any number of `fetchRange` calls may run at once.
+ */
+export interface OriginClient {
+  /** The URL as given (it may hold a signature: show it only through `redactUrl`). */
+  readonly url: string;
+  /** True once the origin answered a ranged read with the whole body (plain HTTP only). */
+  readonly rangesIgnored: boolean;
+  /** Learns size, MD5 and ETag. */
+  probe(signal: AbortSignal): Promise<OriginInfo>;
+  /**
+   * Streams [start, endExclusive) to `read.onData` and resolves with the offset reached, which may
+   * be short of `endExclusive` when the origin sent less or `onData` stopped.
+   */
+  fetchRange(read: RangeRead): Promise<number>;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The final error of a conditional read that found another version of the file (exit 3). */
+export function originChangedError(url: string, cause?: unknown): OriginError {
+  return new OriginError('ORIGIN_CHANGED', `the file at ${redactUrl(url)} changed during the download; run the command again to fetch the new version`, { cause });
+}
+
+/** Called as each body chunk arrives (`arrived`) and after `onData` took it (`fed`). */
+export interface FeedHooks {
+  readonly arrived?: () => void;
+  readonly fed?: () => void;
+}
+
+/**
+ * Feeds the chunks of `body`, whose first byte is at file offset `bodyStart`, to `onData` until
+ * the body ends or `onData` consumes less than it was offered; resolves with the offset reached.
+ * Empty chunks are skipped. Errors of the body propagate; the caller maps and cleans up.
+ */
+export async function feedBody(body: AsyncIterable<unknown>, bodyStart: number, onData: RangeRead['onData'], hooks: FeedHooks = {}): Promise<number> {
+  let offset = bodyStart;
+  for await (const raw of body) {
+    hooks.arrived?.();
+    const chunk = raw as Buffer;
+    if (chunk.length === 0) continue;
+    const reached = await onData(chunk, offset);
+    const full = offset + chunk.length;
+    offset = reached;
+    if (reached < full) break;
+    hooks.fed?.();
+  }
+  return offset;
+}
