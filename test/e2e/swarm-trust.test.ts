@@ -83,6 +83,29 @@ describe('swarm-download: corrupt pieces', () => {
   }, TEST_TIMEOUT_MS);
 });
 
+describe('swarm-download: a liar whose digests match its corrupt pieces', () => {
+  it('the whole-file MD5 fails, the peers\' pieces are checked against the origin, replaced, and the file verifies', async () => {
+    const content = makeContent(8 * MiB, 604);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const liar = new CorruptPeer(content, { lie: true });
+    corruptPeers.push(liar);
+    await liar.start(discoveryPort);
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const result = await joiner.result;
+    const done = await expectVerified(result, joiner.paths, content);
+    const rechecking = eventsOf(result.events, 'rechecking');
+    expect(rechecking, describeRun(result)).toHaveLength(1);
+    const replaced = eventsOf(result.events, 'corrupt-piece').filter((event) => event.source === 'origin-check');
+    expect(replaced.length, describeRun(result)).toBeGreaterThan(0);
+    expect(replaced.length).toBeLessThanOrEqual(rechecking[0]?.pieces as number);
+    expect(replaced.every((event) => (event.peers as string[]).includes(liar.idHex))).toBe(true);
+    expect(eventsOf(result.events, 'peer-banned').map((event) => event.peer)).toContain(liar.idHex);
+    expect(done.peerBytes as number, 'the pieces first came from the liar').toBeGreaterThan(0);
+    expect(origin.stats.bodyBytes, 'origin egress: the checked pieces once, plus what was fetched first').toBeLessThanOrEqual(2 * content.length);
+  }, TEST_TIMEOUT_MS);
+});
+
 describe('swarm-download: rot on a seeder', () => {
   it('a piece that rots on disk while seeding is not served; the joiner takes it from the origin', async () => {
     const content = makeContent(16 * MiB, 603);

@@ -2,7 +2,9 @@
  * A hostile swarm member for end-to-end tests, built from src/wire and src/discovery: it announces
  * itself on the discovery port like a real host, accepts connections, claims to have every piece,
  * and answers every request with the right bytes but one flipped in each piece (its first byte).
- * It sends no digests: it is a peer whose disk or memory corrupts what it serves.
+ * By default it sends no digests: a peer whose disk or memory corrupts what it serves. With
+ * `lie`, it also announces the digest of each corrupted piece first: a liar whose pieces pass the
+ * check on arrival, which only the whole-file MD5 and the origin check after it can catch.
  *
  * Not responsible for dialling anyone (real hosts dial every peer they hear of) nor for cleanup
  * beyond {@link CorruptPeer.close}. NETWORK SAFETY: listens on 127.0.0.1, broadcasts to
@@ -17,6 +19,7 @@ import { Bitfield } from '../../src/piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../../src/piece-picker/piece-geometry.js';
 import type { WireMessage } from '../../src/wire/codec.js';
 import { PeerConnection } from '../../src/wire/peer-connection.js';
+import { pieceDigest } from '../../src/storage/piece-digest.js';
 import { LOOPBACK_BROADCAST } from './swarm-fixture.js';
 
 /** What the corrupt peer saw. */
@@ -43,7 +46,10 @@ export class CorruptPeer {
   #discovery: Discovery | null = null;
   #closing = false;
 
-  constructor(content: Buffer) {
+  readonly #lie: boolean;
+
+  constructor(content: Buffer, opts: { lie?: boolean } = {}) {
+    this.#lie = opts.lie ?? false;
     this.#content = content;
     this.#geometry = pieceGeometry(content.length, 'auto');
     this.#swarmId = swarmIdForPieces(createHash('md5').update(content).digest(), content.length, this.#geometry.pieceBytes);
@@ -90,6 +96,7 @@ export class CorruptPeer {
     this.#connections.add(connection);
     connection.once('handshake', () => {
       this.stats.handshakes += 1;
+      if (this.#lie) this.#sendFalseDigests(connection);
       connection.send({ type: 'bitfield', bytes: Bitfield.full(this.#geometry.pieceCount).toBytes() });
     });
     connection.on('message', (message: WireMessage) => this.#onMessage(connection, message));
@@ -100,14 +107,25 @@ export class CorruptPeer {
     connection.start();
   }
 
+  #sendFalseDigests(connection: PeerConnection): void {
+    for (let piece = 0; piece < this.#geometry.pieceCount; piece++) {
+      connection.send({ type: 'piece-hash', piece, hash: pieceDigest(this.#corrupted(piece, 0, pieceLength(this.#geometry, piece))) });
+    }
+  }
+
+  /** Bytes [begin, begin + length) of `piece` as this peer serves them: its first byte flipped. */
+  #corrupted(piece: number, begin: number, length: number): Buffer {
+    const start = pieceStart(this.#geometry, piece) + begin;
+    const block = Buffer.from(this.#content.subarray(start, start + length));
+    if (begin === 0) block[0] = (block[0] ?? 0) ^ 0xff;
+    return block;
+  }
+
   #onMessage(connection: PeerConnection, message: WireMessage): void {
     if (message.type !== 'request') return;
     const { piece, begin, length } = message;
     if (piece >= this.#geometry.pieceCount || begin + length > pieceLength(this.#geometry, piece)) return;
-    const start = pieceStart(this.#geometry, piece) + begin;
-    const block = Buffer.from(this.#content.subarray(start, start + length));
-    if (begin === 0) block[0] = (block[0] ?? 0) ^ 0xff;
     this.stats.blocksServed += 1;
-    connection.sendPiece(piece, begin, block);
+    connection.sendPiece(piece, begin, this.#corrupted(piece, begin, length));
   }
 }
