@@ -401,7 +401,7 @@ export class Swarm {
     if (!Number.isSafeInteger(piece) || piece < 0 || piece >= this.#availability.length) return this.#drop(peer, 'piece-hash out of range');
     const verdict = this.#opts.trust.claim(piece, digest, peer.id);
     if (verdict === 'liar') return this.#ban(peer.id, 'announced a digest the origin contradicts');
-    if (verdict === 'ok') this.#schedule(peer);
+    if (verdict === 'ok' && peer.has.has(piece)) this.#schedule(peer);
   }
 
   #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
