@@ -21,8 +21,7 @@ const { values } = parseArgs({ options: {
   size: { type: 'string', default: '32MiB' },
   rate: { type: 'string', default: '1MB/s' },
   piece: { type: 'string', default: '16KiB' },
-  'min-kill-ms': { type: 'string', default: '200' },
-  'max-kill-ms': { type: 'string', default: '2500' },
+  'max-kill-ms': { type: 'string', default: '1500' },
 } });
 const kills = Number(values.kills);
 const size = parseSize(values.size);
@@ -41,7 +40,7 @@ const args = [
 const startedMs = Date.now();
 try {
   const runs = await runKillLoop({
-    args, kills, minKillMs: Number(values['min-kill-ms']), maxKillMs: Number(values['max-kill-ms']), finalTimeoutMs: 600_000,
+    args, kills, maxKillMs: Number(values['max-kill-ms']), finalTimeoutMs: 600_000,
     onRun: (run) => console.log(JSON.stringify({ ...run, originBodyBytes: origin.stats.bodyBytes })),
   });
   const last = runs.at(-1);

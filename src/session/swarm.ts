@@ -240,6 +240,8 @@ export class Swarm {
   /** A piece we have no longer matches its digest (rot): stop offering it; it is fetched again. */
   #onRot(index: number): void {
     this.#opts.store.unmarkPiece(index);
+    // Recorded at once: a seeder has no flush timer, and a kill must not leave the entry "complete".
+    void this.#opts.store.flush().catch(() => undefined);
     this.#opts.onCorrupt(index, []);
     this.#opts.onChange();
   }
@@ -528,6 +530,7 @@ export class Swarm {
     });
     if (piece === -1) return null;
     this.#requests.assign(piece, peer.id);
+    this.#senders.delete(piece);
     return this.#requests.nextBlockFor(peer.id);
   }
 

@@ -23,9 +23,14 @@ export interface KillLoopOptions {
   readonly args: readonly string[];
   /** Runs to kill. */
   readonly kills: number;
-  /** Each run is killed this long after it was spawned: uniform in [minKillMs, maxKillMs]. */
-  readonly minKillMs: number;
+  /**
+   * Each run is killed at a random moment: with probability `earlyKillShare`, uniform in
+   * [0, maxKillMs] after it was spawned (while it starts: lock, resume file, digests); otherwise
+   * uniform in [0, maxKillMs] after its `start` event (while it fetches).
+   */
   readonly maxKillMs: number;
+  /** @default 0.25 */
+  readonly earlyKillShare?: number;
   /** How long the last run may take. */
   readonly finalTimeoutMs: number;
   /** A uniform number in [0, 1). @default Math.random */
@@ -38,6 +43,8 @@ export interface KillLoopOptions {
 export interface KillLoopRun {
   readonly index: number;
   readonly killAfterMs: number | null;
+  /** What `killAfterMs` counts from. */
+  readonly killFrom: 'spawn' | 'start' | null;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   /** `resumedBytes` of its `start` event; null when it was killed before that. */
@@ -51,33 +58,46 @@ export async function runKillLoop(opts: KillLoopOptions): Promise<KillLoopRun[]>
   const random = opts.random ?? Math.random;
   const runs: KillLoopRun[] = [];
   for (let index = 0; index < opts.kills; index++) {
-    const killAfterMs = Math.round(opts.minKillMs + random() * (opts.maxKillMs - opts.minKillMs));
-    const run = await runOnce(index, opts.args, killAfterMs);
+    const killFrom = random() < (opts.earlyKillShare ?? 0.25) ? 'spawn' : 'start';
+    const run = await runOnce(index, opts.args, { killFrom, killAfterMs: Math.round(random() * opts.maxKillMs) });
     runs.push(run);
     opts.onRun?.(run);
     if (run.done) return runs;
   }
-  const last = await runOnce(opts.kills, opts.args, null, opts.finalTimeoutMs);
+  const last = await runOnce(opts.kills, opts.args, { killFrom: 'spawn', killAfterMs: opts.finalTimeoutMs }, false);
   runs.push(last);
   opts.onRun?.(last);
   return runs;
 }
 
-async function runOnce(index: number, args: readonly string[], killAfterMs: number | null, timeoutMs = 0): Promise<KillLoopRun> {
+interface KillPlan {
+  readonly killFrom: 'spawn' | 'start';
+  readonly killAfterMs: number;
+}
+
+/** One run, SIGKILLed as `plan` says (`killed` false: the plan is only a timeout). */
+async function runOnce(index: number, args: readonly string[], plan: KillPlan, killed = true): Promise<KillLoopRun> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
   let resumedBytes: number | null = null;
   let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => child.kill('SIGKILL'), plan.killAfterMs);
+  };
+  if (plan.killFrom === 'spawn') arm();
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       const event = JSON.parse(line) as { event?: string; resumedBytes?: number };
-      if (event.event === 'start' && typeof event.resumedBytes === 'number') resumedBytes = event.resumedBytes;
+      if (event.event === 'start' && typeof event.resumedBytes === 'number') {
+        resumedBytes = event.resumedBytes;
+        if (plan.killFrom === 'start') arm();
+      }
       if (event.event === 'done') done = true;
     } catch {
       // Not an event: ignored.
     }
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs ?? timeoutMs);
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
-  return { index, killAfterMs, code, signal, resumedBytes, done };
+  return { index, killAfterMs: killed ? plan.killAfterMs : null, killFrom: killed ? plan.killFrom : null, code, signal, resumedBytes, done };
 }
