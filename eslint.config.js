@@ -32,6 +32,8 @@ const PURE = [
   'src/rate-limit/token-bucket.ts',
   'src/session/rate-meter.ts',
   'src/session/peer-requests.ts',
+  'src/session/hash-book.ts',
+  'src/storage/piece-digest.ts',
   'src/testing/origin-content.ts',
 ];
 

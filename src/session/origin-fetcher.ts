@@ -10,6 +10,9 @@
  * The first connection goes alone until the origin's first answer shows whether it honours
  * Range; an origin that ignores Range is read by that one connection from the start to the end.
  *
+ * Each piece is hashed on its way to disk ({@link StreamDigester}) and its digest recorded in the
+ * store before the piece is marked: the digest the swarm checks peers' copies against.
+ *
  * Not responsible for verification or publishing (the session), nor for where bytes land on
  * disk (the piece store). Concurrency: runs on the event loop; the workers share state without
  * locks because every change happens between awaits.
@@ -22,6 +25,7 @@ import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
 import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import { StreamDigester } from '../storage/piece-digest.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from './debug-log.js';
@@ -66,6 +70,7 @@ interface ActiveRun {
   receivedTo: number;
   pending: Buffer[];
   nextMark: number;
+  readonly digester: StreamDigester;
 }
 
 /** Target length of one origin run: short enough that the verified prefix keeps moving. */
@@ -217,7 +222,7 @@ export class OriginFetcher {
     debugLog('origin', () => `run ${startPiece}-${endPiece} (${this.#opts.policy()})`);
     for (let index = startPiece; index < endPiece; index++) this.#inFlight.set(index);
     const start = pieceStart(this.#geometry, startPiece);
-    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece };
+    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece, digester: new StreamDigester(this.#geometry, start) };
   }
 
   /** Splits the run with the most pieces left; the new run takes its second half. */
@@ -326,6 +331,7 @@ export class OriginFetcher {
     if (run.pending.length === 0) return;
     const buffers = run.pending;
     run.pending = [];
+    for (const { piece, digest } of run.digester.feed(run.writtenTo, buffers)) this.#opts.store.setDigest(piece, digest);
     await this.#opts.store.write(run.writtenTo, buffers);
     run.writtenTo += buffers.reduce((sum, buffer) => sum + buffer.length, 0);
     this.#markWritten(run);

@@ -43,6 +43,10 @@ export class Peer {
   uploadedBytes = 0;
   /** Blocks it sent that we did not ask for. */
   strikes = 0;
+  /** Pieces it sent that matched their digest. Until one has, it is on probation (one piece at a time). */
+  goodPieces = 0;
+  /** Pieces with its blocks whose digest is being checked. */
+  checking = 0;
 
   /** Whether we dialled it. */
   readonly outbound: boolean;

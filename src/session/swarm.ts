@@ -2,9 +2,15 @@
  * The LAN swarm of one file: finds peers (discovery), keeps TCP connections to them, asks them
  * for pieces we lack (the peer picker decides which) and serves them the pieces we have.
  *
- * Not responsible for the origin (the origin fetcher) nor for verification. It tells the session
- * what happens through the callbacks in {@link SwarmOptions}. Every peer misbehaviour (bad frame,
- * bad bitfield, request out of range, unrequested block, stall) drops that peer and nothing else.
+ * Every piece from peers is checked against its digest before it is marked ({@link PieceTrust}):
+ * a bad one is not kept and is fetched again elsewhere; a peer that sent {@link MAX_BAD_PIECES}
+ * bad pieces, or announced a digest that contradicts the origin's, is dropped and banned. Digests
+ * travel as `piece-hash` messages before the `have` or `bitfield` that offers the piece; only
+ * pieces with a digest to check against are asked of peers.
+ *
+ * Not responsible for the origin (the origin fetcher) nor for the whole-file MD5. It tells the
+ * session what happens through the callbacks in {@link SwarmOptions}. Every peer misbehaviour
+ * (bad frame, bad bitfield, request out of range, unrequested block, stall) drops that peer.
  * Concurrency: all state changes on the event loop; block writes and reads overlap freely.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,6 +28,7 @@ import { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { PieceServer } from './piece-server.js';
+import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
 
 /** Bytes per block request. */
@@ -67,6 +74,12 @@ export interface SwarmOptions extends SwarmNetwork {
   readonly onRequest: () => void;
   /** The set of peers, or what they have or fetch, changed. */
   readonly onChange: () => void;
+  /** Digests, bans and bad-piece counts. */
+  readonly trust: PieceTrust;
+  /** A piece failed its digest: sent by `peers`, or (`peers` empty) rotted on our disk. */
+  readonly onCorrupt: (index: number, peers: readonly string[]) => void;
+  /** A peer was dropped and banned. */
+  readonly onBan: (peerId: string, reason: string) => void;
 }
 
 /** The swarm of one file. */
@@ -83,12 +96,21 @@ export class Swarm {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #fetching: readonly PieceRun[] = [];
+  /** Pieces whose last block arrived and whose digest is being checked. */
+  readonly #verifying: Bitfield;
+  /** Peers that sent blocks of each piece being fetched from peers. */
+  readonly #senders = new Map<number, Set<string>>();
+  #paused = false;
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
     this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
-    this.#server = new PieceServer(opts.store, opts.upLimiter, 4 * BLOCK_BYTES, opts.onRequest);
+    this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
+    this.#server = new PieceServer(opts.store, opts.upLimiter, 4 * BLOCK_BYTES, opts.onRequest, {
+      goodForServing: (index) => opts.trust.goodForServing(index),
+      onRot: (index) => this.#onRot(index),
+    });
   }
 
   /** Bytes served to peers. */
@@ -141,8 +163,8 @@ export class Swarm {
     for (const peer of this.#peers.values()) {
       for (const run of peer.fetching) for (let index = run.startPiece; index < run.endPiece; index++) taken.set(index);
     }
-    for (let index = 0; index < this.#availability.length; index++) if ((this.#availability[index] ?? 0) > 0) taken.set(index);
-    return taken;
+    for (let index = 0; index < this.#availability.length; index++) if (this.#offered(index)) taken.set(index);
+    return taken.or(this.#verifying);
   }
 
   /**
@@ -151,7 +173,7 @@ export class Swarm {
    * hosts that picked the same run at once do not both fetch it.
    */
   yieldsAt(piece: number): boolean {
-    if ((this.#availability[piece] ?? 0) > 0 || this.#requests.requested.has(piece)) return true;
+    if (this.#offered(piece) || this.#requests.requested.has(piece) || this.#verifying.has(piece)) return true;
     for (const peer of this.#peers.values()) {
       if (peer.id >= this.#idHex) continue;
       if (peer.fetching.some((run) => run.startPiece <= piece && piece < run.endPiece)) return true;
@@ -176,14 +198,52 @@ export class Swarm {
 
   readonly #peerWaiters = new Set<() => void>();
 
+  /** Whether a peer has piece `index` and we have a digest to check its copy against. */
+  #offered(index: number): boolean {
+    return (this.#availability[index] ?? 0) > 0 && !this.#opts.trust.book.unusable.has(index);
+  }
+
+  /** Stops (true) or resumes asking peers for pieces, e.g. while pieces are checked against the origin. */
+  pauseRequests(paused: boolean): void {
+    this.#paused = paused;
+    if (!paused) this.#scheduleAll();
+  }
+
   get #idHex(): string {
     return this.peerId.toString('hex');
   }
 
-  /** Tells every peer we have piece `index`, and asks peers for more. */
+  /** Tells every peer we have piece `index` (its digest first), and asks peers for more. */
   announceHave(index: number): void {
-    for (const peer of this.#peers.values()) peer.connection.send({ type: 'have', piece: index });
+    const digest = this.#opts.store.digestOf(index);
+    for (const peer of this.#peers.values()) {
+      if (digest) peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
+      peer.connection.send({ type: 'have', piece: index });
+    }
     this.#scheduleAll();
+  }
+
+  /** Our origin connections fetched piece `index`: its digest is final; peers that said otherwise go. */
+  originPiece(index: number): void {
+    const digest = this.#opts.store.digestOf(index);
+    if (digest) for (const liar of this.#opts.trust.originDigest(index, digest)) this.#ban(liar, 'announced a digest the origin contradicts');
+    this.announceHave(index);
+  }
+
+  #ban(id: string, reason: string): void {
+    if (id === 'self') return;
+    this.#opts.trust.ban(id);
+    this.#opts.onBan(id, reason);
+    this.#peers.get(id)?.connection.destroy(reason);
+  }
+
+  /** A piece we have no longer matches its digest (rot): stop offering it; it is fetched again. */
+  #onRot(index: number): void {
+    this.#opts.store.unmarkPiece(index);
+    // Recorded at once: a seeder has no flush timer, and a kill must not leave the entry "complete".
+    void this.#opts.store.flush().catch(() => undefined);
+    this.#opts.onCorrupt(index, []);
+    this.#opts.onChange();
   }
 
   /** Tells every peer which runs our origin connections fetch now. */
@@ -194,7 +254,7 @@ export class Swarm {
 
   #discovered(found: { peerId: Buffer; address: string; tcpPort: number }): void {
     const id = found.peerId.toString('hex');
-    if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex) return;
+    if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex || this.#opts.trust.isBanned(id)) return;
     if (this.#peers.size >= MAX_PEERS) return;
     // Both sides of a pair may dial at once; #register keeps one connection (see there).
     debugLog('swarm', () => `dialling ${id.slice(0, 8)} at ${found.address}:${found.tcpPort}`);
@@ -232,7 +292,7 @@ export class Swarm {
   #register(id: string, address: string, connection: PeerConnection, outbound: boolean): void {
     this.#connecting.delete(id);
     const existing = this.#peers.get(id);
-    if (this.#closed || id === this.#idHex) {
+    if (this.#closed || id === this.#idHex || this.#opts.trust.isBanned(id)) {
       connection.destroy('closed');
       return;
     }
@@ -251,9 +311,19 @@ export class Swarm {
     this.#peers.set(id, peer);
     connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
     connection.once('close', () => this.#unregister(peer));
+    this.#sendDigests(connection);
     connection.send({ type: 'bitfield', bytes: this.#opts.store.have.toBytes() });
     if (this.#fetching.length > 0) connection.send({ type: 'fetching', runs: this.#fetching });
     this.#opts.onChange();
+  }
+
+  /** The digests of every piece we have, before the bitfield that offers them. */
+  #sendDigests(connection: PeerConnection): void {
+    const { store } = this.#opts;
+    for (let index = store.have.firstSet(0); index !== -1; index = store.have.firstSet(index + 1)) {
+      const digest = store.digestOf(index);
+      if (digest) connection.send({ type: 'piece-hash', piece: index, hash: digest });
+    }
   }
 
   #unregister(peer: Peer): void {
@@ -289,10 +359,9 @@ export class Swarm {
         void this.#onBlock(peer, message.piece, message.begin, message.block);
         return;
       case 'reject':
-        peer.asked.delete(blockKey(message.piece, message.begin));
-        this.#requests.unassign(message.piece, peer.id);
-        this.#schedule(peer);
-        return;
+        return this.#onReject(peer, message.piece, message.begin);
+      case 'piece-hash':
+        return this.#onPieceHash(peer, message.piece, Buffer.from(message.hash));
       default:
         return;
     }
@@ -316,6 +385,25 @@ export class Swarm {
       this.#opts.onChange();
       this.#schedule(peer);
     }
+  }
+
+  /** A peer that rejects a piece it offered has lost it (or is busy): it is not asked for it again. */
+  #onReject(peer: Peer, piece: number, begin: number): void {
+    peer.asked.delete(blockKey(piece, begin));
+    this.#requests.unassign(piece, peer.id);
+    if (piece < this.#availability.length && peer.has.has(piece)) {
+      peer.has.clear(piece);
+      this.#availability[piece] = Math.max(0, (this.#availability[piece] ?? 0) - 1);
+      this.#opts.onChange();
+    }
+    this.#schedule(peer);
+  }
+
+  #onPieceHash(peer: Peer, piece: number, digest: Buffer): void {
+    if (!Number.isSafeInteger(piece) || piece < 0 || piece >= this.#availability.length) return this.#drop(peer, 'piece-hash out of range');
+    const verdict = this.#opts.trust.claim(piece, digest, peer.id);
+    if (verdict === 'liar') return this.#ban(peer.id, 'announced a digest the origin contradicts');
+    if (verdict === 'ok' && peer.has.has(piece)) this.#schedule(peer);
   }
 
   #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
@@ -347,11 +435,43 @@ export class Swarm {
     }
     peer.downloadedBytes += block.length;
     this.#opts.onPeerBytes(block.length);
+    let senders = this.#senders.get(piece);
+    if (!senders) this.#senders.set(piece, (senders = new Set()));
+    senders.add(peer.id);
     if (this.#requests.received(piece, begin) && !store.have.has(piece)) {
-      store.markPiece(piece);
-      this.#opts.onPiece(piece);
+      this.#senders.delete(piece);
+      void this.#checkArrived(piece, senders);
     }
     this.#schedule(peer);
+  }
+
+  /** The last block of `piece` arrived: keep it only if it matches its digest. */
+  async #checkArrived(piece: number, senders: Set<string>): Promise<void> {
+    const { store, trust } = this.#opts;
+    this.#verifying.set(piece);
+    const checked = [...senders].map((id) => this.#peers.get(id)).filter((peer) => peer !== undefined);
+    for (const peer of checked) peer.checking += 1;
+    let outcome: Awaited<ReturnType<PieceTrust['checkArrived']>> = { verdict: 'unverifiable', banned: [] };
+    try {
+      outcome = await trust.checkArrived(piece, senders);
+    } catch {
+      // Unreadable: the piece is fetched again.
+    }
+    this.#verifying.clear(piece);
+    for (const peer of checked) {
+      peer.checking -= 1;
+      if (outcome.verdict === 'good') peer.goodPieces += 1;
+    }
+    if (outcome.verdict === 'good' && !store.have.has(piece)) {
+      store.markPiece(piece);
+      this.#opts.onPiece(piece);
+    } else if (outcome.verdict === 'bad') {
+      debugLog('swarm', () => `piece ${piece} from ${[...senders].map((id) => id.slice(0, 8)).join(',')} failed its digest`);
+      this.#opts.onCorrupt(piece, [...senders]);
+      for (const id of outcome.banned) this.#ban(id, `sent ${MAX_BAD_PIECES} pieces that failed their digest`);
+    }
+    this.#opts.onChange();
+    this.#scheduleAll();
   }
 
   #scheduleAll(): void {
@@ -361,19 +481,27 @@ export class Swarm {
   /** Asks `peer` for blocks until it has MAX_ASKED_PER_PEER outstanding or nothing fits. */
   #schedule(peer: Peer): void {
     const { store } = this.#opts;
-    if (this.#closed || peer.connection.closed || store.have.isComplete()) return;
+    if (this.#closed || this.#paused || peer.connection.closed || store.have.isComplete()) return;
     while (peer.asked.size < MAX_ASKED_PER_PEER) {
-      const block = this.#requests.nextBlockFor(peer.id) ?? this.#assignPiece(peer);
+      const block = this.#requests.nextBlockFor(peer.id) ?? (this.#mayAssign(peer) ? this.#assignPiece(peer) : null);
       if (!block) break;
       this.#ask(peer, block);
     }
-    if (peer.asked.size === 0 && this.#allMissingInFlight()) this.#endgame(peer);
+    if (peer.asked.size === 0 && peer.goodPieces > 0 && this.#allMissingInFlight()) this.#endgame(peer);
+  }
+
+  /**
+   * Probation: a peer none of whose pieces has matched its digest yet gets one piece at a time, so
+   * a peer that corrupts everything costs at most {@link MAX_BAD_PIECES} pieces before its ban.
+   */
+  #mayAssign(peer: Peer): boolean {
+    return peer.goodPieces > 0 || this.#requests.countFor(peer.id) + peer.checking === 0;
   }
 
   /** The tail: every piece we lack is asked of a peer or fetched by our origin connections. */
   #allMissingInFlight(): boolean {
     const { have } = this.#opts.store;
-    return have.or(this.#requests.requested).or(this.#opts.originInFlight()).isComplete();
+    return have.or(this.#requests.requested).or(this.#opts.originInFlight()).or(this.#verifying).isComplete();
   }
 
   #ask(peer: Peer, block: { piece: number; begin: number; length: number }): void {
@@ -395,13 +523,14 @@ export class Swarm {
     const piece = pickPeerPiece({
       have: store.have,
       peerHas: peer.has,
-      requested: this.#requests.requested.or(this.#opts.originInFlight()),
+      requested: this.#requests.requested.or(this.#opts.originInFlight()).or(this.#verifying).or(this.#opts.trust.book.unusable),
       availability: this.#availability,
       random01: Math.random(),
       endgame: false,
     });
     if (piece === -1) return null;
     this.#requests.assign(piece, peer.id);
+    this.#senders.delete(piece);
     return this.#requests.nextBlockFor(peer.id);
   }
 

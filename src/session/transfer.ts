@@ -21,6 +21,7 @@ import { OriginFetcher } from './origin-fetcher.js';
 import { RateMeter } from './rate-meter.js';
 import { Swarm, type SwarmNetwork } from './swarm.js';
 import { debugLog } from './debug-log.js';
+import { PieceTrust } from './piece-trust.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 100;
@@ -48,7 +49,10 @@ export interface TransferFigures {
 /** What a transfer reports. */
 export type TransferEvent =
   | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null; readonly uploadedBytes: number } & TransferFigures)
-  | ({ readonly event: 'verifying' } & TransferFigures);
+  | ({ readonly event: 'verifying' } & TransferFigures)
+  | { readonly event: 'corrupt-piece'; readonly piece: number; readonly source: 'peer' | 'disk' | 'origin-check'; readonly peers: readonly string[] }
+  | { readonly event: 'peer-banned'; readonly peer: string; readonly reason: string }
+  | { readonly event: 'rechecking'; readonly pieces: number };
 
 /** What a transfer needs. */
 export interface TransferOptions {
@@ -71,8 +75,11 @@ export class Transfer {
   readonly #opts: TransferOptions;
   readonly #down: TokenBucket;
   readonly #up: TokenBucket;
-  readonly #fetcher: OriginFetcher;
+  #fetcher: OriginFetcher;
   readonly swarm: Swarm | null;
+  readonly trust: PieceTrust;
+  /** While pieces are checked against the origin: their digests before the check. */
+  #checking: Map<number, Buffer> | null = null;
   originBytes = 0;
   peerBytes = 0;
   #lastRequestMs = Date.now();
@@ -82,19 +89,26 @@ export class Transfer {
     this.#opts = opts;
     this.#down = new TokenBucket(opts.speedLimitDown, Date.now());
     this.#up = new TokenBucket(opts.speedLimitUp, Date.now());
+    this.trust = new PieceTrust(opts.store);
     this.swarm = opts.swarm ? this.#makeSwarm(opts.swarm) : null;
-    this.#fetcher = new OriginFetcher({
+    this.#fetcher = this.#makeFetcher(this.swarm);
+  }
+
+  /** The origin fetcher; with `swarm` null it fetches every missing piece alone and returns. */
+  #makeFetcher(swarm: Swarm | null): OriginFetcher {
+    const opts = this.#opts;
+    return new OriginFetcher({
       origin: opts.origin,
       store: opts.store,
       etag: opts.etag,
       connections: opts.connections,
       policy: () => this.#policy(),
-      ...(this.swarm ? this.#swarmHooks(this.swarm) : {}),
-      untilComplete: this.swarm !== null,
+      ...(swarm ? this.#swarmHooks(swarm) : {}),
+      untilComplete: swarm !== null,
       retry: opts.retry,
       limiter: this.#down,
       signal: opts.signal,
-      onPiece: (index) => this.#onPiece(index),
+      onPiece: (index) => this.#onOriginPiece(index),
       onBytes: (bytes) => {
         this.originBytes += bytes;
       },
@@ -118,6 +132,9 @@ export class Transfer {
       onChange: () => {
         this.#fetcher.poke();
       },
+      trust: this.trust,
+      onCorrupt: (piece, peers) => this.#opts.onEvent({ event: 'corrupt-piece', piece, source: peers.length > 0 ? 'peer' : 'disk', peers }),
+      onBan: (peer, reason) => this.#opts.onEvent({ event: 'peer-banned', peer, reason }),
     });
   }
 
@@ -145,6 +162,32 @@ export class Transfer {
     this.#onPieceHash();
     this.swarm?.announceHave(index);
     this.#fetcher.poke();
+  }
+
+  /** A piece from the origin; its digest was recorded on the way to disk (else it is hashed now). */
+  #onOriginPiece(index: number): void {
+    const { store } = this.#opts;
+    const digest = store.digestOf(index);
+    if (!digest) {
+      void store.hashOnDisk(index).then((found) => {
+        store.setDigest(index, found);
+        this.#onOriginPiece(index);
+      }, () => undefined);
+      return;
+    }
+    const before = this.#checking?.get(index);
+    if (before && !before.equals(digest)) this.#onCheckedBad(index);
+    this.#onPieceHash();
+    if (this.swarm) this.swarm.originPiece(index);
+    else this.trust.originDigest(index, digest);
+    this.#fetcher.poke();
+  }
+
+  /** The origin's bytes of piece `index` differ from what peers gave us: blame them. */
+  #onCheckedBad(index: number): void {
+    const peers = [...this.trust.sourcesOf(index)];
+    this.#opts.onEvent({ event: 'corrupt-piece', piece: index, source: 'origin-check', peers });
+    for (const peer of this.trust.blame(peers)) this.#opts.onEvent({ event: 'peer-banned', peer, reason: 'sent pieces the origin contradicts' });
   }
 
   /** Starts the swarm (listening, announcing) and waits briefly for peers to show up. */
@@ -176,9 +219,10 @@ export class Transfer {
       this.#opts.onEvent({ event: 'verifying', ...this.#figures() });
       // The last fdatasync runs while the hash catches up.
       const syncing = store.sync();
-      const digest = await this.#hasher.digest(store.geometry.fileBytes);
+      let digest = await this.#hasher.digest(store.geometry.fileBytes);
       await syncing;
       debugLog('transfer', () => 'MD5 computed, data durable');
+      if (!digest.equals(this.#opts.md5) && !this.trust.fromPeers.isEmpty()) digest = await this.#checkAgainstOrigin();
       if (!digest.equals(this.#opts.md5)) {
         await store.discard();
         throw new VerifyError(`the downloaded file's MD5 is ${md5Hex(digest)}, not ${md5Hex(this.#opts.md5)} as the origin says; the partial state was discarded, run again to retry`);
@@ -188,6 +232,38 @@ export class Transfer {
       for (const timer of timers) clearInterval(timer);
       await this.#hasher.close();
       this.#hasher = null;
+    }
+  }
+
+  /**
+   * The whole-file MD5 failed: every piece that came from peers (or from an earlier run) is fetched
+   * again from the origin, which overwrites it; a piece whose digest changed was bad, and its
+   * senders are blamed. Returns the MD5 of the file after that.
+   */
+  async #checkAgainstOrigin(): Promise<Buffer> {
+    const { store } = this.#opts;
+    const suspects = this.trust.fromPeers.clone();
+    this.#opts.onEvent({ event: 'rechecking', pieces: suspects.count() });
+    this.#checking = new Map();
+    for (let index = suspects.firstSet(0); index !== -1; index = suspects.firstSet(index + 1)) {
+      const digest = store.digestOf(index);
+      if (digest) this.#checking.set(index, Buffer.from(digest));
+      store.unmarkPiece(index);
+    }
+    this.swarm?.pauseRequests(true);
+    try {
+      this.#fetcher = this.#makeFetcher(null);
+      await this.#fetcher.run();
+    } finally {
+      this.#checking = null;
+      this.swarm?.pauseRequests(false);
+    }
+    await store.sync();
+    const hasher = new PrefixHasher(store.dataPath);
+    try {
+      return await hasher.digest(store.geometry.fileBytes);
+    } finally {
+      await hasher.close();
     }
   }
 

@@ -9,6 +9,12 @@
  * The resume file carries the kernel's boot id: after a reboot (power loss) only durable pieces
  * are trusted, so the resume file never claims a piece whose bytes could be lost.
  *
+ * Every complete piece has a digest ({@link PieceHashFile}), written before the resume file that
+ * claims the piece. A resume file that is corrupt, truncated or missing is not the end of the
+ * fetched data: each piece whose digest is on file is hashed again from the data file and kept
+ * when it matches. A claimed piece without a digest (older entries, another piece size) is hashed
+ * at open.
+ *
  * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
  * Concurrency: one process per entry, enforced by an exclusive lock file; within the process,
  * writes to distinct ranges may run concurrently; flushes are serialised.
@@ -18,7 +24,9 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } f
 import { join } from 'node:path';
 import { StorageError, storageErrorFrom } from '../errors.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
-import { pieceGeometry, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { newPieceHash, finishPieceHash } from './piece-digest.js';
+import { PieceHashFile } from './piece-hash-file.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
 import { translateHave } from './translate-have.js';
 
@@ -96,13 +104,19 @@ export class PieceStore {
   /** Pieces known to be on disk. */
   #durable: Bitfield;
   readonly #bootId: string | null;
+  readonly #hashes: PieceHashFile;
+  /** Pieces found good by hashing the data file at open, when the resume file was unusable. */
+  readonly recheckedPieces: number;
   #fd: FileHandle;
   #complete: boolean;
   #flushing: Promise<void> = Promise.resolve();
   #dirty = false;
   #closed = false;
 
-  private constructor(directory: string, key: EntryKey, fd: FileHandle, have: Bitfield, complete: boolean, bootId: string | null) {
+  private constructor(directory: string, key: EntryKey, fd: FileHandle, opened: OpenedState) {
+    const { have, complete, bootId, hashes, rechecked } = opened;
+    this.#hashes = hashes;
+    this.recheckedPieces = rechecked;
     this.directory = directory;
     this.dataPath = join(directory, 'data');
     this.key = key;
@@ -141,7 +155,7 @@ export class PieceStore {
     const saved = await readState(join(directory, 'state.json'));
     const dataBytes = await stat(dataPath).then((s) => s.size, () => -1);
     const bootId = await readBootId();
-    let have = new Bitfield(geometry.pieceCount);
+    let have: Bitfield | null = null;
     let complete = false;
     if (saved && saved.md5Hex === key.md5Hex && saved.fileBytes === key.fileBytes && dataBytes === key.fileBytes) {
       const sameBoot = bootId !== null && saved.bootId === bootId;
@@ -152,8 +166,34 @@ export class PieceStore {
       }
     }
     const fd = await open(dataPath, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
-    if (dataBytes !== key.fileBytes) await fd.truncate(key.fileBytes);
-    return new PieceStore(directory, key, fd, have, complete, bootId);
+    try {
+      if (dataBytes !== key.fileBytes) await fd.truncate(key.fileBytes);
+      const hashes = await PieceHashFile.open(directory, geometry);
+      const checked = await reconcileDigests(fd, geometry, hashes, have, dataBytes === key.fileBytes);
+      return new PieceStore(directory, key, fd, { have: checked.have, complete, bootId, hashes, rechecked: checked.rechecked });
+    } catch (err) {
+      await fd.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The digest of piece `index` on file, or null. A view: do not mutate. */
+  digestOf(index: number): Buffer | null {
+    return this.#hashes.get(index);
+  }
+
+  /** Records the digest of piece `index` (persisted before the resume file that claims it). */
+  setDigest(index: number, digest: Uint8Array): void {
+    this.#hashes.set(index, digest);
+  }
+
+  /** Hashes piece `index` as the data file holds it now. */
+  async hashOnDisk(index: number): Promise<Buffer> {
+    try {
+      return await hashPiece(this.#fd, this.geometry, index);
+    } catch (err) {
+      throw asStorageError(err, this.dataPath);
+    }
   }
 
   /** True once the whole file was verified; then the data file is the cached file. */
@@ -203,6 +243,15 @@ export class PieceStore {
     }
   }
 
+  /** Forgets piece `index` (its bytes were found bad); the entry is no longer complete. */
+  unmarkPiece(index: number): void {
+    if (!this.have.has(index)) return;
+    this.have.clear(index);
+    this.#durable.clear(index);
+    this.#complete = false;
+    this.#dirty = true;
+  }
+
   /** Marks the entry verified; persisted by the next flush. */
   markComplete(): void {
     this.#complete = true;
@@ -227,8 +276,10 @@ export class PieceStore {
     const written = this.have.clone();
     this.#dirty = false;
     try {
+      await this.#hashes.flush();
       if (durable) {
         await this.#fd.datasync();
+        await this.#hashes.sync();
         this.#durable = written;
       }
       await writeFile(`${statePath}.tmp`, encodeResumeState(this.#snapshot(written)));
@@ -261,6 +312,7 @@ export class PieceStore {
     } finally {
       this.#closed = true;
       await this.#fd.close().catch(() => undefined);
+      await this.#hashes.close();
       await releaseLock(join(this.directory, 'lock'));
     }
   }
@@ -269,9 +321,58 @@ export class PieceStore {
   async discard(): Promise<void> {
     this.#closed = true;
     await this.#fd.close().catch(() => undefined);
+    await this.#hashes.close();
     heldLocks.delete(join(this.directory, 'lock'));
     await rm(this.directory, { recursive: true, force: true });
   }
+}
+
+/** What {@link PieceStore.open} found on disk. */
+interface OpenedState {
+  readonly have: Bitfield;
+  readonly complete: boolean;
+  readonly bootId: string | null;
+  readonly hashes: PieceHashFile;
+  readonly rechecked: number;
+}
+
+const HASH_READ_BYTES = 1024 * 1024;
+
+async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number): Promise<Buffer> {
+  const start = pieceStart(geometry, index);
+  const end = start + pieceLength(geometry, index);
+  const buffer = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, end - start));
+  const hash = newPieceHash();
+  for (let at = start; at < end; ) {
+    const { bytesRead } = await fd.read(buffer, 0, Math.min(buffer.length, end - at), at);
+    if (bytesRead === 0) throw Object.assign(new Error(`unexpected end of the data file at ${at}`), { code: 'EIO' });
+    hash.update(buffer.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+  return finishPieceHash(hash);
+}
+
+/**
+ * Matches the resume file's claim with the digests on file. With a usable claim (`have`), a
+ * claimed piece without a digest is hashed and its digest recorded. Without one, every piece with
+ * a digest is hashed again and kept when it matches (`rechecked` counts them).
+ */
+async function reconcileDigests(
+  fd: FileHandle, geometry: PieceGeometry, hashes: PieceHashFile, have: Bitfield | null, dataWasThere: boolean,
+): Promise<{ have: Bitfield; rechecked: number }> {
+  if (have) {
+    for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
+      if (!hashes.get(index)) hashes.set(index, await hashPiece(fd, geometry, index));
+    }
+    return { have, rechecked: 0 };
+  }
+  const found = new Bitfield(geometry.pieceCount);
+  if (!dataWasThere) return { have: found, rechecked: 0 };
+  for (let index = 0; index < geometry.pieceCount; index++) {
+    const digest = hashes.get(index);
+    if (digest && digest.equals(await hashPiece(fd, geometry, index))) found.set(index);
+  }
+  return { have: found, rechecked: found.count() };
 }
 
 /** The kernel's boot id (Linux), or null where there is none. */

@@ -1,6 +1,7 @@
 /**
  * The message codec of the swarm wire protocol: BEP 3 framing (`u32` big-endian length, then
- * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`) and 21 (`reject`).
+ * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`), 21 (`reject`) and 22
+ * (`piece-hash`).
  *
  * Pure: no I/O. Free functions on bytes. Not responsible for: splitting a byte stream into frames
  * (see `frame-decoder.ts`), the handshake (see `handshake.ts`), or whether a piece index fits the
@@ -21,6 +22,9 @@ export const MAX_FRAME_BYTES = MAX_BLOCK_BYTES + PIECE_PAYLOAD_HEADER_BYTES;
 /** Most runs a `fetching` message may list. */
 export const MAX_FETCHING_RUNS = 256;
 
+/** Bytes of the digest a `piece-hash` message carries (a truncated SHA-256 of the piece). */
+export const PIECE_HASH_BYTES = 16;
+
 /** Bytes of the length prefix of every frame. */
 export const LENGTH_PREFIX_BYTES = 4;
 
@@ -37,6 +41,7 @@ export const MessageId = {
   cancel: 8,
   fetching: 20,
   reject: 21,
+  pieceHash: 22,
 } as const;
 
 /** A block of a piece: `length` bytes at byte `begin` of piece `piece`. */
@@ -54,7 +59,7 @@ export interface PieceRun {
 
 /**
  * One decoded frame. `bitfield.bytes` and `piece.block` are views into the frame's bytes, not
- * copies. `unknown` is any id we do not know; its body is dropped (forward compatibility).
+ * copies, and so is `piece-hash.hash`. `unknown` is any id we do not know; its body is dropped (forward compatibility).
  */
 export type WireMessage =
   | { type: 'keep-alive' }
@@ -69,6 +74,7 @@ export type WireMessage =
   | ({ type: 'cancel' } & BlockRef)
   | { type: 'fetching'; runs: ReadonlyArray<PieceRun> }
   | ({ type: 'reject' } & BlockRef)
+  | { type: 'piece-hash'; piece: number; hash: Uint8Array }
   | { type: 'unknown'; id: number };
 
 /** The `type` of a {@link WireMessage}. */
@@ -123,6 +129,8 @@ export function encodeMessage(m: WireMessage): Buffer {
       return encodePiece(m.piece, m.begin, m.block);
     case 'fetching':
       return encodeFetching(m.runs);
+    case 'piece-hash':
+      return encodePieceHash(m.piece, m.hash);
     case 'unknown':
       return encodeUnknown(m.id);
     default:
@@ -203,6 +211,17 @@ function encodeFetching(runs: ReadonlyArray<PieceRun>): Buffer {
   return frame;
 }
 
+function encodePieceHash(piece: number, hash: Uint8Array): Buffer {
+  if (!(hash instanceof Uint8Array) || hash.length !== PIECE_HASH_BYTES) {
+    const got = hash instanceof Uint8Array ? `${hash.length} bytes` : `${String(hash)} (${typeof hash})`;
+    throw new TypeError(`encodeMessage: piece-hash.hash must be a Uint8Array of ${PIECE_HASH_BYTES} bytes, got ${got}`);
+  }
+  const frame = frameWithBody(MessageId.pieceHash, 4 + PIECE_HASH_BYTES);
+  frame.writeUInt32BE(assertU32('piece-hash.piece', piece), 5);
+  frame.set(hash, 9);
+  return frame;
+}
+
 function encodeUnknown(id: number): Buffer {
   if (!Number.isInteger(id) || id < 0 || id > 255 || KNOWN_IDS.has(id)) {
     throw new TypeError(`encodeMessage: unknown.id must be an integer in [0, 255] that is not a known id, got ${String(id)} (${typeof id})`);
@@ -260,6 +279,10 @@ export function decodePayload(payload: Uint8Array): WireMessage | WireError {
       return decodePiece(payload);
     case MessageId.fetching:
       return decodeFetching(payload);
+    case MessageId.pieceHash:
+      return bodyBytes === 4 + PIECE_HASH_BYTES
+        ? { type: 'piece-hash', piece: readU32(payload, 1), hash: payload.subarray(5) }
+        : badLength('piece-hash', bodyBytes, `exactly ${4 + PIECE_HASH_BYTES}`);
     default:
       return { type: 'unknown', id };
   }

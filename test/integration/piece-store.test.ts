@@ -10,6 +10,7 @@ import { ExitCode, StorageError } from '../../src/errors.js';
 import { Bitfield } from '../../src/piece-picker/bitfield.js';
 import { entryDirectory, PieceStore, type EntryKey } from '../../src/storage/piece-store.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from '../../src/storage/resume-state.js';
+import { pieceDigest } from '../../src/storage/piece-digest.js';
 
 const KiB = 1024;
 /** 7 pieces of 16 KiB, the last one 4103 bytes. */
@@ -340,5 +341,68 @@ describe('PieceStore.discard', () => {
     await expect(stat(store.directory)).rejects.toMatchObject({ code: 'ENOENT' });
     const fresh = await openStore(dir);
     expect(fresh.have.isEmpty()).toBe(true);
+  });
+});
+
+describe('PieceStore: digests and the check of a lost resume file', () => {
+  async function writeWithDigests(store: PieceStore, indexes: readonly number[]): Promise<void> {
+    for (const index of indexes) store.setDigest(index, pieceDigest(pieceContent(store.key, index)));
+    await writePieces(store, indexes);
+  }
+
+  it('keeps digests across reopen, and hashOnDisk matches what was written', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writeWithDigests(store, [0, 6]);
+    expect((await store.hashOnDisk(6)).equals(pieceDigest(pieceContent(KEY, 6)))).toBe(true);
+    await store.close();
+    const again = await openStore(dir);
+    expect(again.digestOf(0)?.equals(pieceDigest(pieceContent(KEY, 0)))).toBe(true);
+    expect(again.digestOf(1)).toBeNull();
+    expect(again.recheckedPieces).toBe(0);
+  });
+
+  it.each([
+    ['corrupt', (path: string) => writeFile(path, '{"version":1')],
+    ['truncated', (path: string) => truncate(path, 10)],
+    ['missing', (path: string) => rm(path)],
+  ])('a %s resume file: the pieces whose bytes match their digests are kept, a damaged one is not', async (_, damage) => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writeWithDigests(store, [0, 2, 3, 6]);
+    await store.close();
+    const entry = entryDirectory(dir, KEY.md5Hex, KEY.fileBytes);
+    await damage(join(entry, 'state.json'));
+    const data = await readFile(join(entry, 'data'));
+    data[2 * KEY.pieceBytes + 5] = 0;
+    await writeFile(join(entry, 'data'), data);
+    const again = await openStore(dir);
+    expect([0, 1, 2, 3, 4, 5, 6].filter((index) => again.have.has(index))).toEqual([0, 3, 6]);
+    expect(again.recheckedPieces).toBe(3);
+    expect(again.complete).toBe(false);
+  });
+
+  it('a claimed piece without a digest (an older entry) is hashed at open', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writePieces(store, [1]);
+    await store.close();
+    const again = await openStore(dir);
+    expect(again.have.has(1)).toBe(true);
+    expect(again.digestOf(1)?.equals(pieceDigest(pieceContent(KEY, 1)))).toBe(true);
+  });
+
+  it('unmarkPiece forgets a piece and the entry is no longer complete, also after reopen', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writeWithDigests(store, [0, 1, 2, 3, 4, 5, 6]);
+    store.markComplete();
+    store.unmarkPiece(4);
+    expect(store.complete).toBe(false);
+    await store.close();
+    const again = await openStore(dir);
+    expect(again.have.has(4)).toBe(false);
+    expect(again.have.count()).toBe(6);
+    expect(again.complete).toBe(false);
   });
 });

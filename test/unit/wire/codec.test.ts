@@ -29,6 +29,10 @@ const FRAMES: Array<[WireMessage, string]> = [
     '00000013 14 0002 00000000 00000004 0000000a ffffffff',
   ],
   [{ type: 'reject', piece: 5, begin: 32768, length: 16384 }, '0000000d 15 00000005 00008000 00004000'],
+  [
+    { type: 'piece-hash', piece: 7, hash: hex('00112233445566778899aabbccddeeff') },
+    '00000015 16 00000007 00112233445566778899aabbccddeeff',
+  ],
   [{ type: 'unknown', id: 9 }, '00000001 09'],
   [{ type: 'unknown', id: 255 }, '00000001 ff'],
 ];
@@ -44,7 +48,7 @@ describe('encodeMessage / decodePayload', () => {
   it('decodes unknown ids with any body as { type: unknown, id }, dropping the body', () => {
     expect(decodePayload(hex('09 0102030405'))).toEqual({ type: 'unknown', id: 9 });
     expect(decodePayload(hex('80'))).toEqual({ type: 'unknown', id: 128 });
-    expect(decodePayload(hex('16 00'))).toEqual({ type: 'unknown', id: 22 });
+    expect(decodePayload(hex('17 00'))).toEqual({ type: 'unknown', id: 23 });
   });
 
   it('returns views of the payload for bitfield bytes and piece blocks, not copies', () => {
@@ -87,6 +91,9 @@ describe('decodePayload rejects bad bodies', () => {
     ['14 0001 00000000 000001', 'BAD_LENGTH'],
     ['14 0001 00000000 00000001 00', 'BAD_LENGTH'],
     ['14 0002 00000000 00000001', 'BAD_LENGTH'],
+    ['16 00000001', 'BAD_LENGTH'],
+    ['16 00000001 00112233445566778899aabbccddee', 'BAD_LENGTH'],
+    ['16 00000001 00112233445566778899aabbccddeeff00', 'BAD_LENGTH'],
     // well-sized, bad values
     ['07 00000001 00000000', 'BAD_FIELD'],
     ['06 00000001 00000000 00000000', 'BAD_FIELD'],
@@ -138,6 +145,8 @@ describe('encodeMessage rejects out-of-range fields with a TypeError quoting the
     [{ type: 'fetching', runs: [{ startPiece: 4, endPiece: 4 }] }, /\[4, 4\)/],
     [{ type: 'fetching', runs: [{ startPiece: 0, endPiece: 2 ** 32 }] }, /endPiece .*got 4294967296/],
     [{ type: 'fetching', runs: null }, /got null/],
+    [{ type: 'piece-hash', piece: 0, hash: new Uint8Array(15) }, /16 bytes, got 15 bytes/],
+    [{ type: 'piece-hash', piece: -1, hash: new Uint8Array(16) }, /got -1/],
     [{ type: 'unknown', id: 5 }, /got 5/],
     [{ type: 'unknown', id: 256 }, /got 256/],
     [{ type: 'handshake' }, /"handshake"/],

@@ -4,7 +4,7 @@
  * length prefix, id and body are each sometimes wrong).
  */
 import fc from 'fast-check';
-import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, encodeMessage } from '../../../src/wire/codec.js';
+import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, PIECE_HASH_BYTES, encodeMessage } from '../../../src/wire/codec.js';
 import type { PieceRun, WireMessage } from '../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../src/wire/frame-decoder.js';
 import { WireError } from '../../../src/wire/wire-error.js';
@@ -33,6 +33,8 @@ export const wireMessage: fc.Arbitrary<WireMessage> = fc.oneof(
     .map((m): WireMessage => ({ type: 'piece', ...m })),
   fc.oneof(fc.array(run, { maxLength: 8 }), fc.array(run, { minLength: MAX_FETCHING_RUNS, maxLength: MAX_FETCHING_RUNS }))
     .map((runs): WireMessage => ({ type: 'fetching', runs })),
+  fc.record({ piece: u32, hash: fc.uint8Array({ minLength: PIECE_HASH_BYTES, maxLength: PIECE_HASH_BYTES }) })
+    .map((m): WireMessage => ({ type: 'piece-hash', ...m })),
   fc.integer({ min: 0, max: 255 }).filter((id) => !KNOWN_IDS.has(id)).map((id): WireMessage => ({ type: 'unknown', id })),
 );
 

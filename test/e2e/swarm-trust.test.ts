@@ -1,0 +1,140 @@
+/**
+ * swarm-download end to end, against bad bits: a peer that corrupts every piece it serves is
+ * caught piece by piece and banned, and the real processes still publish verified files; a piece
+ * that rots on a seeder's disk is not served as good.
+ *
+ * Every process shares the test's discovery port and broadcasts to 127.255.255.255 only.
+ */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeContent } from '../../src/testing/origin-server.js';
+import { CorruptPeer } from '../helpers/corrupt-peer.js';
+import type { CliEvent } from '../helpers/run-cli.js';
+import { expectVerified, newSwarmPort, spawnMember, spawnSwarm } from '../helpers/swarm-fixture.js';
+import { MiB, describeRun, md5Hex, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
+
+useE2eCleanup();
+
+/** Bad pieces a peer may send before it is banned (src/session/piece-trust.ts, README). */
+const MAX_BAD_PIECES = 2;
+const TEST_TIMEOUT_MS = 90_000;
+
+const corruptPeers: CorruptPeer[] = [];
+afterEach(async () => {
+  await Promise.all(corruptPeers.splice(0).map((peer) => peer.close()));
+});
+
+function eventsOf(events: readonly CliEvent[], kind: string): CliEvent[] {
+  return events.filter((event) => event.event === kind);
+}
+
+describe('swarm-download: corrupt pieces', () => {
+  it('three processes ban a peer that flips a byte in every piece, and publish verified files', async () => {
+    const content = makeContent(32 * MiB, 601);
+    // A slow origin: the hosts take pieces from each other, and so ask the corrupt peer too.
+    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 16 * MiB } });
+    const discoveryPort = newSwarmPort();
+    const liar = new CorruptPeer(content);
+    corruptPeers.push(liar);
+    await liar.start(discoveryPort);
+    const members = await spawnSwarm(origin.url, 3, { discoveryPort });
+
+    let bans = 0;
+    for (const member of members) {
+      const result = await member.result;
+      await expectVerified(result, member.paths, content);
+      const fromLiar = eventsOf(result.events, 'corrupt-piece').filter((event) => (event.peers as string[]).includes(liar.idHex));
+      const banned = eventsOf(result.events, 'peer-banned').filter((event) => event.peer === liar.idHex);
+      expect(fromLiar.length, describeRun(result)).toBeLessThanOrEqual(MAX_BAD_PIECES);
+      if (fromLiar.length === MAX_BAD_PIECES) expect(banned, describeRun(result)).toHaveLength(1);
+      expect(eventsOf(result.events, 'corrupt-piece').every((event) => event.source === 'peer')).toBe(true);
+      bans += banned.length;
+    }
+    expect(liar.stats.blocksServed, 'the corrupt peer was asked for blocks').toBeGreaterThan(0);
+    expect(bans, 'processes that banned the corrupt peer').toBeGreaterThanOrEqual(1);
+    expect(liar.stats.closedByPeer, 'connections the hosts closed on the corrupt peer').toBeGreaterThanOrEqual(bans);
+    expect(origin.stats.bodyBytes, 'origin egress').toBeLessThanOrEqual(1.5 * content.length);
+  }, TEST_TIMEOUT_MS);
+
+  it('a late joiner bans the corrupt peer and takes every piece from honest seeders', async () => {
+    const content = makeContent(32 * MiB, 602);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const seeders = await spawnSwarm(origin.url, 2, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '60'] });
+    await Promise.all(seeders.map((seeder) => seeder.waitForKind('seeding')));
+    const liar = new CorruptPeer(content);
+    corruptPeers.push(liar);
+    await liar.start(discoveryPort);
+    const originBytesBefore = origin.stats.bodyBytes;
+
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const result = await joiner.result;
+    const done = await expectVerified(result, joiner.paths, content);
+    expect(done.originBytes, 'the joiner took nothing from the origin').toBe(0);
+    expect(origin.stats.bodyBytes).toBe(originBytesBefore);
+    const fromLiar = eventsOf(result.events, 'corrupt-piece').filter((event) => (event.peers as string[]).includes(liar.idHex));
+    const bans = eventsOf(result.events, 'peer-banned').filter((event) => event.peer === liar.idHex);
+    // On probation (no good piece yet) a peer gets one piece at a time: it costs at most two.
+    expect(fromLiar.length, describeRun(result)).toBeLessThanOrEqual(MAX_BAD_PIECES);
+    if (liar.stats.blocksServed > 0) expect(fromLiar.length, describeRun(result)).toBeGreaterThanOrEqual(1);
+    expect(bans, describeRun(result)).toHaveLength(fromLiar.length === MAX_BAD_PIECES ? 1 : 0);
+    for (const seeder of seeders) seeder.cli.kill('SIGTERM');
+  }, TEST_TIMEOUT_MS);
+});
+
+describe('swarm-download: a liar whose digests match its corrupt pieces', () => {
+  it('the whole-file MD5 fails, the peers\' pieces are checked against the origin, replaced, and the file verifies', async () => {
+    const content = makeContent(8 * MiB, 604);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const liar = new CorruptPeer(content, { lie: true });
+    corruptPeers.push(liar);
+    await liar.start(discoveryPort);
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const result = await joiner.result;
+    const done = await expectVerified(result, joiner.paths, content);
+    const rechecking = eventsOf(result.events, 'rechecking');
+    expect(rechecking, describeRun(result)).toHaveLength(1);
+    const replaced = eventsOf(result.events, 'corrupt-piece').filter((event) => event.source === 'origin-check');
+    expect(replaced.length, describeRun(result)).toBeGreaterThan(0);
+    expect(replaced.length).toBeLessThanOrEqual(rechecking[0]?.pieces as number);
+    expect(replaced.every((event) => (event.peers as string[]).includes(liar.idHex))).toBe(true);
+    expect(eventsOf(result.events, 'peer-banned').map((event) => event.peer)).toContain(liar.idHex);
+    expect(done.peerBytes as number, 'the pieces first came from the liar').toBeGreaterThan(0);
+    expect(origin.stats.bodyBytes, 'origin egress: the checked pieces once, plus what was fetched first').toBeLessThanOrEqual(2 * content.length);
+  }, TEST_TIMEOUT_MS);
+});
+
+describe('swarm-download: rot on a seeder', () => {
+  it('a piece that rots on disk while seeding is not served; the joiner takes it from the origin', async () => {
+    const content = makeContent(16 * MiB, 603);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const seeder = await spawnMember(origin.url, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '60'] });
+    const start = await seeder.waitForKind('start');
+    await seeder.waitForKind('seeding');
+    const pieceBytes = start.event.pieceBytes as number;
+    const rotten = 5;
+    const dataPath = join(seeder.paths.storage, 'files', `${md5Hex(content)}-${content.length}`, 'data');
+    const file = await open(dataPath, 'r+');
+    try {
+      const at = rotten * pieceBytes + 1234;
+      await file.write(Buffer.from([(content[at] ?? 0) ^ 0x01]), 0, 1, at);
+    } finally {
+      await file.close();
+    }
+    // A piece is checked on disk before it is first served (and again after 30 s).
+    const originBytesBefore = origin.stats.bodyBytes;
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const result = await joiner.result;
+    const done = await expectVerified(result, joiner.paths, content);
+    expect(eventsOf(result.events, 'corrupt-piece'), 'the joiner got no bad piece').toEqual([]);
+    expect(done.originBytes as number, 'the rotten piece came from the origin').toBeGreaterThanOrEqual(pieceBytes);
+    expect(origin.stats.bodyBytes - originBytesBefore).toBeLessThan(content.length / 2);
+    seeder.cli.kill('SIGTERM');
+    const seederResult = await seeder.result;
+    const lost = eventsOf(seederResult.events, 'corrupt-piece');
+    expect(lost, describeRun(seederResult)).toEqual([expect.objectContaining({ piece: rotten, source: 'disk', peers: [] })]);
+  }, TEST_TIMEOUT_MS);
+});
