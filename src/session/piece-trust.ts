@@ -18,9 +18,10 @@ import { HashBook, type ClaimVerdict } from './hash-book.js';
 export const MAX_BAD_PIECES = 2;
 /**
  * A piece checked on disk against its digest this recently is served without checking again: one
- * check covers every block of a piece that several peers ask for at about the same time. The
- * first time a piece is served it is always checked. Rot within the window is caught by the
- * receiver's own check.
+ * check covers every block of a piece that several peers ask for at about the same time. While
+ * the download runs, a piece hashed by this process (from the origin, or on arrival from peers)
+ * is served without a check, to keep CPU per byte low; once seeding, the first serve of each
+ * piece checks it. Rot that slips through is caught by the receiver's own check.
  */
 export const SERVE_CHECK_WINDOW_MS = 30_000;
 /** The pseudo peer id of our own resumed pieces in the hash book. */
@@ -39,6 +40,8 @@ export class PieceTrust {
   readonly #banned = new Set<string>();
   readonly #sources = new Map<number, Set<string>>();
   readonly #checkedAtMs: Float64Array;
+  /** Pieces this process hashed as they arrived (origin or peers). */
+  readonly #fresh: Bitfield;
 
   /** Seeds the book with the digests of the pieces the store has (resumed: counted as suspects). */
   constructor(store: PieceStore) {
@@ -47,6 +50,7 @@ export class PieceTrust {
     this.book = new HashBook(count);
     this.fromPeers = new Bitfield(count);
     this.#checkedAtMs = new Float64Array(count).fill(-Infinity);
+    this.#fresh = new Bitfield(count);
     for (let index = store.have.firstSet(0); index !== -1; index = store.have.firstSet(index + 1)) {
       const digest = store.digestOf(index);
       if (digest) this.book.claim(index, digest, SELF);
@@ -73,6 +77,7 @@ export class PieceTrust {
   originDigest(piece: number, digest: Buffer): string[] {
     this.fromPeers.clear(piece);
     this.#sources.delete(piece);
+    this.#fresh.set(piece);
     return this.book.setOrigin(piece, digest);
   }
 
@@ -89,6 +94,7 @@ export class PieceTrust {
       this.#store.setDigest(piece, actual);
       this.fromPeers.set(piece);
       this.#sources.set(piece, new Set(senders));
+      this.#fresh.set(piece);
       return { verdict: 'good', banned: [] };
     }
     return { verdict: 'bad', banned: this.blame(senders) };
@@ -118,6 +124,7 @@ export class PieceTrust {
    * {@link SERVE_CHECK_WINDOW_MS}. False when it does not (rot) or has no digest.
    */
   async goodForServing(piece: number): Promise<boolean> {
+    if (!this.#store.complete && this.#fresh.has(piece)) return true;
     const nowMs = Date.now();
     if (nowMs - (this.#checkedAtMs[piece] ?? -Infinity) < SERVE_CHECK_WINDOW_MS) return true;
     const digest = this.#store.digestOf(piece);
