@@ -21,6 +21,7 @@ export const CONFIG_KEYS = [
   'speed-limit-down',
   'bind-address',
   'preferred-chunk-size',
+  'swarm-secret-file',
 ] as const;
 
 /** A configuration key as written in files and flags. */
@@ -40,6 +41,11 @@ export interface SwarmConfig {
   bindAddress: string | null;
   /** Piece size in bytes (16 KiB to 1 GiB), or `'auto'` to choose per file. @default 'auto' */
   preferredChunkSize: number | 'auto';
+  /**
+   * A file holding the swarm secret (relative paths are returned as given), or `null` for none.
+   * The CLI reads it; env `SWARM_SECRET` (the secret itself) is not a config value. @default null
+   */
+  swarmSecretFile: string | null;
 }
 
 /** Bounds of `preferred-chunk-size`, inclusive. */
@@ -264,10 +270,21 @@ function typeName(raw: unknown): string {
 }
 
 function checkDirectory(raw: unknown): Check<string> {
-  if (typeof raw !== 'string') return { ok: false, reason: `must be a directory path (a string), not ${typeName(raw)}` };
+  return checkPath(raw, 'a directory path');
+}
+
+function checkPath(raw: unknown, what: string): Check<string> {
+  if (typeof raw !== 'string') return { ok: false, reason: `must be ${what} (a string), not ${typeName(raw)}` };
   if (raw.trim() === '') return { ok: false, reason: 'must not be empty' };
   if (raw.includes('\0')) return { ok: false, reason: 'must not contain a NUL character' };
   return { ok: true, value: raw };
+}
+
+function checkSecretFile(raw: unknown): Check<string | null> {
+  if (raw === null) return { ok: true, value: null };
+  const checked = checkPath(raw, 'a file path');
+  if (!checked.ok || NULL_WORDS.test(checked.value.trim())) return checked.ok ? { ok: true, value: null } : checked;
+  return checked;
 }
 
 function checkBindAddress(raw: unknown): Check<string | null> {
@@ -380,6 +397,7 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const speedLimitDown = resolveKey('speed-limit-down', layers, checkRate);
   const bindAddress = resolveKey('bind-address', layers, checkBindAddress);
   const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
+  const swarmSecretFile = resolveKey('swarm-secret-file', layers, checkSecretFile);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
     maxStorageSize: maxStorageSize ?? null,
@@ -387,5 +405,6 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     speedLimitDown: speedLimitDown ?? null,
     bindAddress: bindAddress ?? null,
     preferredChunkSize: preferredChunkSize ?? 'auto',
+    swarmSecretFile: swarmSecretFile ?? null,
   };
 }

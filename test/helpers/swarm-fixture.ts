@@ -34,6 +34,8 @@ export interface SwarmOptions {
   readonly extra?: readonly string[];
   /** SIGKILL a member after this long. @default 50_000 */
   readonly timeoutMs?: number;
+  /** Added to the member's environment (see `CliOptions.env`). */
+  readonly env?: Record<string, string | undefined>;
 }
 
 /** A discovery port for one test's swarm: every process of the test gets this same port. */
@@ -104,7 +106,7 @@ export class SwarmMember {
 export async function spawnMember(url: string, opts: SwarmOptions): Promise<SwarmMember> {
   const paths = await newPaths();
   const args = downloadArgs(url, paths, [...swarmNetworkFlags(opts.discoveryPort), ...(opts.extra ?? [])]);
-  return new SwarmMember(spawnCli(args, { timeoutMs: opts.timeoutMs ?? 50_000 }), paths);
+  return new SwarmMember(spawnCli(args, { timeoutMs: opts.timeoutMs ?? 50_000, ...(opts.env ? { env: opts.env } : {}) }), paths);
 }
 
 /** Starts `count` members at once (paths are made first, so the processes start together). */

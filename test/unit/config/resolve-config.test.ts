@@ -34,6 +34,7 @@ const DEFAULTS: SwarmConfig = {
   speedLimitDown: null,
   bindAddress: null,
   preferredChunkSize: 'auto',
+  swarmSecretFile: null,
 };
 
 function layers(parts: Partial<ConfigLayers>): ConfigLayers {
@@ -64,8 +65,9 @@ describe('CONFIG_KEYS and envVarName', () => {
     expect(envVarName(key)).toBe(name);
   });
 
-  it('has exactly the six keys of the design note', () => {
-    expect(CONFIG_KEYS).toHaveLength(6);
+  it('has the six keys of the design note and swarm-secret-file', () => {
+    expect(CONFIG_KEYS).toHaveLength(7);
+    expect(CONFIG_KEYS.at(-1)).toBe('swarm-secret-file');
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -220,7 +222,16 @@ describe('resolveConfig', () => {
       speedLimitDown: null,
       bindAddress: null,
       preferredChunkSize: 100 * MiB,
+      swarmSecretFile: null,
     });
+  });
+
+  it('takes swarm-secret-file as a path, and "none" or null as no secret file', () => {
+    expect(resolveConfig(layers({ file: { 'swarm-secret-file': 'secrets/lan' } })).swarmSecretFile).toBe('secrets/lan');
+    expect(resolveConfig(layers({ env: { SWARM_SWARM_SECRET_FILE: '/etc/s' } })).swarmSecretFile).toBe('/etc/s');
+    expect(resolveConfig(layers({ file: { 'swarm-secret-file': null } })).swarmSecretFile).toBeNull();
+    expect(resolveConfig(layers({ flags: { 'swarm-secret-file': 'none' } })).swarmSecretFile).toBeNull();
+    expect(() => resolveConfig(layers({ file: { 'swarm-secret-file': 42 } }))).toThrow(/invalid swarm-secret-file 42 .*must be a file path/);
   });
 
   it('resolves the design note command line', () => {
