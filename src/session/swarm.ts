@@ -324,6 +324,8 @@ export class Swarm {
       }
       case 'interested':
       case 'not-interested':
+        // Only a change rechokes: a peer repeating itself costs nothing.
+        if (peer.peerInterested === (message.type === 'interested')) return;
         peer.peerInterested = message.type === 'interested';
         return this.#server.rechoke(this.#peers.values());
       case 'choke':

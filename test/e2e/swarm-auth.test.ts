@@ -14,20 +14,14 @@ import { encodeMessage } from '../../src/wire/codec.js';
 import { makeContent } from '../../src/testing/origin-server.js';
 import { makeTempDir } from '../helpers/run-cli.js';
 import { expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
-import type { SwarmMember } from '../helpers/swarm-fixture.js';
-import { DiscoveryEar, WireClient, bytesUntilClose, keysOf, rawSocket, type FileKey } from '../helpers/wire-client.js';
+import { startListenedSeeder } from '../helpers/seeder-fixture.js';
+import { WireClient, bytesUntilClose, keysOf, rawSocket } from '../helpers/wire-client.js';
 import { MiB, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
 
 const TEST_TIMEOUT_MS = 90_000;
 const SEED_FLAGS = ['--seed-until-idle', '--idle-timeout', '60'];
-
-/** The file key a seeder reports in its `start` event. */
-async function fileKeyOf(member: SwarmMember, secret?: Buffer): Promise<FileKey> {
-  const start = (await member.waitForKind('start')).event;
-  return { md5Hex: String(start.md5), fileBytes: Number(start.size), pieceBytes: Number(start.pieceBytes), ...(secret ? { secret } : {}) };
-}
 
 /** A client that overheard `swarmId` tries its luck with a made-up key; returns every byte it got back. */
 async function strangerTries(port: number, swarmId: Buffer, sendProof: boolean): Promise<Buffer> {
@@ -46,14 +40,8 @@ async function strangerTries(port: number, swarmId: Buffer, sendProof: boolean):
 
 describe('swarm-download: who may take bytes', () => {
   it('a client that knows only what it overhears on the discovery port gets no piece; one that knows the swarm key does', async () => {
-    const content = makeContent(8 * MiB, 601);
-    const origin = await startTestOrigin({ content });
-    const discoveryPort = newSwarmPort();
-    const ear = await DiscoveryEar.listen(discoveryPort);
+    const { content, ear, seeder, key } = await startListenedSeeder(8 * MiB, 601);
     try {
-      const seeder = await spawnMember(origin.url, { discoveryPort, extra: SEED_FLAGS });
-      const key = await fileKeyOf(seeder);
-      await seeder.waitForKind('seeding');
       const heard = await ear.first((entry) => entry.announce !== null && entry.address === '127.0.0.1');
       const announce = heard.announce!;
       const { swarmId, authKey } = keysOf(key);
