@@ -104,10 +104,16 @@ export class PieceServer {
       for (let next = peer.queue.shift(); next && !peer.connection.closed && !peer.amChoking; next = peer.queue.shift()) {
         const waitMs = this.#limiter.take(next.length, Date.now());
         if (waitMs > 0) await sleep(waitMs);
-        if (peer.amChoking || peer.connection.closed) break;
+        if (peer.amChoking || peer.connection.closed) {
+          this.#limiter.refund(next.length, Date.now());
+          break;
+        }
         const block = Buffer.allocUnsafe(next.length);
         await this.#store.read(pieceStart(this.#store.geometry, next.piece) + next.begin, block);
-        if (peer.amChoking) break;
+        if (peer.amChoking) {
+          this.#limiter.refund(next.length, Date.now());
+          break;
+        }
         this.#onActivity();
         peer.uploadedBytes += next.length;
         this.uploadedBytes += next.length;
