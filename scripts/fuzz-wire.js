@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Fuzz of the wire decoders against the build in dist/ (run `npm run build` first): the
-// properties of test/fuzz/wire-decoder.fuzz.test.ts with many more cases.
+// Fuzz of the wire and discovery decoders against the build in dist/ (run `npm run build`
+// first): the properties of test/fuzz/*.fuzz.test.ts with many more cases: frames, payloads,
+// the handshake and the hello, the announce and the authenticated announce.
 //
 //   node scripts/fuzz-wire.js [--runs 100000] [--seed N]
 //
@@ -11,7 +12,9 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, decodePayload, encodeMessage } from '../dist/wire/codec.js';
 import { FrameDecoder } from '../dist/wire/frame-decoder.js';
-import { decodeHandshake, encodeHandshake } from '../dist/wire/handshake.js';
+import { decodeHandshake, decodeHello, encodeHandshake, encodeHello } from '../dist/wire/handshake.js';
+import { decodeAnnounce, encodeAnnounce } from '../dist/discovery/announce-codec.js';
+import { openAnnounce, sealAnnounce } from '../dist/discovery/announce-auth.js';
 import { WireError } from '../dist/wire/wire-error.js';
 
 const { values } = parseArgs({
@@ -86,6 +89,42 @@ const hostileHandshake = fc.oneof(
   fc.uint8Array({ minLength: 78, maxLength: 82 }),
 );
 
+const flips = (max) => fc.array(fc.tuple(fc.nat({ max }), fc.nat({ max: 255 })), { maxLength: 3 });
+
+function flipped(bytes, changes) {
+  const out = Buffer.from(bytes);
+  for (const [at, value] of changes) out[at % out.length] = value;
+  return out;
+}
+
+const hostileHello = fc.oneof(
+  fc.tuple(fc.uint8Array({ minLength: 84, maxLength: 84 }), flips(111))
+    .map(([ids, changes]) => flipped(encodeHello({ swarmId: ids.subarray(0, 32), peerId: ids.subarray(32, 52), nonce: ids.subarray(52) }), changes)),
+  fc.uint8Array({ minLength: 78, maxLength: 114 }),
+);
+
+const announceFields = fc.record({
+  peerId: fc.uint8Array({ minLength: 20, maxLength: 20 }),
+  tcpPort: fc.integer({ min: 1, max: 65535 }),
+  swarmIds: fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 32 }),
+});
+
+const hostileAnnounce = fc.oneof(
+  fc.tuple(announceFields, flips(1100)).map(([fields, changes]) => flipped(encodeAnnounce(fields), changes)),
+  fc.tuple(announceFields, fc.nat()).map(([fields, cut]) => { const bytes = encodeAnnounce(fields); return bytes.subarray(0, cut % (bytes.length + 1)); }),
+  fc.uint8Array({ maxLength: 1300 }),
+);
+
+const AUTH_KEY = Buffer.alloc(32, 0x5c);
+const hostileSealed = fc.oneof(
+  fc.tuple(announceFields, fc.nat({ max: 2 ** 48 }), fc.uint8Array({ minLength: 8, maxLength: 8 }), flips(1200), fc.boolean())
+    .map(([fields, timestampMs, nonce, changes, flip]) => {
+      const sealed = sealAnnounce(encodeAnnounce(fields), AUTH_KEY, timestampMs, nonce);
+      return flip ? flipped(sealed, changes) : sealed;
+    }),
+  fc.uint8Array({ maxLength: 1300 }),
+);
+
 const cuts = fc.array(fc.nat(), { maxLength: 16 });
 
 function splitAt(bytes, cutPoints) {
@@ -130,6 +169,20 @@ const properties = {
   'decodeHandshake never throws; accepts only an intact header': fc.property(hostileHandshake, (bytes) => {
     const intact = bytes.length === 80 && Buffer.from(bytes.subarray(0, 20)).toString('latin1') === '\x13swarm-wire/1       ';
     return (decodeHandshake(bytes) instanceof WireError) === !intact;
+  }),
+  'decodeHello never throws; accepts only 112 bytes of an intact header with the auth bit': fc.property(hostileHello, (bytes) => {
+    const intact = bytes.length === 112 && Buffer.from(bytes.subarray(0, 20)).toString('latin1') === '\x13swarm-wire/1       ' && (bytes[27] & 1) === 1;
+    const decoded = decodeHello(bytes);
+    return (decoded instanceof WireError) === !intact && (intact ? encodeHello(decoded).subarray(0, 20).equals(bytes.subarray(0, 20)) : true);
+  }),
+  'decodeAnnounce never throws; accepted packets re-encode to the same bytes': fc.property(hostileAnnounce, (bytes) => {
+    const announce = decodeAnnounce(bytes);
+    return announce === null || encodeAnnounce(announce).equals(Buffer.from(bytes));
+  }),
+  'openAnnounce never throws; accepts exactly the untouched sealed packets': fc.property(hostileSealed, (bytes) => {
+    const opened = openAnnounce(bytes, AUTH_KEY);
+    if (opened === null) return true;
+    return sealAnnounce(encodeAnnounce(opened.announce), AUTH_KEY, opened.timestampMs, bytes.subarray(bytes.length - 40, bytes.length - 32)).equals(Buffer.from(bytes));
   }),
 };
 

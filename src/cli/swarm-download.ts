@@ -20,6 +20,7 @@ import { parseMd5Text } from '../http-seed/md5-header.js';
 import { DEFAULT_RETRY } from '../http-seed/retry-delay.js';
 import { download } from '../session/download.js';
 import { VERSION } from '../version.js';
+import { readSwarmSecret } from './read-swarm-secret.js';
 import { Reporter, type OutputStream, type ReportMode } from './reporter.js';
 
 const PROGRAM = 'swarm-download';
@@ -62,6 +63,7 @@ function buildParser(argv: readonly string[]) {
     .option('discovery', { type: 'boolean', default: true, describe: 'find LAN peers by UDP broadcast; --no-discovery fetches from the origin alone' })
     .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
     .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
+    .option('swarm-secret-file', { type: 'string', describe: 'file holding a secret shared by the hosts of this swarm: hosts with another secret or none are ignored (env SWARM_SECRET: the secret itself)' })
     .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port)' })
     .option('json', { type: 'boolean', describe: 'print NDJSON events on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors' })
@@ -174,7 +176,7 @@ async function configFrom(ctx: CliContext, args: Args): Promise<SwarmConfig> {
   });
 }
 
-function networkFrom(args: Args, config: SwarmConfig): Omit<SwarmSettings, 'swarmId'> {
+function networkFrom(args: Args, config: SwarmConfig, swarmSecret: Buffer | null): Omit<SwarmSettings, 'swarmId' | 'authKey'> {
   const broadcast = (args['broadcast-address'] ?? []).map(String);
   for (const address of broadcast) {
     if (!isIpLiteral(address) || address.includes(':')) {
@@ -195,6 +197,7 @@ function networkFrom(args: Args, config: SwarmConfig): Omit<SwarmSettings, 'swar
     broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
     announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
     discoveryWaitMs: DISCOVERY_WAIT_MS,
+    swarmSecret,
   };
 }
 
@@ -231,7 +234,7 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: Abor
     preferredPieceBytes: config.preferredChunkSize,
     speedLimitDown: config.speedLimitDown,
     speedLimitUp: config.speedLimitUp,
-    network: args.discovery ? networkFrom(args, config) : null,
+    network: args.discovery ? networkFrom(args, config, await readSwarmSecret({ flagFile: args['swarm-secret-file'], configFile: config.swarmSecretFile, env: ctx.env, cwd: ctx.cwd })) : null,
     seedIdleMs: args['seed-until-idle'] ? Math.ceil(idleSeconds * 1000) : null,
     connections: checkCount('connections', args.connections, 1, 64),
     stallTimeoutMs: Math.ceil(stallSeconds * 1000),

@@ -23,6 +23,7 @@ export const CONFIG_KEYS = [
   'bind-address',
   'preferred-chunk-size',
   'origin-type',
+  'swarm-secret-file',
 ] as const;
 
 /** A configuration key as written in files and flags. */
@@ -47,6 +48,11 @@ export interface SwarmConfig {
    * clouds), `'http'`, or `'auto'` (Azure for `*.blob.core.windows.net`, else HTTP). @default 'auto'
    */
   originType: OriginType;
+  /**
+   * A file holding the swarm secret (relative paths are returned as given), or `null` for none.
+   * The CLI reads it; env `SWARM_SECRET` (the secret itself) is not a config value. @default null
+   */
+  swarmSecretFile: string | null;
 }
 
 /** Bounds of `preferred-chunk-size`, inclusive. */
@@ -271,10 +277,21 @@ function typeName(raw: unknown): string {
 }
 
 function checkDirectory(raw: unknown): Check<string> {
-  if (typeof raw !== 'string') return { ok: false, reason: `must be a directory path (a string), not ${typeName(raw)}` };
+  return checkPath(raw, 'a directory path');
+}
+
+function checkPath(raw: unknown, what: string): Check<string> {
+  if (typeof raw !== 'string') return { ok: false, reason: `must be ${what} (a string), not ${typeName(raw)}` };
   if (raw.trim() === '') return { ok: false, reason: 'must not be empty' };
   if (raw.includes('\0')) return { ok: false, reason: 'must not contain a NUL character' };
   return { ok: true, value: raw };
+}
+
+function checkSecretFile(raw: unknown): Check<string | null> {
+  if (raw === null) return { ok: true, value: null };
+  const checked = checkPath(raw, 'a file path');
+  if (!checked.ok || NULL_WORDS.test(checked.value.trim())) return checked.ok ? { ok: true, value: null } : checked;
+  return checked;
 }
 
 function checkBindAddress(raw: unknown): Check<string | null> {
@@ -395,6 +412,7 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const bindAddress = resolveKey('bind-address', layers, checkBindAddress);
   const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
   const originType = resolveKey('origin-type', layers, checkOriginType);
+  const swarmSecretFile = resolveKey('swarm-secret-file', layers, checkSecretFile);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
     maxStorageSize: maxStorageSize ?? null,
@@ -403,5 +421,6 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     bindAddress: bindAddress ?? null,
     preferredChunkSize: preferredChunkSize ?? 'auto',
     originType: originType ?? 'auto',
+    swarmSecretFile: swarmSecretFile ?? null,
   };
 }

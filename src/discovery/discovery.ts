@@ -10,9 +10,11 @@
  *
  * Safety: discovery never answers a packet (so it cannot amplify); malformed, foreign, own and
  * over-rate packets are counted and dropped; a peer's address is the datagram's source address.
+ * With a swarm secret (`secretKey`), announces are sealed with an HMAC and a timestamp, and only
+ * packets sealed with the same secret, recent and not replayed are taken (see `announce-auth.ts`).
  *
- * Not responsible for: connecting to peers, authenticating them (we trust the LAN, see the design
- * note), or choosing the addresses (the session passes them in, see `broadcast-addresses.ts`).
+ * Not responsible for: connecting to peers, proving they know the swarm key (the TCP handshake
+ * does), or choosing the addresses (the session passes them in, see `broadcast-addresses.ts`).
  * Concurrency: one event loop; rounds never overlap; `announceNow()` calls coalesce.
  */
 import { EventEmitter } from 'node:events';
@@ -23,7 +25,9 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import DgramAsPromised from 'dgram-as-promised';
 import type { RemoteInfo, SocketAsPromised } from 'dgram-as-promised';
 import { UsageError } from '../errors.js';
-import { decodeAnnounce, encodeAnnounce, PEER_ID_BYTES } from './announce-codec.js';
+import { randomBytes } from 'node:crypto';
+import { decodeAnnounce, encodeAnnounce, PEER_ID_BYTES, type Announce } from './announce-codec.js';
+import { openAnnounce, ReplayGuard, sealAnnounce } from './announce-auth.js';
 import { announceBatches, jitteredDelayMs } from './announce-plan.js';
 import { defaultBroadcastAddresses } from './broadcast-addresses.js';
 import { PeerTable, type PeerEntry } from './peer-table.js';
@@ -63,6 +67,11 @@ export interface DiscoveryOptions {
   readonly peerTtlMs?: number;
   /** A source of numbers in [0, 1) for the jitter. @default Math.random */
   readonly random?: () => number;
+  /**
+   * The swarm secret's discovery key (32 bytes, see `secretKeys`), or null for plain announces.
+   * @default null
+   */
+  readonly secretKey?: Buffer | null;
 }
 
 /** A peer that shares at least one swarm id with us. */
@@ -82,7 +91,7 @@ export interface DiscoveryStats {
   readonly packetsReceived: number;
   /** Not a well-formed v1 announce: garbage, foreign, oversized, truncated. */
   readonly packetsMalformed: number;
-  /** Well-formed but dropped: our own, or over the per-source rate. */
+  /** Well-formed but dropped: our own, over the per-source rate, stale or replayed. */
   readonly packetsIgnored: number;
   readonly peersKnown: number;
 }
@@ -107,6 +116,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   readonly #peerTtlMs: number;
   readonly #random: () => number;
   readonly #table: PeerTable;
+  readonly #secretKey: Buffer | null;
+  readonly #replays = new ReplayGuard();
   readonly #counters: Counters = { packetsSent: 0, sendErrors: 0, packetsReceived: 0, packetsMalformed: 0, packetsIgnored: 0, peersKnown: 0 };
   #broadcastAddresses: readonly string[] | null;
   #state: State = 'idle';
@@ -135,6 +146,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.#peerTtlMs = options.peerTtlMs ?? 4 * this.#intervalMs;
     this.#random = options.random ?? Math.random;
     this.#table = new PeerTable({ ownPeerId: this.#peerId });
+    this.#secretKey = options.secretKey ?? null;
   }
 
   /**
@@ -235,7 +247,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   async #sendRound(): Promise<void> {
     const batches = announceBatches(this.#swarmIds(), this.#roundIndex++);
     for (const batch of batches) {
-      const packet = encodeAnnounce({ peerId: this.#peerId, tcpPort: this.#tcpPort, swarmIds: batch });
+      const plain = encodeAnnounce({ peerId: this.#peerId, tcpPort: this.#tcpPort, swarmIds: batch });
+      const packet = this.#secretKey ? sealAnnounce(plain, this.#secretKey, Date.now(), randomBytes(8)) : plain;
       for (const address of this.#broadcastAddresses ?? []) await this.#send(packet, address);
     }
   }
@@ -276,7 +289,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   readonly #onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
     this.#counters.packetsReceived++;
     if (this.#state !== 'running') return;
-    const announce = decodeAnnounce(msg);
+    const announce = this.#decode(msg);
+    if (announce === 'ignored') {
+      this.#counters.packetsIgnored++;
+      return;
+    }
     if (announce === null) {
       this.#counters.packetsMalformed++;
       return;
@@ -289,6 +306,14 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     if (shared.length === 0) return;
     this.emit('peer', { peerId: announce.peerId, address: rinfo.address, tcpPort: announce.tcpPort, swarmIds: shared });
   };
+
+  /** The announce in `msg`, null when malformed or not sealed with our secret, 'ignored' when stale or replayed. */
+  #decode(msg: Buffer): Announce | null | 'ignored' {
+    if (this.#secretKey === null) return decodeAnnounce(msg);
+    const opened = openAnnounce(msg, this.#secretKey);
+    if (opened === null) return null;
+    return this.#replays.admit(opened.packetId, opened.timestampMs, Date.now()) === 'fresh' ? opened.announce : 'ignored';
+  }
 
   #sharedSwarmIds(theirs: readonly Buffer[]): Buffer[] {
     let ours: Set<string>;
@@ -318,6 +343,10 @@ function checkOptions(options: DiscoveryOptions): void {
   const bind = options.bindAddress;
   if (bind !== undefined && bind !== null && !isIPv4(bind)) {
     throw new TypeError(`bindAddress must be an IPv4 address or null, got ${JSON.stringify(bind)}`);
+  }
+  const key = options.secretKey;
+  if (key !== undefined && key !== null && (!Buffer.isBuffer(key) || key.length !== 32)) {
+    throw new TypeError(`secretKey must be a 32-byte Buffer or null, got ${String(key)}`);
   }
   for (const name of ['intervalMs', 'peerTtlMs'] as const) {
     const value = options[name];

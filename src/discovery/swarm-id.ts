@@ -9,7 +9,7 @@
  * Pure: no I/O (hashing only). Not responsible for: obtaining the MD5 (the origin does) nor
  * authenticating anything; it is a name, not a credential.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** Length of a swarm id in bytes. */
 export const SWARM_ID_BYTES = 32;
@@ -52,6 +52,28 @@ export function swarmIdForPieces(md5: Uint8Array, fileBytes: number, pieceBytes:
   const piece = Buffer.alloc(8);
   piece.writeBigUInt64BE(BigInt(pieceBytes));
   return createHash('sha256').update('swarm-pieces/1', 'latin1').update(swarmId(md5, fileBytes)).update(piece).digest();
+}
+
+/** Domain-separation tag of {@link swarmAuthKey}. */
+export const SWARM_AUTH_TAG = 'swarm-auth/1';
+
+/**
+ * The 32-byte key with which peers of one swarm prove, in the TCP handshake, that they know the
+ * swarm key (MD5 and size): HMAC-SHA256 keyed with `secretKey` (the swarm secret's handshake
+ * key, see `swarm-secret.ts`) or, without a secret, with 32 zero bytes, over a tag, the MD5, the
+ * size and the piece size. Unlike the swarm id it never leaves the host, and it cannot be
+ * computed from the swarm id. Same errors as {@link swarmIdForPieces}; `secretKey` must be 32
+ * bytes or null.
+ */
+export function swarmAuthKey(md5: Uint8Array, fileBytes: number, pieceBytes: number, secretKey: Uint8Array | null): Buffer {
+  swarmIdForPieces(md5, fileBytes, pieceBytes); // validates
+  if (secretKey !== null && (!(secretKey instanceof Uint8Array) || secretKey.length !== 32)) {
+    throw new TypeError(`secretKey must be 32 bytes or null, got ${describeBytes(secretKey)}`);
+  }
+  const numbers = Buffer.alloc(16);
+  numbers.writeBigUInt64BE(BigInt(fileBytes), 0);
+  numbers.writeBigUInt64BE(BigInt(pieceBytes), 8);
+  return createHmac('sha256', secretKey ?? Buffer.alloc(32)).update(SWARM_AUTH_TAG, 'latin1').update(md5).update(numbers).digest();
 }
 
 /** {@link swarmId} as 64 lower-case hex digits, for logs and map keys. Same errors. */

@@ -39,6 +39,16 @@ export class TokenBucket {
     return Math.ceil((-this.#tokens / this.bytesPerSec) * 1000);
   }
 
+  /**
+   * Gives back `bytes` taken but not moved after all (the caller's wait was for nothing), so they
+   * do not count against the rate; the bucket never holds more than its burst.
+   */
+  refund(bytes: number, nowMs: number): void {
+    if (this.bytesPerSec === null) return;
+    this.#refill(nowMs);
+    this.#tokens = Math.min(this.burstBytes, this.#tokens + bytes);
+  }
+
   #refill(nowMs: number): void {
     const elapsedMs = Math.max(0, nowMs - this.#lastMs);
     this.#lastMs = Math.max(this.#lastMs, nowMs);

@@ -9,7 +9,8 @@
  * Not responsible for presentation (it reports {@link DownloadEvent}s) nor for signals (it
  * stops when `signal` aborts, keeps the partial state, and rethrows the abort reason).
  */
-import { swarmIdForPieces } from '../discovery/swarm-id.js';
+import { swarmAuthKey, swarmIdForPieces } from '../discovery/swarm-id.js';
+import { secretKeys } from '../discovery/swarm-secret.js';
 import { OriginError } from '../errors.js';
 import { chooseOriginKind, type AzureEnv, type OriginType } from '../http-seed/azure-auth.js';
 import { HttpOrigin } from '../http-seed/http-origin.js';
@@ -37,7 +38,7 @@ export interface DownloadOptions {
   readonly stallTimeoutMs: number;
   readonly retry: RetryOptions;
   /** The LAN swarm's settings, or null to fetch from the origin alone. */
-  readonly network: Omit<SwarmSettings, 'swarmId'> | null;
+  readonly network: Omit<SwarmSettings, 'swarmId' | 'authKey'> | null;
   /** Keep seeding after publishing until no peer asked anything for this long; null: exit at once. */
   readonly seedIdleMs: number | null;
   readonly signal: AbortSignal;
@@ -102,6 +103,16 @@ async function openOrigin(opts: DownloadOptions): Promise<OriginClient> {
   return new HttpOrigin(opts.url, { connections: opts.connections, stallTimeoutMs: opts.stallTimeoutMs });
 }
 
+/** The swarm settings of one file: its swarm id, and the key its peers prove they hold. */
+function swarmSettings(network: Omit<SwarmSettings, 'swarmId' | 'authKey'>, md5: Buffer, fileBytes: number, pieceBytes: number): SwarmSettings {
+  const secretKey = network.swarmSecret ? secretKeys(network.swarmSecret).handshakeKey : null;
+  return {
+    ...network,
+    swarmId: swarmIdForPieces(md5, fileBytes, pieceBytes),
+    authKey: swarmAuthKey(md5, fileBytes, pieceBytes, secretKey),
+  };
+}
+
 /** Runs one download; resolves with the published path. */
 export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
@@ -136,7 +147,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,
       speedLimitUp: opts.speedLimitUp,
-      swarm: opts.network ? { ...opts.network, swarmId: swarmIdForPieces(key.md5, info.fileBytes, geometry.pieceBytes) } : null,
+      swarm: opts.network ? swarmSettings(opts.network, key.md5, info.fileBytes, geometry.pieceBytes) : null,
       signal: opts.signal,
       progressIntervalMs: opts.progressIntervalMs,
       onEvent: opts.onEvent,

@@ -47,6 +47,16 @@ export class Peer {
   goodPieces = 0;
   /** Pieces with its blocks whose digest is being checked. */
   checking = 0;
+  /** We choke it (BEP 3): its requests are rejected. Every connection starts choked. */
+  amChoking = true;
+  /** It said `interested` in our pieces (and not `not-interested` since). */
+  peerInterested = false;
+  /** It chokes us: we ask it nothing until it unchokes us. */
+  peerChoking = true;
+  /** We told it we are interested. */
+  amInterested = false;
+  /** Requests it sent while choked since we last unchoked it. */
+  chokedRequests = 0;
 
   /** Whether we dialled it. */
   readonly outbound: boolean;

@@ -1,22 +1,36 @@
 /**
- * Serves the pieces we have to peers that ask: validates each request, queues it per peer
- * (bounded), and sends blocks read from the piece store within the process's upload limit.
+ * Serves the pieces we have to peers that ask: keeps the upload slots (BEP 3 choking, see
+ * `upload-slots.ts`), validates each request, queues it per peer (bounded), and sends blocks read
+ * from the piece store within the process's upload limit.
  *
  * Before a block is read, its piece is checked against its digest (see {@link ServeGuard}): a
  * piece that rotted on disk is answered with `reject`, never served as good.
  *
- * Not responsible for choosing what to ask of peers (the swarm) nor for fairness beyond the
- * shared token bucket, which grants in call order. One serve loop per peer at a time; a peer
- * whose request is out of range, or whose block cannot be read, is the caller's to drop.
+ * Caps, per peer: at most {@link MAX_QUEUED_PER_PEER} requests queued (more is a flood: the caller
+ * drops the peer), at most {@link MAX_CHOKED_REQUESTS} requests while choked (answered with
+ * `reject`; more is a flood), one block read at a time, and no new block while more than the
+ * connection's `maxQueuedBytes` wait unsent. Only {@link UPLOAD_SLOTS} peers are served at once.
+ *
+ * Not responsible for choosing what to ask of peers (the swarm). Fairness: the slots rotate every
+ * {@link ROTATE_MS} towards the peers served least; within the slots the shared token bucket
+ * grants in call order. One serve loop per peer at a time; a peer whose request is out of range
+ * or a flood, or whose block cannot be read, is the caller's to drop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { Peer } from './peer.js';
+import { chooseUnchoked } from './upload-slots.js';
 
-/** Blocks one peer may have queued with us before we reject more. */
-const MAX_QUEUED_PER_PEER = 64;
+/** Blocks one peer may have queued with us; one more is a flood. */
+export const MAX_QUEUED_PER_PEER = 64;
+/** Requests a choked peer may send between two unchokes (each is rejected); one more is a flood. */
+export const MAX_CHOKED_REQUESTS = 256;
+/** Peers served (unchoked) at once. */
+export const UPLOAD_SLOTS = 8;
+/** How often the slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
+export const ROTATE_MS = 3000;
 
 /** Checks a piece before it is served, and hears of one that rotted. */
 export interface ServeGuard {
@@ -45,22 +59,28 @@ export class PieceServer {
   }
 
   /**
-   * Takes a peer's request: queued, or answered with `reject` when we lack the piece or the
-   * peer's queue is full. Returns false when the request is out of range (drop the peer).
+   * Takes a peer's request: queued, or answered with `reject` when we lack the piece or choke the
+   * peer. Returns why to drop the peer (out of range, a flood), or null.
    */
-  request(peer: Peer, piece: number, begin: number, length: number): boolean {
+  request(peer: Peer, piece: number, begin: number, length: number): string | null {
     const { geometry, have } = this.#store;
     if (piece >= geometry.pieceCount || length <= 0 || length > this.#maxBlockBytes || begin + length > pieceLength(geometry, piece)) {
-      return false;
+      return 'request out of range';
     }
     this.#onActivity();
-    if (!have.has(piece) || peer.queue.length >= MAX_QUEUED_PER_PEER) {
+    if (peer.amChoking) {
+      if (++peer.chokedRequests > MAX_CHOKED_REQUESTS) return 'request flood while choked';
       peer.connection.send({ type: 'reject', piece, begin, length });
-      return true;
+      return null;
     }
+    if (!have.has(piece)) {
+      peer.connection.send({ type: 'reject', piece, begin, length });
+      return null;
+    }
+    if (peer.queue.length >= MAX_QUEUED_PER_PEER) return 'request flood';
     peer.queue.push({ piece, begin, length, atMs: Date.now() });
     void this.#serve(peer);
-    return true;
+    return null;
   }
 
   /** Drops a queued request the peer no longer wants. */
@@ -69,19 +89,48 @@ export class PieceServer {
     if (at !== -1) peer.queue.splice(at, 1);
   }
 
+  /**
+   * Recomputes the upload slots and sends `choke` / `unchoke` where they change. A peer choked
+   * loses its queued requests (BEP 3: the peer knows they are discarded).
+   */
+  rechoke(peers: Iterable<Peer>): void {
+    const all = [...peers].filter((peer) => !peer.connection.closed);
+    const unchoke = chooseUnchoked(
+      all.map((peer) => ({ id: peer.id, interested: peer.peerInterested, unchoked: !peer.amChoking, servedBytes: peer.uploadedBytes })),
+      UPLOAD_SLOTS,
+      Math.random,
+    );
+    for (const peer of all) {
+      const choke = !unchoke.has(peer.id);
+      if (choke === peer.amChoking) continue;
+      peer.amChoking = choke;
+      if (choke) peer.queue.length = 0;
+      else peer.chokedRequests = 0;
+      peer.connection.send({ type: choke ? 'choke' : 'unchoke' });
+    }
+  }
+
   async #serve(peer: Peer): Promise<void> {
     if (peer.serving) return;
     peer.serving = true;
     try {
-      for (let next = peer.queue.shift(); next && !peer.connection.closed; next = peer.queue.shift()) {
+      for (let next = peer.queue.shift(); next && !peer.connection.closed && !peer.amChoking; next = peer.queue.shift()) {
         if (!(await this.#stillGood(next.piece))) {
           peer.connection.send({ type: 'reject', piece: next.piece, begin: next.begin, length: next.length });
           continue;
         }
         const waitMs = this.#limiter.take(next.length, Date.now());
         if (waitMs > 0) await sleep(waitMs);
+        if (peer.amChoking || peer.connection.closed) {
+          this.#limiter.refund(next.length, Date.now());
+          break;
+        }
         const block = Buffer.allocUnsafe(next.length);
         await this.#store.read(pieceStart(this.#store.geometry, next.piece) + next.begin, block);
+        if (peer.amChoking) {
+          this.#limiter.refund(next.length, Date.now());
+          break;
+        }
         this.#onActivity();
         peer.uploadedBytes += next.length;
         this.uploadedBytes += next.length;

@@ -18,6 +18,7 @@ import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Discovery } from '../discovery/discovery.js';
+import { secretKeys } from '../discovery/swarm-secret.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { pieceStart } from '../piece-picker/piece-geometry.js';
@@ -27,7 +28,7 @@ import type { PieceRun, WireMessage } from '../wire/codec.js';
 import { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
-import { PieceServer } from './piece-server.js';
+import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
 
@@ -40,11 +41,23 @@ const MAX_STRIKES = 3;
 /** A peer that leaves a block unanswered this long is dropped. */
 const ASK_TIMEOUT_MS = 20_000;
 /** At most this many peers at once. */
-const MAX_PEERS = 64;
+export const MAX_PEERS = 64;
+/** At most this many connections still in their handshake at once (more are closed at once). */
+export const MAX_HANDSHAKING = 32;
+/** A peer's hello and proof must arrive within this. */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+/** A frame begun must be complete within this. */
+export const FRAME_TIMEOUT_MS = 10_000;
+/** Bytes queued unsent on one connection above which we wait before sending more blocks. */
+const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 
 /** Where a swarm listens and announces. */
 export interface SwarmNetwork {
   readonly swarmId: Buffer;
+  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
+  readonly authKey: Buffer;
+  /** The swarm secret's bytes, or null: discovery packets are then authenticated with it. */
+  readonly swarmSecret: Buffer | null;
   /** Local address for TCP (listen and dial); null for all interfaces. */
   readonly bindAddress: string | null;
   /**
@@ -88,6 +101,8 @@ export class Swarm {
   readonly #opts: SwarmOptions;
   readonly #peers = new Map<string, Peer>();
   readonly #connecting = new Set<string>();
+  #handshaking = 0;
+  #lastRechokeMs = 0;
   readonly #availability: Uint16Array;
   readonly #requests: PeerRequests;
   #listener: Server | null = null;
@@ -140,6 +155,7 @@ export class Swarm {
       bindAddress: this.#opts.discoveryBindAddress,
       intervalMs: this.#opts.announceIntervalMs,
       random: Math.random,
+      secretKey: this.#opts.swarmSecret ? secretKeys(this.#opts.swarmSecret).discoveryKey : null,
     });
     this.#discovery.on('peer', (peer) => this.#discovered(peer));
     this.#discovery.on('warning', () => undefined);
@@ -216,9 +232,14 @@ export class Swarm {
   /** Tells every peer we have piece `index` (its digest first), and asks peers for more. */
   announceHave(index: number): void {
     const digest = this.#opts.store.digestOf(index);
+    const complete = this.#opts.store.have.isComplete();
     for (const peer of this.#peers.values()) {
       if (digest) peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
       peer.connection.send({ type: 'have', piece: index });
+      if (complete && peer.amInterested) {
+        peer.amInterested = false;
+        peer.connection.send({ type: 'not-interested' });
+      }
     }
     this.#scheduleAll();
   }
@@ -266,7 +287,7 @@ export class Swarm {
   }
 
   #adopt(socket: Socket, outbound = false, dialled?: string): void {
-    if (this.#closed || this.#peers.size >= MAX_PEERS) {
+    if (this.#closed || this.#peers.size >= MAX_PEERS || this.#handshaking >= MAX_HANDSHAKING) {
       socket.destroy();
       return;
     }
@@ -275,13 +296,26 @@ export class Swarm {
     const connection = new PeerConnection(socket, {
       swarmId: this.#opts.swarmId,
       peerId: this.peerId,
+      authKey: this.#opts.authKey,
+      dialled: outbound,
       maxFrameBytes: Math.max(BLOCK_BYTES + 64, Math.ceil(this.#availability.length / 8) + 64),
-      handshakeTimeoutMs: 5000,
+      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
       idleTimeoutMs: 60_000,
+      frameTimeoutMs: FRAME_TIMEOUT_MS,
       keepAliveIntervalMs: 20_000,
-      maxQueuedBytes: 8 * 1024 * 1024,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
     });
-    connection.once('handshake', (theirId: Buffer) => this.#register(theirId.toString('hex'), address, connection, outbound));
+    this.#handshaking++;
+    let handshaking = true;
+    const settled = (): void => {
+      if (handshaking) this.#handshaking--;
+      handshaking = false;
+    };
+    connection.once('close', settled);
+    connection.once('handshake', (theirId: Buffer) => {
+      settled();
+      this.#register(theirId.toString('hex'), address, connection, outbound);
+    });
     connection.start();
   }
 
@@ -334,6 +368,7 @@ export class Swarm {
     }
     this.#requests.dropPeer(peer.id);
     peer.queue.length = 0;
+    if (!peer.amChoking) this.#server.rechoke(this.#peers.values());
     this.#opts.onChange();
     this.#scheduleAll();
   }
@@ -350,9 +385,22 @@ export class Swarm {
         return this.#onHave(peer, message.piece);
       case 'fetching':
         return this.#onFetching(peer, message.runs);
-      case 'request':
-        if (!this.#server.request(peer, message.piece, message.begin, message.length)) this.#drop(peer, 'request out of range');
+      case 'request': {
+        const problem = this.#server.request(peer, message.piece, message.begin, message.length);
+        if (problem !== null) this.#drop(peer, problem);
         return;
+      }
+      case 'interested':
+      case 'not-interested':
+        // Only a change rechokes: a peer repeating itself costs nothing.
+        if (peer.peerInterested === (message.type === 'interested')) return;
+        peer.peerInterested = message.type === 'interested';
+        return this.#server.rechoke(this.#peers.values());
+      case 'choke':
+        return this.#onChoke(peer);
+      case 'unchoke':
+        peer.peerChoking = false;
+        return this.#schedule(peer);
       case 'cancel':
         return this.#server.cancel(peer, message.piece, message.begin);
       case 'piece':
@@ -365,6 +413,21 @@ export class Swarm {
       default:
         return;
     }
+  }
+
+  /** BEP 3: a peer that chokes us discards what we asked; we ask it again once unchoked. */
+  #onChoke(peer: Peer): void {
+    peer.peerChoking = true;
+    peer.asked.clear();
+    this.#requests.dropPeer(peer.id);
+    this.#scheduleAll();
+  }
+
+  /** Tells `peer` we are interested when it has a piece we lack (BEP 3). */
+  #updateInterest(peer: Peer, index: number): void {
+    if (peer.amInterested || this.#opts.store.have.has(index)) return;
+    peer.amInterested = true;
+    peer.connection.send({ type: 'interested' });
   }
 
   #onBitfield(peer: Peer, bytes: Uint8Array): void {
@@ -380,6 +443,7 @@ export class Swarm {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.#availability.length) return this.#drop(peer, 'have out of range');
     if (peer.has.has(index)) return;
     peer.has.set(index);
+    this.#updateInterest(peer, index);
     this.#availability[index] = (this.#availability[index] ?? 0) + 1;
     if (schedule) {
       this.#opts.onChange();
@@ -481,7 +545,7 @@ export class Swarm {
   /** Asks `peer` for blocks until it has MAX_ASKED_PER_PEER outstanding or nothing fits. */
   #schedule(peer: Peer): void {
     const { store } = this.#opts;
-    if (this.#closed || this.#paused || peer.connection.closed || store.have.isComplete()) return;
+    if (this.#closed || this.#paused || peer.connection.closed || peer.peerChoking || store.have.isComplete()) return;
     while (peer.asked.size < MAX_ASKED_PER_PEER) {
       const block = this.#requests.nextBlockFor(peer.id) ?? (this.#mayAssign(peer) ? this.#assignPiece(peer) : null);
       if (!block) break;
@@ -536,6 +600,10 @@ export class Swarm {
 
   #checkStalls(): void {
     const now = Date.now();
+    if (now - this.#lastRechokeMs >= ROTATE_MS) {
+      this.#lastRechokeMs = now;
+      this.#server.rechoke(this.#peers.values());
+    }
     for (const peer of this.#peers.values()) {
       const oldest = peer.oldestAskMs();
       if (oldest !== null && now - oldest > ASK_TIMEOUT_MS) this.#drop(peer, 'requests timed out');

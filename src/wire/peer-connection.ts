@@ -1,20 +1,23 @@
 /**
  * One peer connection: the wire protocol over a `Duplex` (a `net.Socket` in production, an
- * in-memory pair in tests). Sends our handshake, checks theirs, then turns bytes into
- * {@link WireMessage} events and messages into bytes, with timeouts and keep-alives.
+ * in-memory pair in tests). Sends our hello (handshake + nonce), checks theirs, sends our proof
+ * of the swarm key and checks theirs (see `handshake.ts`); only then turns bytes into
+ * {@link WireMessage} events and messages into bytes, with timeouts and keep-alives. A peer that
+ * fails the proof never sees a frame from us.
  *
  * A shell: owns timers and the stream, delegates every byte decision to the pure codec,
  * frame decoder and handshake. Not responsible for: choking, piece choice, request bookkeeping,
  * or checking piece indexes against the file (the session does all that).
  */
 
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { encodeMessage, encodePieceHeader } from './codec.js';
 import type { WireMessage } from './codec.js';
 import { FrameDecoder } from './frame-decoder.js';
-import { HANDSHAKE_BYTES, decodeHandshake, encodeHandshake, isHandshakePrefix } from './handshake.js';
-import type { Handshake } from './handshake.js';
+import { HELLO_BYTES, NONCE_BYTES, PROOF_BYTES, authProof, decodeHello, encodeHello, isHandshakePrefix, proofMatches } from './handshake.js';
+import type { Handshake, Hello } from './handshake.js';
 import { WireError } from './wire-error.js';
 
 /** Options of {@link PeerConnection}. Every duration and size is a positive integer. */
@@ -23,12 +26,23 @@ export interface PeerConnectionOptions {
   swarmId: Uint8Array;
   /** Our peer id (20 bytes). A peer with the same id is ourselves: the connection closes. */
   peerId: Uint8Array;
+  /** The swarm's auth key (32 bytes, see `swarmAuthKey`): both sides prove they hold it. */
+  authKey: Uint8Array;
+  /** Whether we dialled (else accepted) the connection: part of what each proof is bound to. */
+  dialled: boolean;
+  /** Our hello's nonce (32 bytes). @default 32 fresh random bytes */
+  nonce?: Uint8Array;
   /** Frame cap passed to the {@link FrameDecoder}: `MAX_FRAME_BYTES` or more for big bitfields. */
   maxFrameBytes: number;
-  /** The peer's whole handshake must arrive within this, however it trickles in. */
+  /** The peer's whole hello and proof must arrive within this, however they trickle in. */
   handshakeTimeoutMs: number;
   /** After the handshake, no byte received for this long closes the connection. */
   idleTimeoutMs: number;
+  /**
+   * A frame begun must be complete within this (a peer that stalls mid-message, or trickles a big
+   * frame to hold its buffer, is dropped). @default idleTimeoutMs
+   */
+  frameTimeoutMs?: number;
   /** After the handshake, a keep-alive is sent whenever we sent nothing for this long. */
   keepAliveIntervalMs: number;
   /** `send` returns false while more than this many bytes are queued unsent. */
@@ -37,7 +51,7 @@ export interface PeerConnectionOptions {
 
 /** Events of {@link PeerConnection}. */
 export interface PeerConnectionEvents {
-  /** The peer's handshake arrived, with our swarm id and not our peer id. */
+  /** The peer's hello (our swarm id, not our peer id) and its proof of the swarm key arrived. */
   handshake: [peerId: Buffer, handshake: Handshake];
   /** A message from the peer, keep-alives and `unknown` ids included. */
   message: [message: WireMessage];
@@ -47,7 +61,7 @@ export interface PeerConnectionEvents {
   close: [reason: string];
 }
 
-type State = 'new' | 'handshaking' | 'open' | 'closed';
+type State = 'new' | 'hello' | 'proof' | 'open' | 'closed';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const KEEP_ALIVE_FRAME: Buffer = encodeMessage({ type: 'keep-alive' });
@@ -65,11 +79,14 @@ const KEEP_ALIVE_FRAME: Buffer = encodeMessage({ type: 'keep-alive' });
 export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private readonly stream: Duplex;
   private readonly opts: PeerConnectionOptions;
-  private readonly ourHandshake: Buffer;
+  private readonly ourNonce: Buffer;
   private readonly decoder: FrameDecoder;
   private state: State = 'new';
-  private readonly handshakeBuffer = new Uint8Array(HANDSHAKE_BYTES);
+  private readonly handshakeBuffer = new Uint8Array(HELLO_BYTES);
   private handshakeFilled = 0;
+  private readonly proofBuffer = new Uint8Array(PROOF_BYTES);
+  private proofFilled = 0;
+  private hello: Hello | null = null;
   private remoteHandshake: Handshake | null = null;
   private readonly inbox: Uint8Array[] = [];
   private processing = false;
@@ -78,6 +95,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
+  private frameTimer: NodeJS.Timeout | null = null;
 
   /** Validates `opts` (TypeError quoting the bad value); touches neither the stream nor timers. */
   constructor(stream: Duplex, opts: PeerConnectionOptions) {
@@ -88,9 +106,13 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     for (const name of ['handshakeTimeoutMs', 'idleTimeoutMs', 'keepAliveIntervalMs', 'maxQueuedBytes'] as const) {
       assertPositiveInteger(name, opts[name], name === 'maxQueuedBytes' ? Number.MAX_SAFE_INTEGER : MAX_TIMER_MS);
     }
+    if (opts.frameTimeoutMs !== undefined) assertPositiveInteger('frameTimeoutMs', opts.frameTimeoutMs, MAX_TIMER_MS);
     this.stream = stream;
     this.opts = { ...opts };
-    this.ourHandshake = encodeHandshake({ swarmId: opts.swarmId, peerId: opts.peerId });
+    this.ourNonce = Buffer.from(opts.nonce ?? randomBytes(NONCE_BYTES));
+    // Validates every field of our hello and proof now, not at start().
+    encodeHello({ swarmId: opts.swarmId, peerId: opts.peerId, nonce: this.ourNonce });
+    authProof({ authKey: opts.authKey, swarmId: opts.swarmId, senderDialled: opts.dialled, senderPeerId: opts.peerId, receiverPeerId: opts.peerId, senderNonce: this.ourNonce, receiverNonce: this.ourNonce });
     this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes });
   }
 
@@ -109,17 +131,17 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     return this.stream.writableLength;
   }
 
-  /** Sends our handshake and starts reading theirs. Throws a `TypeError` when called twice. */
+  /** Sends our hello and starts reading theirs. Throws a `TypeError` when called twice. */
   start(): void {
     if (this.state !== 'new') throw new TypeError(`PeerConnection.start: already ${this.state}`);
-    this.state = 'handshaking';
+    this.state = 'hello';
     this.stream.on('data', this.onData);
     this.stream.on('error', this.onStreamError);
     this.stream.on('end', this.onStreamEnd);
     this.stream.on('close', this.onStreamClose);
     this.handshakeTimer = setTimeout(this.onHandshakeTimeout, this.opts.handshakeTimeoutMs);
     this.handshakeTimer.unref();
-    this.write(this.ourHandshake);
+    this.write(encodeHello({ swarmId: this.opts.swarmId, peerId: this.opts.peerId, nonce: this.ourNonce }));
   }
 
   /**
@@ -165,7 +187,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   destroy(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer]) {
+    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.frameTimer]) {
       if (timer !== null) clearTimeout(timer);
     }
     this.inbox.length = 0;
@@ -221,7 +243,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   };
 
   private handleChunk(chunk: Uint8Array): void {
-    const rest = this.state === 'handshaking' ? this.readHandshake(chunk) : chunk;
+    let rest = this.state === 'hello' ? this.readHello(chunk) : chunk;
+    if (this.state === 'proof') rest = this.readProof(rest);
     if (this.state !== 'open' || rest.length === 0) return;
     this.decoder.push(rest);
     while (this.state === 'open') {
@@ -233,38 +256,80 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
         this.destroy(`wire error ${err.code}: ${err.message}`);
         return;
       }
-      if (message === null) return;
+      if (message === null) break;
       this.emit('message', message);
+    }
+    this.watchPartialFrame();
+  }
+
+  /** Arms the frame timer while a frame is partly received; disarms it once none is. */
+  private watchPartialFrame(): void {
+    if (this.state !== 'open') return;
+    if (this.decoder.bufferedBytes === 0) {
+      if (this.frameTimer !== null) clearTimeout(this.frameTimer);
+      this.frameTimer = null;
+    } else if (this.frameTimer === null) {
+      this.frameTimer = setTimeout(this.onFrameTimeout, this.opts.frameTimeoutMs ?? this.opts.idleTimeoutMs);
+      this.frameTimer.unref();
     }
   }
 
-  /** Takes the handshake's bytes from `chunk`; returns the bytes after it (frames). */
-  private readHandshake(chunk: Uint8Array): Uint8Array {
-    const takeBytes = Math.min(HANDSHAKE_BYTES - this.handshakeFilled, chunk.length);
+  /** Takes the hello's bytes from `chunk`; returns the bytes after it (proof, frames). */
+  private readHello(chunk: Uint8Array): Uint8Array {
+    const takeBytes = Math.min(HELLO_BYTES - this.handshakeFilled, chunk.length);
     this.handshakeBuffer.set(chunk.subarray(0, takeBytes), this.handshakeFilled);
     this.handshakeFilled += takeBytes;
     if (!isHandshakePrefix(this.handshakeBuffer.subarray(0, this.handshakeFilled))) {
       this.destroy('wire error BAD_HANDSHAKE: not a swarm-wire/1 handshake');
-    } else if (this.handshakeFilled === HANDSHAKE_BYTES) {
-      this.acceptHandshake();
+    } else if (this.handshakeFilled === HELLO_BYTES) {
+      this.acceptHello();
     }
     return chunk.subarray(takeBytes);
   }
 
-  private acceptHandshake(): void {
-    const handshake = decodeHandshake(this.handshakeBuffer);
-    if (handshake instanceof WireError) {
-      this.destroy(`wire error ${handshake.code}: ${handshake.message}`);
+  /** Checks their hello and sends our proof, bound to both nonces, both ids and our role. */
+  private acceptHello(): void {
+    const hello = decodeHello(this.handshakeBuffer);
+    if (hello instanceof WireError) {
+      this.destroy(`wire error ${hello.code}: ${hello.message}`);
       return;
     }
-    if (!bytesEqual(handshake.swarmId, this.opts.swarmId)) {
+    if (!bytesEqual(hello.swarmId, this.opts.swarmId)) {
       this.destroy('swarm id mismatch');
       return;
     }
-    if (bytesEqual(handshake.peerId, this.opts.peerId)) {
+    if (bytesEqual(hello.peerId, this.opts.peerId) || bytesEqual(hello.nonce, this.ourNonce)) {
       this.destroy('connected to self');
       return;
     }
+    this.hello = hello;
+    this.state = 'proof';
+    this.write(this.proofFor(true, hello));
+  }
+
+  /** Our proof (`ours`) or the one we expect of the peer, given its hello. */
+  private proofFor(ours: boolean, hello: Hello): Buffer {
+    const { authKey, swarmId, peerId, dialled } = this.opts;
+    return ours
+      ? authProof({ authKey, swarmId, senderDialled: dialled, senderPeerId: peerId, receiverPeerId: hello.peerId, senderNonce: this.ourNonce, receiverNonce: hello.nonce })
+      : authProof({ authKey, swarmId, senderDialled: !dialled, senderPeerId: hello.peerId, receiverPeerId: peerId, senderNonce: hello.nonce, receiverNonce: this.ourNonce });
+  }
+
+  /** Takes the proof's bytes from `chunk`; returns the bytes after it (frames). */
+  private readProof(chunk: Uint8Array): Uint8Array {
+    const takeBytes = Math.min(PROOF_BYTES - this.proofFilled, chunk.length);
+    this.proofBuffer.set(chunk.subarray(0, takeBytes), this.proofFilled);
+    this.proofFilled += takeBytes;
+    if (this.proofFilled === PROOF_BYTES && this.hello !== null) this.acceptProof(this.hello);
+    return chunk.subarray(takeBytes);
+  }
+
+  private acceptProof(hello: Hello): void {
+    if (!proofMatches(this.proofBuffer, this.proofFor(false, hello))) {
+      this.destroy('auth failed: the peer did not prove it knows the swarm key (or it has another swarm secret)');
+      return;
+    }
+    const handshake: Handshake = { reserved: hello.reserved, swarmId: hello.swarmId, peerId: hello.peerId };
     this.remoteHandshake = handshake;
     this.state = 'open';
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
@@ -277,6 +342,10 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
 
   private readonly onHandshakeTimeout = (): void => {
     this.destroy(`handshake timeout after ${this.opts.handshakeTimeoutMs} ms`);
+  };
+
+  private readonly onFrameTimeout = (): void => {
+    this.destroy(`frame timeout: a frame begun was not complete within ${this.opts.frameTimeoutMs ?? this.opts.idleTimeoutMs} ms`);
   };
 
   private readonly onIdleTimeout = (): void => {

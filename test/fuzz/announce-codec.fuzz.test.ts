@@ -9,6 +9,9 @@ import {
   PEER_ID_BYTES,
 } from '../../src/discovery/announce-codec.js';
 import type { Announce } from '../../src/discovery/announce-codec.js';
+import { openAnnounce, sealAnnounce } from '../../src/discovery/announce-auth.js';
+
+const KEY = Buffer.alloc(32, 0x5c);
 
 /** What any non-null result must satisfy, whatever the input. */
 function checkWellFormed(announce: Announce, inputBytes: number): void {
@@ -62,5 +65,25 @@ describe('decodeAnnounce fuzz', () => {
     fc.assert(fc.property(fc.anything(), (input) => {
       expect(decodeAnnounce(input as Uint8Array)).toBeNull();
     }), { numRuns: 1000 });
+  });
+
+  it('openAnnounce: never throws on noise or sealed packets with bytes flipped; accepts only untouched ones (3000 cases)', () => {
+    let accepted = 0;
+    const sealedThenFlipped = fc.tuple(
+      fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { maxLength: 32 }),
+      fc.nat({ max: 2 ** 48 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 2 }),
+    ).map(([swarmIds, timestampMs, flips]) => {
+      const sealed = sealAnnounce(encodeAnnounce({ peerId: Buffer.alloc(20, 7), tcpPort: 4242, swarmIds }), KEY, timestampMs, Buffer.alloc(8, 1));
+      const bytes = Buffer.from(sealed);
+      for (const [at, value] of flips) bytes[at % bytes.length] = value;
+      return { bytes, intact: bytes.equals(sealed) };
+    });
+    fc.assert(fc.property(fc.oneof(sealedThenFlipped, fc.uint8Array({ maxLength: 1300 }).map((bytes) => ({ bytes, intact: false }))), ({ bytes, intact }) => {
+      const opened = openAnnounce(bytes, KEY);
+      expect(opened !== null).toBe(intact);
+      if (opened !== null) accepted++;
+    }), { numRuns: 3000 });
+    expect(accepted).toBeGreaterThan(100);
   });
 });

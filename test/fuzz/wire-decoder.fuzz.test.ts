@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { decodePayload, encodeMessage } from '../../src/wire/codec.js';
-import { decodeHandshake, encodeHandshake } from '../../src/wire/handshake.js';
+import { decodeHandshake, decodeHello, encodeHandshake, encodeHello } from '../../src/wire/handshake.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { feed, hostileStream, smallMaxFrameBytes, splitAt } from '../unit/wire/wire-arbitraries.js';
 
@@ -24,7 +24,33 @@ const hostileHandshake: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ minLength: 78, maxLength: 82 }),
 );
 
+/** Hellos with a few bytes flipped, and noise of hello-like lengths. */
+const hostileHello: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc
+    .tuple(fc.uint8Array({ minLength: 84, maxLength: 84 }), fc.array(fc.tuple(fc.nat({ max: 111 }), fc.nat({ max: 255 })), { maxLength: 3 }))
+    .map(([ids, flips]) => {
+      const bytes = encodeHello({ swarmId: ids.subarray(0, 32), peerId: ids.subarray(32, 52), nonce: ids.subarray(52) });
+      for (const [at, value] of flips) bytes[at] = value;
+      return bytes;
+    }),
+  fc.uint8Array({ minLength: 78, maxLength: 114 }),
+);
+
 describe('wire decoder fuzz', () => {
+  it('decodeHello: never throws; accepts only 112 bytes with the protocol header and the auth bit', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(hostileHello, (bytes) => {
+        const intact = bytes.length === 112 && Buffer.from(bytes.subarray(0, 20)).toString('latin1') === '\x13swarm-wire/1       ' && ((bytes[27] ?? 0) & 1) === 1;
+        const decoded = decodeHello(bytes);
+        expect(decoded instanceof WireError).toBe(!intact);
+        if (intact) accepted++;
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    expect(accepted).toBeGreaterThan(100);
+  });
+
   it('FrameDecoder: hostile streams cut anywhere throw only WireError and stay within the memory bound', () => {
     fc.assert(
       fc.property(smallMaxFrameBytes, hostileStream, cuts, (maxFrameBytes, bytes, cutPoints) => {

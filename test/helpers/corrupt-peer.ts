@@ -14,13 +14,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Discovery } from '../../src/discovery/discovery.js';
-import { swarmIdForPieces } from '../../src/discovery/swarm-id.js';
 import { Bitfield } from '../../src/piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../../src/piece-picker/piece-geometry.js';
 import type { WireMessage } from '../../src/wire/codec.js';
 import { PeerConnection } from '../../src/wire/peer-connection.js';
 import { pieceDigest } from '../../src/storage/piece-digest.js';
 import { LOOPBACK_BROADCAST } from './swarm-fixture.js';
+import { keysOf } from './wire-client.js';
 
 /** What the corrupt peer saw. */
 export interface CorruptPeerStats {
@@ -41,6 +41,7 @@ export class CorruptPeer {
   readonly #content: Buffer;
   readonly #geometry: PieceGeometry;
   readonly #swarmId: Buffer;
+  readonly #authKey: Buffer;
   readonly #connections = new Set<PeerConnection>();
   #server: Server | null = null;
   #discovery: Discovery | null = null;
@@ -52,7 +53,9 @@ export class CorruptPeer {
     this.#lie = opts.lie ?? false;
     this.#content = content;
     this.#geometry = pieceGeometry(content.length, 'auto');
-    this.#swarmId = swarmIdForPieces(createHash('md5').update(content).digest(), content.length, this.#geometry.pieceBytes);
+    const keys = keysOf({ md5Hex: createHash('md5').update(content).digest('hex'), fileBytes: content.length, pieceBytes: this.#geometry.pieceBytes });
+    this.#swarmId = keys.swarmId;
+    this.#authKey = keys.authKey;
     this.idHex = this.#peerId.toString('hex');
   }
 
@@ -87,6 +90,8 @@ export class CorruptPeer {
     const connection = new PeerConnection(socket, {
       swarmId: this.#swarmId,
       peerId: this.#peerId,
+      authKey: this.#authKey,
+      dialled: false,
       maxFrameBytes: 2 * 1024 * 1024,
       handshakeTimeoutMs: 5000,
       idleTimeoutMs: 60_000,
@@ -98,6 +103,8 @@ export class CorruptPeer {
       this.stats.handshakes += 1;
       if (this.#lie) this.#sendFalseDigests(connection);
       connection.send({ type: 'bitfield', bytes: Bitfield.full(this.#geometry.pieceCount).toBytes() });
+      // It serves anyone at once: no upload slots.
+      connection.send({ type: 'unchoke' });
     });
     connection.on('message', (message: WireMessage) => this.#onMessage(connection, message));
     connection.once('close', () => {

@@ -34,7 +34,7 @@ export interface SwarmOptions {
   readonly extra?: readonly string[];
   /** SIGKILL a member after this long. @default 50_000 */
   readonly timeoutMs?: number;
-  /** Added to every member's environment (e.g. origin credentials). */
+  /** Added to every member's environment (e.g. origin credentials; see `CliOptions.env`). */
   readonly env?: Record<string, string | undefined>;
 }
 

@@ -111,6 +111,7 @@ const VALUE_POOLS: Record<ConfigKey, { field: keyof SwarmConfig; fallback: unkno
   'bind-address': { field: 'bindAddress', fallback: null, values: [['0.0.0.0', '0.0.0.0', '0.0.0.0'], ['::1', '::1', '::1'], ['none', null, null]] },
   'preferred-chunk-size': { field: 'preferredChunkSize', fallback: 'auto', values: [['auto', 'auto', 'auto'], ['4MiB', 4194304, 4194304], ['100mb', '100mb', 104857600]] },
   'origin-type': { field: 'originType', fallback: 'auto', values: [['azure', 'azure', 'azure'], ['HTTP', 'http', 'http'], ['auto', 'Auto', 'auto']] },
+  'swarm-secret-file': { field: 'swarmSecretFile', fallback: null, values: [['/etc/swarm/secret', '/etc/swarm/secret', '/etc/swarm/secret'], ['rel/s', 'rel/s', 'rel/s'], ['none', null, null]] },
 };
 
 const choice = fc.option(fc.nat({ max: 2 }), { nil: undefined });

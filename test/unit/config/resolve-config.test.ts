@@ -35,6 +35,7 @@ const DEFAULTS: SwarmConfig = {
   bindAddress: null,
   preferredChunkSize: 'auto',
   originType: 'auto',
+  swarmSecretFile: null,
 };
 
 function layers(parts: Partial<ConfigLayers>): ConfigLayers {
@@ -66,8 +67,9 @@ describe('CONFIG_KEYS and envVarName', () => {
     expect(envVarName(key)).toBe(name);
   });
 
-  it('has the six keys of the design note and origin-type', () => {
-    expect(CONFIG_KEYS).toHaveLength(7);
+  it('has the six keys of the design note, origin-type and swarm-secret-file', () => {
+    expect(CONFIG_KEYS).toHaveLength(8);
+    expect(CONFIG_KEYS.slice(-2)).toEqual(['origin-type', 'swarm-secret-file']);
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -223,7 +225,16 @@ describe('resolveConfig', () => {
       bindAddress: null,
       preferredChunkSize: 100 * MiB,
       originType: 'auto',
+      swarmSecretFile: null,
     });
+  });
+
+  it('takes swarm-secret-file as a path, and "none" or null as no secret file', () => {
+    expect(resolveConfig(layers({ file: { 'swarm-secret-file': 'secrets/lan' } })).swarmSecretFile).toBe('secrets/lan');
+    expect(resolveConfig(layers({ env: { SWARM_SWARM_SECRET_FILE: '/etc/s' } })).swarmSecretFile).toBe('/etc/s');
+    expect(resolveConfig(layers({ file: { 'swarm-secret-file': null } })).swarmSecretFile).toBeNull();
+    expect(resolveConfig(layers({ flags: { 'swarm-secret-file': 'none' } })).swarmSecretFile).toBeNull();
+    expect(() => resolveConfig(layers({ file: { 'swarm-secret-file': 42 } }))).toThrow(/invalid swarm-secret-file 42 .*must be a file path/);
   });
 
   it('resolves the design note command line', () => {

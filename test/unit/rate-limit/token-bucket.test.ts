@@ -139,3 +139,20 @@ describe('TokenBucket properties', () => {
     );
   });
 });
+
+describe('TokenBucket.refund', () => {
+  it('gives back what was taken and not moved, never above the burst', () => {
+    const bucket = new TokenBucket(1000, 0, 1000);
+    expect(bucket.take(3000, 0)).toBe(2000);
+    bucket.refund(3000, 0);
+    expect(bucket.take(1000, 0)).toBe(0);
+    bucket.refund(1_000_000, 0);
+    expect(bucket.take(1001, 0)).toBe(1);
+  });
+
+  it('does nothing without a rate', () => {
+    const bucket = new TokenBucket(null, 0);
+    bucket.refund(10, 0);
+    expect(bucket.take(1e12, 0)).toBe(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  HANDSHAKE_BYTES, PROTOCOL_NAME, decodeHandshake, encodeHandshake, isHandshakePrefix,
+  HANDSHAKE_BYTES, HELLO_BYTES, PROTOCOL_NAME, authProof, decodeHandshake, decodeHello, encodeHandshake, encodeHello, isHandshakePrefix, proofMatches,
 } from '../../../src/wire/handshake.js';
 import type { Handshake } from '../../../src/wire/handshake.js';
 import { WireError } from '../../../src/wire/wire-error.js';
@@ -70,5 +70,52 @@ describe('handshake', () => {
 
   it('decodeHandshake throws a TypeError only for a non-Uint8Array', () => {
     expect(() => decodeHandshake([19] as unknown as Uint8Array)).toThrow(TypeError);
+  });
+});
+
+describe('hello and proof', () => {
+  const nonce = Buffer.alloc(32, 0x6e);
+  const hello = encodeHello({ swarmId, peerId, nonce });
+  const input = {
+    authKey: Buffer.alloc(32, 1), swarmId, senderDialled: true, senderPeerId: peerId,
+    receiverPeerId: Buffer.alloc(20, 2), senderNonce: nonce, receiverNonce: Buffer.alloc(32, 3),
+  };
+
+  it('a hello is the handshake with the auth bit set, then the nonce: 112 bytes', () => {
+    expect(HELLO_BYTES).toBe(112);
+    expect(hello.subarray(0, 27)).toEqual(good.subarray(0, 27));
+    expect(hello[27]).toBe(1);
+    expect(hello.subarray(80)).toEqual(nonce);
+    expect(decodeHello(hello)).toMatchObject({ swarmId, peerId, nonce });
+  });
+
+  it.each<[string, Uint8Array]>([
+    ['80 bytes', hello.subarray(0, 80)],
+    ['113 bytes', Buffer.concat([hello, Buffer.alloc(1)])],
+    ['no auth bit', withByte(hello, 27, 0)],
+    ['another protocol', withByte(hello, 5, 0x41)],
+  ])('decodeHello returns BAD_HANDSHAKE for %s', (_name, bytes) => {
+    const result = decodeHello(bytes);
+    expect(result).toBeInstanceOf(WireError);
+    expect((result as WireError).code).toBe('BAD_HANDSHAKE');
+  });
+
+  it('a proof changes with every field it is bound to', () => {
+    const proof = authProof(input);
+    expect(proof).toHaveLength(32);
+    expect(proofMatches(authProof({ ...input }), proof)).toBe(true);
+    const variants = [
+      { authKey: Buffer.alloc(32, 9) }, { swarmId: Buffer.alloc(32, 9) }, { senderDialled: false },
+      { senderPeerId: Buffer.alloc(20, 9) }, { receiverPeerId: Buffer.alloc(20, 9) },
+      { senderNonce: Buffer.alloc(32, 9) }, { receiverNonce: Buffer.alloc(32, 9) },
+      { senderPeerId: input.receiverPeerId, receiverPeerId: input.senderPeerId, senderNonce: input.receiverNonce, receiverNonce: input.senderNonce },
+    ];
+    for (const change of variants) expect(proofMatches(authProof({ ...input, ...change }), proof), JSON.stringify(Object.keys(change))).toBe(false);
+    expect(proofMatches(proof.subarray(0, 31), proof)).toBe(false);
+  });
+
+  it('throws TypeErrors for fields of the wrong size', () => {
+    expect(() => encodeHello({ swarmId, peerId, nonce: Buffer.alloc(31) })).toThrow(/nonce must be a Uint8Array of 32 bytes/);
+    expect(() => authProof({ ...input, authKey: Buffer.alloc(16) })).toThrow(/authKey/);
   });
 });

@@ -4,7 +4,7 @@ import { createServer, connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_BLOCK_BYTES, MAX_FRAME_BYTES, encodeMessage } from '../../../src/wire/codec.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
-import { encodeHandshake } from '../../../src/wire/handshake.js';
+import { authProof, encodeHello } from '../../../src/wire/handshake.js';
 import { PeerConnection } from '../../../src/wire/peer-connection.js';
 import type { PeerConnectionOptions } from '../../../src/wire/peer-connection.js';
 import { duplexPair } from './duplex-pair.js';
@@ -14,11 +14,17 @@ import { plain } from './wire-arbitraries.js';
 const SWARM = Buffer.alloc(32, 0x5a);
 const ID_A = Buffer.from('-SW0001-aaaaaaaaaaaa');
 const ID_B = Buffer.from('-SW0001-bbbbbbbbbbbb');
+const KEY = Buffer.alloc(32, 0x4b);
+const NONCE_A = Buffer.alloc(32, 0xa1);
+const NONCE_B = Buffer.alloc(32, 0xb2);
 
 function options(overrides: Partial<PeerConnectionOptions> = {}): PeerConnectionOptions {
   return {
     swarmId: SWARM,
     peerId: ID_A,
+    authKey: KEY,
+    dialled: true,
+    nonce: NONCE_A,
     maxFrameBytes: MAX_FRAME_BYTES,
     handshakeTimeoutMs: 1000,
     idleTimeoutMs: 10_000,
@@ -50,7 +56,9 @@ function withRawPeer(overrides: Partial<PeerConnectionOptions> = {}): { conn: Pe
   return { conn, raw, log };
 }
 
-const THEIR_HANDSHAKE = encodeHandshake({ swarmId: SWARM, peerId: ID_B });
+/** The raw peer (ID_B, the acceptor) sends its hello and a valid proof for our NONCE_A. */
+const THEIR_PROOF = authProof({ authKey: KEY, swarmId: SWARM, senderDialled: false, senderPeerId: ID_B, receiverPeerId: ID_A, senderNonce: NONCE_B, receiverNonce: NONCE_A });
+const THEIR_HANDSHAKE = Buffer.concat([encodeHello({ swarmId: SWARM, peerId: ID_B, nonce: NONCE_B }), THEIR_PROOF]);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -60,7 +68,7 @@ describe('PeerConnection between two connections', () => {
   it('exchanges handshakes, then delivers every message in order', async () => {
     const [endA, endB] = duplexPair();
     const a = new PeerConnection(endA, options());
-    const b = new PeerConnection(endB, options({ peerId: ID_B }));
+    const b = new PeerConnection(endB, options({ peerId: ID_B, nonce: NONCE_B, dialled: false }));
     const handshakes: Buffer[] = [];
     a.on('handshake', (peerId) => handshakes.push(peerId));
     b.on('handshake', (peerId) => handshakes.push(peerId));
@@ -90,7 +98,7 @@ describe('PeerConnection between two connections', () => {
   it('closes both ends on a swarm id mismatch', async () => {
     const [endA, endB] = duplexPair();
     const a = new PeerConnection(endA, options());
-    const b = new PeerConnection(endB, options({ peerId: ID_B, swarmId: Buffer.alloc(32, 1) }));
+    const b = new PeerConnection(endB, options({ peerId: ID_B, nonce: NONCE_B, swarmId: Buffer.alloc(32, 1) }));
     const logA = record(a);
     const logB = record(b);
     let handshakes = 0;
@@ -116,13 +124,59 @@ describe('PeerConnection between two connections', () => {
 });
 
 describe('PeerConnection against a raw peer', () => {
-  it('sends its 80-byte handshake at start, and nothing before', () => {
+  it('sends its 112-byte hello at start, and nothing before', () => {
     const [ours] = duplexPair();
     const conn = new PeerConnection(ours, options());
     expect(ours.listenerCount('data')).toBe(0);
     expect(ours.written).toHaveLength(0);
     conn.start();
-    expect(ours.writtenBytes()).toEqual(encodeHandshake({ swarmId: SWARM, peerId: ID_A }));
+    expect(ours.writtenBytes()).toEqual(encodeHello({ swarmId: SWARM, peerId: ID_A, nonce: NONCE_A }));
+  });
+
+  it('sends its proof only after the peer hello, and opens only after a valid proof', async () => {
+    const { conn, raw, log } = withRawPeer();
+    const ours = raw.other as PipeEnd;
+    const opened: Buffer[] = [];
+    conn.on('handshake', (peerId) => opened.push(peerId));
+    const helloBytes = ours.writtenBytes().length;
+    raw.write(THEIR_HANDSHAKE.subarray(0, 112));
+    await settle();
+    const ourProof = authProof({ authKey: KEY, swarmId: SWARM, senderDialled: true, senderPeerId: ID_A, receiverPeerId: ID_B, senderNonce: NONCE_A, receiverNonce: NONCE_B });
+    expect(ours.writtenBytes().subarray(helloBytes)).toEqual(ourProof);
+    expect(opened).toEqual([]);
+    raw.write(THEIR_PROOF);
+    raw.write(encodeMessage({ type: 'have', piece: 1 }));
+    await settle();
+    expect(opened).toEqual([ID_B]);
+    expect(log.messages).toEqual([{ type: 'have', piece: 1 }]);
+    expect(log.closes).toEqual([]);
+  });
+
+  it.each<[string, Buffer]>([
+    ['a proof made with another key', authProof({ authKey: Buffer.alloc(32, 1), swarmId: SWARM, senderDialled: false, senderPeerId: ID_B, receiverPeerId: ID_A, senderNonce: NONCE_B, receiverNonce: NONCE_A })],
+    ['our own proof reflected', authProof({ authKey: KEY, swarmId: SWARM, senderDialled: true, senderPeerId: ID_A, receiverPeerId: ID_B, senderNonce: NONCE_A, receiverNonce: NONCE_B })],
+    ['a proof for the other direction', authProof({ authKey: KEY, swarmId: SWARM, senderDialled: true, senderPeerId: ID_B, receiverPeerId: ID_A, senderNonce: NONCE_B, receiverNonce: NONCE_A })],
+    ['a proof replayed from another nonce', authProof({ authKey: KEY, swarmId: SWARM, senderDialled: false, senderPeerId: ID_B, receiverPeerId: ID_A, senderNonce: NONCE_B, receiverNonce: Buffer.alloc(32, 7) })],
+    ['zeros', Buffer.alloc(32)],
+  ])('closes on %s, before any frame is delivered or sent', async (_name, proof) => {
+    const { conn, raw, log } = withRawPeer();
+    const ours = raw.other as PipeEnd;
+    raw.write(Buffer.concat([THEIR_HANDSHAKE.subarray(0, 112), proof, encodeMessage({ type: 'have', piece: 1 })]));
+    await settle();
+    expect(log.closes).toHaveLength(1);
+    expect(log.closes[0]).toMatch(/^auth failed/);
+    expect(log.messages).toEqual([]);
+    expect(conn.send({ type: 'have', piece: 2 })).toBe(false);
+    expect(ours.writtenBytes().length, 'only our hello and our proof were sent').toBe(112 + 32);
+  });
+
+  it('closes on a hello without the auth bit (an 80-byte handshake of an older peer)', async () => {
+    const { raw, log } = withRawPeer();
+    const hello = Buffer.from(THEIR_HANDSHAKE.subarray(0, 112));
+    hello[27] = 0;
+    raw.write(hello);
+    await settle();
+    expect(log.closes[0]).toMatch(/BAD_HANDSHAKE: the peer does not authenticate/);
   });
 
   it('takes frames in the same chunk as the handshake, and a handshake split in bytes', async () => {
@@ -307,7 +361,7 @@ describe('PeerConnection over loopback TCP', () => {
     const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
     const [serverSocket] = await accepted;
     const a = new PeerConnection(client, options());
-    const b = new PeerConnection(serverSocket, options({ peerId: ID_B }));
+    const b = new PeerConnection(serverSocket, options({ peerId: ID_B, nonce: NONCE_B, dialled: false }));
     const logB = record(b);
     const logA = record(a);
     a.start();
