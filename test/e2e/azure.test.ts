@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { makeContent } from '../../src/testing/origin-server.js';
 import { AZURITE_KEY, blobSasUrl, createContainer, startAzurite, uploadBlob, type Azurite } from '../helpers/azurite.js';
-import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+import { startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/fault-proxy.js';
 import type { CliResult } from '../helpers/run-cli.js';
 import { expectVerified, newSwarmPort, spawnMember, spawnSwarm } from '../helpers/swarm-fixture.js';
 import {
@@ -60,8 +60,8 @@ function viaProxy(url: string, proxy: FaultProxy): string {
   return moved.href;
 }
 
-async function proxy(faults: Parameters<typeof startFaultProxy>[1] = []): Promise<FaultProxy> {
-  const started = await startFaultProxy(`http://127.0.0.1:${azurite.port}`, faults);
+async function proxy(plan: FaultPlan = {}): Promise<FaultProxy> {
+  const started = await startFaultProxy(`http://127.0.0.1:${azurite.port}`, plan);
   proxies.push(started);
   return started;
 }
@@ -86,7 +86,7 @@ describe('swarm-download: Azure Blob Storage (Azurite)', () => {
     expectNoSecrets(result);
   }, TEST_TIMEOUT_MS);
 
-  it('downloads a SAS URL (--origin-type azure); a tampered signature is exit 3 naming the SAS, not showing it', async () => {
+  it('downloads a SAS URL (--origin-type azure, a connection string SAS, and plain HTTP); a tampered signature is exit 3 naming the SAS, not showing it', async () => {
     const content = makeContent(2 * MiB + 7, 403);
     await uploadBlob(privateContainer, 'sas.bin', content, true);
     const { url, sig } = blobSasUrl(azurite, 'private', 'sas.bin');
@@ -96,6 +96,19 @@ describe('swarm-download: Azure Blob Storage (Azurite)', () => {
     await expectDownloaded(good.result, good.paths.output, content);
     expect(startEvent(good.result).url).toBe(`${azurite.endpoint}/private/sas.bin?…`);
     expectNoSecrets(good.result);
+
+    // The same SAS as the SharedAccessSignature of a connection string, and the URL without it.
+    const connectionString = `BlobEndpoint=${azurite.endpoint};SharedAccessSignature=${new URL(url).search.slice(1)}`;
+    secrets.add(connectionString);
+    const viaConnection = await download(`${azurite.endpoint}/private/sas.bin`, ['--azure', '--no-discovery'], { env: { AZURE_STORAGE_CONNECTION_STRING: connectionString } });
+    await expectDownloaded(viaConnection.result, viaConnection.paths.output, content);
+    expectNoSecrets(viaConnection.result);
+
+    // Plain HTTP on the same SAS URL reads the blob's MD5 from its headers: the same swarm key.
+    const plain = await download(url, ['--origin-type', 'http', '--no-discovery']);
+    await expectDownloaded(plain.result, plain.paths.output, content);
+    expect(startEvent(plain.result).md5).toBe(md5Hex(content));
+    expectNoSecrets(plain.result);
 
     const tampered = url.replace(/sig=[^&]+/, `sig=${encodeURIComponent(Buffer.alloc(32, 7).toString('base64'))}`);
     const bad = await download(tampered, ['--origin-type', 'azure', '--no-discovery']);
@@ -150,19 +163,24 @@ describe('swarm-download: Azure Blob Storage (Azurite)', () => {
     expect(existsSync(paths.output)).toBe(false);
   }, TEST_TIMEOUT_MS);
 
-  it('retries 503 ServerBusy, 500 OperationTimedOut and a reset mid-body with backoff, then completes', async () => {
+  it('retries 503 ServerBusy (probe and range), 500 OperationTimedOut, a reset and a stall mid-body with backoff, then completes', async () => {
     const content = makeContent(4 * MiB, 408);
     const url = await uploadBlob(privateContainer, 'throttled.bin', content, true);
-    const faulty = await proxy(['server-busy', 'operation-timed-out', 'reset-mid-body', 'server-busy']);
+    const faulty = await proxy({ probe: ['server-busy'], ranges: ['operation-timed-out', 'reset-mid-body', 'stall-mid-body', 'server-busy'] });
     const { result, paths } = await download(viaProxy(url, faulty), ['--azure', '--no-discovery', '--connections', '1', ...FAST_RETRY_FLAGS], { env: ACCOUNT_KEY_ENV });
     await expectDownloaded(result, paths.output, content);
-    expect(faulty.served).toEqual(['server-busy', 'operation-timed-out', 'reset-mid-body', 'server-busy']);
-    // One try per SDK call: each fault cost exactly one request, the retries are ours.
-    expect(faulty.rangedGets(), describeRun(result)).toBeGreaterThanOrEqual(6);
-    expect(faulty.rangedGets(), describeRun(result)).toBeLessThanOrEqual(4 + Math.ceil(content.length / (2 * MiB)) + 1);
+    expect(faulty.served).toEqual(['HEAD server-busy', 'GET operation-timed-out', 'GET reset-mid-body', 'GET stall-mid-body', 'GET server-busy']);
+    // One try per SDK call: each fault cost exactly one request; the retries are ours. Two runs of
+    // 2 MiB need two good GETs after the four faulted ones.
+    expect(faulty.rangedGets(), describeRun(result)).toBe(6);
     // Our backoff, not the SDK's: each retry after a fault waits at least half the 200 ms base delay.
-    const gaps = faulty.rangedGetTimesMs.slice(1, 5).map((atMs, index) => atMs - (faulty.rangedGetTimesMs[index] ?? 0));
-    for (const gapMs of gaps) expect(gapMs, `gaps ${gaps.join(', ')}`).toBeGreaterThanOrEqual(100);
+    // Requests: HEAD busy, HEAD, GET timed out, GET reset, GET stalled, GET busy, GET, GET.
+    const times = faulty.requestTimesMs;
+    const after = (faulted: number): number => (times[faulted + 1] ?? 0) - (times[faulted] ?? 0);
+    const shown = `request times ${times.map((atMs) => Math.round(atMs - (times[0] ?? 0))).join(', ')}`;
+    for (const faulted of [0, 2, 3, 5]) expect(after(faulted), shown).toBeGreaterThanOrEqual(100);
+    // The stall was given up after --stall-timeout (2 s), not at once.
+    expect(after(4), shown).toBeGreaterThanOrEqual(2000);
   }, TEST_TIMEOUT_MS);
 
   it('three processes share a blob and fetch it about once from the storage account', async () => {

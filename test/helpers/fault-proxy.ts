@@ -1,7 +1,8 @@
 /**
  * A loopback HTTP proxy in front of a real server (Azurite) that counts the response body bytes it
- * passes on and, on request, answers the next ranged reads with a fault instead: Azure's throttling
- * answers (503 ServerBusy, 500 OperationTimedOut) or a connection reset part-way through the body.
+ * passes on and, on request, answers the next HEADs (probes) and the next ranged GETs with a
+ * fault instead: Azure's throttling answers (503 ServerBusy, 500 OperationTimedOut), a connection
+ * reset part-way through the body, or a body that stops part-way and hangs (a stall).
  *
  * Not responsible for: HTTPS, or anything beyond what the tests' clients send (plain HTTP/1.1).
  * NETWORK SAFETY: listens on 127.0.0.1 and forwards only to the loopback upstream it is given.
@@ -10,7 +11,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does to one ranged read instead of forwarding it whole. */
-export type Fault = 'server-busy' | 'operation-timed-out' | 'reset-mid-body';
+export type Fault = 'server-busy' | 'operation-timed-out' | 'reset-mid-body' | 'stall-mid-body';
 
 /** A running proxy. */
 export interface FaultProxy {
@@ -18,12 +19,12 @@ export interface FaultProxy {
   readonly origin: string;
   /** Response body bytes passed on from upstream. */
   readonly bodyBytes: () => number;
-  /** The faults served so far, in order. */
-  readonly served: Fault[];
+  /** The faults served so far, in order, with the method of the request each answered. */
+  readonly served: string[];
   /** Ranged reads (GETs with a range header) seen, faulted or not. */
   readonly rangedGets: () => number;
-  /** `performance.now()` at each ranged read's arrival, in order. */
-  readonly rangedGetTimesMs: number[];
+  /** `performance.now()` at the arrival of each HEAD and ranged read, in order. */
+  readonly requestTimesMs: number[];
   close(): Promise<void>;
 }
 
@@ -32,22 +33,27 @@ const BUSY: Record<'server-busy' | 'operation-timed-out', [number, string, strin
   'operation-timed-out': [500, 'OperationTimedOut', 'The operation could not be completed within the permitted time.'],
 };
 
-/** Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) that serves `faults` to the first ranged reads. */
-export async function startFaultProxy(upstream: string, faults: readonly Fault[] = []): Promise<FaultProxy> {
-  const pending = [...faults];
-  const served: Fault[] = [];
+/** Faults to serve: to the first HEADs (`probe`) and to the first ranged GETs (`ranges`), in order. */
+export interface FaultPlan {
+  readonly probe?: readonly Fault[];
+  readonly ranges?: readonly Fault[];
+}
+
+/** Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) that serves the planned faults. */
+export async function startFaultProxy(upstream: string, plan: FaultPlan = {}): Promise<FaultProxy> {
+  const pendingProbe = [...(plan.probe ?? [])];
+  const pendingRanges = [...(plan.ranges ?? [])];
+  const served: string[] = [];
   let bodyBytes = 0;
   let rangedGets = 0;
-  const rangedGetTimesMs: number[] = [];
+  const requestTimesMs: number[] = [];
   const target = new URL(upstream);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const ranged = req.method === 'GET' && (req.headers['x-ms-range'] !== undefined || req.headers.range !== undefined);
-    if (ranged) {
-      rangedGets += 1;
-      rangedGetTimesMs.push(performance.now());
-    }
-    const fault = ranged ? pending.shift() : undefined;
-    if (fault !== undefined) served.push(fault);
+    if (ranged) rangedGets += 1;
+    if (ranged || req.method === 'HEAD') requestTimesMs.push(performance.now());
+    const fault = ranged ? pendingRanges.shift() : req.method === 'HEAD' ? pendingProbe.shift() : undefined;
+    if (fault !== undefined) served.push(`${req.method ?? ''} ${fault}`);
     if (fault === 'server-busy' || fault === 'operation-timed-out') {
       const [status, code, message] = BUSY[fault];
       req.resume();
@@ -68,9 +74,13 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
           upstreamRes.destroy();
           res.socket?.destroy();
         }
+        // A stall: keep the connection open, send nothing more; the client must give up on it.
+        if (fault === 'stall-mid-body' && sent >= 64 * 1024) upstreamRes.destroy();
       });
       upstreamRes.on('end', () => res.end());
-      upstreamRes.on('error', () => res.socket?.destroy());
+      upstreamRes.on('error', () => {
+        if (fault !== 'stall-mid-body') res.socket?.destroy();
+      });
     });
     upstreamReq.on('error', () => res.socket?.destroy());
     req.pipe(upstreamReq);
@@ -82,7 +92,7 @@ export async function startFaultProxy(upstream: string, faults: readonly Fault[]
     bodyBytes: () => bodyBytes,
     served,
     rangedGets: () => rangedGets,
-    rangedGetTimesMs,
+    requestTimesMs,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
