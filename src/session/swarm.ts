@@ -29,7 +29,7 @@ import { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
-import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
+import { MAX_BAD_PIECES, SELF, type PieceTrust } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
 
 /** Bytes per block request. */
@@ -116,6 +116,7 @@ export class Swarm {
   /** Peers that sent blocks of each piece being fetched from peers. */
   readonly #senders = new Map<number, Set<string>>();
   #paused = false;
+  readonly #bansReported = new Set<string>();
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
@@ -247,14 +248,16 @@ export class Swarm {
   /** Our origin connections fetched piece `index`: its digest is final; peers that said otherwise go. */
   originPiece(index: number): void {
     const digest = this.#opts.store.digestOf(index);
-    if (digest) for (const liar of this.#opts.trust.originDigest(index, digest)) this.#ban(liar, 'announced a digest the origin contradicts');
+    if (digest) for (const liar of this.#opts.trust.originDigest(index, digest)) this.ban(liar, 'announced a digest the origin contradicts');
     this.announceHave(index);
   }
 
-  #ban(id: string, reason: string): void {
-    if (id === 'self') return;
+  /** Drops peer `id` and refuses it for the rest of the run. */
+  ban(id: string, reason: string): void {
+    if (id === SELF) return;
     this.#opts.trust.ban(id);
-    this.#opts.onBan(id, reason);
+    if (!this.#bansReported.has(id)) this.#opts.onBan(id, reason);
+    this.#bansReported.add(id);
     this.#peers.get(id)?.connection.destroy(reason);
   }
 
@@ -466,7 +469,7 @@ export class Swarm {
   #onPieceHash(peer: Peer, piece: number, digest: Buffer): void {
     if (!Number.isSafeInteger(piece) || piece < 0 || piece >= this.#availability.length) return this.#drop(peer, 'piece-hash out of range');
     const verdict = this.#opts.trust.claim(piece, digest, peer.id);
-    if (verdict === 'liar') return this.#ban(peer.id, 'announced a digest the origin contradicts');
+    if (verdict === 'liar') return this.ban(peer.id, 'announced a digest the origin contradicts');
     if (verdict === 'ok' && peer.has.has(piece)) this.#schedule(peer);
   }
 
@@ -532,7 +535,7 @@ export class Swarm {
     } else if (outcome.verdict === 'bad') {
       debugLog('swarm', () => `piece ${piece} from ${[...senders].map((id) => id.slice(0, 8)).join(',')} failed its digest`);
       this.#opts.onCorrupt(piece, [...senders]);
-      for (const id of outcome.banned) this.#ban(id, `sent ${MAX_BAD_PIECES} pieces that failed their digest`);
+      for (const id of outcome.banned) this.ban(id, `sent ${MAX_BAD_PIECES} pieces that failed their digest`);
     }
     this.#opts.onChange();
     this.#scheduleAll();

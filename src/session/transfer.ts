@@ -187,7 +187,10 @@ export class Transfer {
   #onCheckedBad(index: number): void {
     const peers = [...this.trust.sourcesOf(index)];
     this.#opts.onEvent({ event: 'corrupt-piece', piece: index, source: 'origin-check', peers });
-    for (const peer of this.trust.blame(peers)) this.#opts.onEvent({ event: 'peer-banned', peer, reason: 'sent pieces the origin contradicts' });
+    for (const peer of this.trust.blame(peers)) {
+      if (this.swarm) this.swarm.ban(peer, 'sent pieces the origin contradicts');
+      else this.#opts.onEvent({ event: 'peer-banned', peer, reason: 'sent pieces the origin contradicts' });
+    }
   }
 
   /** Starts the swarm (listening, announcing) and waits briefly for peers to show up. */
