@@ -86,7 +86,8 @@ describe('swarm-download: corrupt pieces', () => {
 describe('swarm-download: a liar whose digests match its corrupt pieces', () => {
   it('the whole-file MD5 fails, the peers\' pieces are checked against the origin, replaced, and the file verifies', async () => {
     const content = makeContent(8 * MiB, 604);
-    const origin = await startTestOrigin({ content });
+    // A slow origin, so the joiner takes its pieces from the (fast) liar first, as a real LAN would.
+    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 2 * MiB } });
     const discoveryPort = newSwarmPort();
     const liar = new CorruptPeer(content, { lie: true });
     corruptPeers.push(liar);
