@@ -8,7 +8,7 @@
  *      0    4  magic "SWRM"
  *      4    1  version = 1
  *      5    1  type = 1 (announce)
- *      6    1  flags = 0 (bit 0 reserved for an authenticated packet, added later)
+ *      6    1  flags = 0 (bit 0: an authenticated packet, see announce-auth.ts)
  *      7    1  reserved = 0
  *      8   20  peerId
  *     28    2  tcpPort (1..65535)

@@ -23,7 +23,7 @@ import { WireError } from './wire-error.js';
 export const PROTOCOL_NAME = 'swarm-wire/1       ';
 /** Bytes of the whole handshake. */
 export const HANDSHAKE_BYTES = 80;
-/** Bytes of the reserved field. All zero today; bit 0 (mask 0x01) of byte 7 is kept for auth. */
+/** Bytes of the reserved field. Zero but for the auth bit (byte 7, mask 0x01) of a hello. */
 export const RESERVED_BYTES = 8;
 /** Bytes of a swarm id: a digest naming the file. Opaque to the wire. */
 export const SWARM_ID_BYTES = 32;

@@ -178,6 +178,7 @@ export class DiscoveryEar {
     const socket = createSocket({ type: 'udp4', reuseAddr: true });
     socket.bind(port, '0.0.0.0');
     await once(socket, 'listening');
+    socket.unref(); // a test that fails before close() must not keep its worker alive
     return new DiscoveryEar(socket);
   }
 

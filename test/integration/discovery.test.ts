@@ -8,9 +8,11 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { on, once } from 'node:events';
 import { encodeAnnounce } from '../../src/discovery/announce-codec.js';
+import { sealAnnounce } from '../../src/discovery/announce-auth.js';
 import { Discovery } from '../../src/discovery/discovery.js';
 import type { DiscoveredPeer, DiscoveryOptions } from '../../src/discovery/discovery.js';
 import { swarmId } from '../../src/discovery/swarm-id.js';
+import { secretKeys } from '../../src/discovery/swarm-secret.js';
 import { UsageError } from '../../src/errors.js';
 
 const LOOPBACK_BROADCAST = '127.255.255.255';
@@ -157,6 +159,31 @@ describe('Discovery on loopback', () => {
       expect(discovery.peersFor(SHARED).map((peer) => peer.tcpPort)).toEqual([discovery === a ? 7002 : 7001]);
     }
     expect(received).toEqual([]); // discovery never replies
+  });
+
+  it('with a swarm secret: finds peers with the same secret only, and takes a replayed packet once', async () => {
+    const port = await freeUdpPort();
+    const [one, two] = [secretKeys(Buffer.from('one')).discoveryKey, secretKeys(Buffer.from('two')).discoveryKey];
+    const [a, b] = [1, 2].map((n) => makeDiscovery(n, port, [SHARED], { secretKey: one })) as [Discovery, Discovery];
+    const c = makeDiscovery(3, port, [SHARED], { secretKey: two });
+    const d = makeDiscovery(4, port, [SHARED]);
+    const events = [a, b, c, d].map(record);
+    await startAll([a, b, c, d]);
+    await converge([a, b], [1, 2]);
+
+    // Peer 9 (sealed with secret one) announces once; the same datagram arrives three times.
+    const sealed = sealAnnounce(encodeAnnounce({ peerId: peerIdOf(9), tcpPort: 7009, swarmIds: [SHARED] }), one, Date.now(), Buffer.alloc(8, 9));
+    const stale = sealAnnounce(encodeAnnounce({ peerId: peerIdOf(9), tcpPort: 7009, swarmIds: [SHARED] }), one, Date.now() - 60_000, Buffer.alloc(8, 8));
+    const { socket } = await rawSender();
+    for (const packet of [sealed, sealed, stale, sealed]) await sendRaw(socket, packet, port);
+    const heard = peersHeard(b, [1]);
+    a.announceNow(); // queued behind the packets above: hearing it means they were handled
+    await heard;
+    expect((events[1] ?? []).filter((peer) => peer.peerId.equals(peerIdOf(9))), 'peer 9 counted once').toHaveLength(1);
+    expect(events[2]).toEqual([]); // another secret: nobody
+    expect(events[3]).toEqual([]); // no secret: nobody
+    expect(c.peersFor(SHARED)).toEqual([]);
+    expect(d.peersFor(SHARED)).toEqual([]);
   });
 
   it('announces periodically with jitter, and a stopped instance stays silent', async () => {
