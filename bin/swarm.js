@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Thin entry point: the code lives in src/cli/swarm.ts (built to dist/).
+import { runMain } from '../dist/cli/run-main.js';
+import { main } from '../dist/cli/swarm.js';
+
+await runMain(main);
