@@ -90,22 +90,23 @@ export class CacheDaemon {
     await this.#host.stop();
   }
 
+  /** Takes an entry found in storage: seeded when complete, remembered when partial; skipped with a warning when unusable. */
   async #adoptStored(entry: ScannedEntry): Promise<void> {
     const { state } = entry;
     if (state === null) return;
-    const meta = entry.meta ?? { version: 1 as const, urls: [], lastUsedMs: Date.now(), pinned: false };
-    const key = { md5Hex: state.md5Hex, fileBytes: state.fileBytes, pieceBytes: state.pieceBytes };
-    const file = new CachedFile(this.#opts.storageDirectory, key, state.complete ? 'complete' : 'partial', meta, Date.now());
-    if (file.id !== entry.id) return;
-    this.#files.set(file.id, file);
-    if (!state.complete) {
-      file.idlePiecesHeld = Bitfield.fromBytes(file.geometry.pieceCount, state.have)?.count() ?? 0;
-      return;
-    }
     try {
+      const meta = entry.meta ?? { version: 1 as const, urls: [], lastUsedMs: Date.now(), pinned: false };
+      const key = { md5Hex: state.md5Hex, fileBytes: state.fileBytes, pieceBytes: state.pieceBytes };
+      const file = new CachedFile(this.#opts.storageDirectory, key, state.complete ? 'complete' : 'partial', meta, Date.now());
+      if (file.id !== entry.id) return;
+      this.#files.set(file.id, file);
+      if (!state.complete) {
+        file.idlePiecesHeld = Bitfield.fromBytes(file.geometry.pieceCount, state.have)?.count() ?? 0;
+        return;
+      }
       await this.#seed(file, state.etag);
     } catch (err) {
-      this.#files.delete(file.id);
+      this.#files.delete(entry.id);
       this.#opts.onEvent({ event: 'warning', message: `not seeding ${entry.directory}: ${toSwarmError(err).message}` });
     }
   }

@@ -125,7 +125,8 @@ export class CachedFile {
 
   /** Samples the byte counters for the rates (called about once a second). */
   sample(nowMs: number): void {
-    this.downloadRate = Math.round(this.#downMeter.rate(this.originBytes + this.peerBytes, nowMs));
+    const downloaded = (this.transfer?.originBytes ?? this.originBytes) + (this.transfer?.peerBytes ?? this.peerBytes);
+    this.downloadRate = Math.round(this.#downMeter.rate(downloaded, nowMs));
     this.uploadRate = Math.round(this.#upMeter.rate(this.swarm?.uploadedBytes ?? 0, nowMs));
   }
 
