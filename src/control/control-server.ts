@@ -22,7 +22,7 @@ export interface ControlHandler {
   status(): DaemonStatus;
   files(): FilesResponse;
   fileInfo(id: string): FileInfo;
-  infoByUrl(url: string): FileInfo;
+  infoByUrl(url: string): Promise<FileInfo>;
   peers(): PeersResponse;
   request(req: DownloadRequest): Promise<DownloadResponse>;
   /** Wraps anything thrown as a SwarmError. */

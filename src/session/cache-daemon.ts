@@ -329,11 +329,21 @@ export class CacheDaemon {
     return file.info();
   }
 
-  /** `GET /info?url=`: the file a client asked for by this URL. */
-  infoByUrl(url: string): FileInfo {
-    const file = this.#byUrl(url);
-    if (!file) throw new NotFoundError(`swarm-server knows no file from this URL; fetch it with \`swarm download URL -b\``);
-    return file.info();
+  /**
+   * `GET /info?url=`: the file a client asked for by this URL. A URL never asked for is probed at
+   * the origin: the file may be held under another URL (a new SAS token); if it is not held, the
+   * NotFoundError says what the origin and the LAN know of it.
+   */
+  async infoByUrl(url: string): Promise<FileInfo> {
+    const known = this.#byUrl(url);
+    if (known) return known.info();
+    const { preferredPieceBytes, connections, stallTimeoutMs, retry } = this.#opts;
+    const probed = await probeEntry({ url, md5: null, preferredPieceBytes, connections, stallTimeoutMs, retry, signal: this.#stopping.signal });
+    await probed.origin.close();
+    const held = this.#files.get(`${md5Hex(probed.key.md5)}-${probed.info.fileBytes}`);
+    if (held) return held.info();
+    const peers = this.#host.peersAnnouncing(swarmIdForPieces(probed.key.md5, probed.info.fileBytes, probed.geometry.pieceBytes));
+    throw new NotFoundError(`swarm-server does not hold ${redactUrl(url)} (MD5 ${md5Hex(probed.key.md5)}, ${formatBytes(probed.info.fileBytes)}; ${peers} peers on the LAN announce it); fetch it with \`swarm download URL -b\``);
   }
 
   /** `GET /peers`. */

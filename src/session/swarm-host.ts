@@ -78,6 +78,11 @@ export class SwarmHost implements SwarmHostLink {
     this.#server?.close();
   }
 
+  /** How many peers announced `swarmId` lately (whether or not we hold it). */
+  peersAnnouncing(swarmId: Buffer): number {
+    return this.#discovery?.peersFor(swarmId).length ?? 0;
+  }
+
   /** Routes connections and peers with `swarm`'s id to it, and announces it soon. */
   attach(swarm: Swarm): void {
     this.#swarms.set(swarm.swarmId.toString('hex'), swarm);

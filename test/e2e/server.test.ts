@@ -20,6 +20,8 @@ useE2eCleanup();
 const TEST_TIMEOUT_MS = 120_000;
 /** Exit code of the swarm CLI when no daemon is running (README, exit codes). */
 const EXIT_NO_DAEMON = 6;
+/** Exit code of the swarm CLI for a file the daemon does not hold (README, exit codes). */
+const EXIT_NOT_FOUND = 7;
 
 /** Asks `info` until `done` holds for the file's status (there is no event to wait for: it is a poll API). */
 async function infoUntil(socket: string, url: string, done: (info: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -33,8 +35,8 @@ async function infoUntil(socket: string, url: string, done: (info: Record<string
 
 describe('swarm-server', () => {
   it('two daemons and one swarm-download share a file; the origin sends it about once', async () => {
-    const content = makeContent(48 * MiB, 601);
-    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 24 * MiB } });
+    const content = makeContent(32 * MiB, 601);
+    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 16 * MiB } });
     const discoveryPort = newSwarmPort();
     const [a, b] = await Promise.all([startServer(discoveryPort), startServer(discoveryPort)]);
     const outA = `${await makeTempDir()}/a.bin`;
@@ -67,6 +69,10 @@ describe('swarm-server', () => {
     const content = makeContent(24 * MiB, 602);
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 3 * MiB } });
     const server = await startServer(newSwarmPort());
+    const unknown = await runSwarm(server.socket, ['info', origin.url, '--json']);
+    expect(unknown.code, describeRun(unknown)).toBe(EXIT_NOT_FOUND);
+    expect(unknown.json).toMatchObject({ error: { code: 'SWARM_NOT_FOUND', exitCode: EXIT_NOT_FOUND } });
+    expect(unknown.stderr).toContain(`does not hold ${origin.url} (MD5 ${md5Hex(content)}, 24 MiB; 0 peers on the LAN announce it)`);
     const queued = await swarmJson(server.socket, ['download', origin.url, '-b']);
     expect(queued.published).toBeNull();
     const file = expectFileStatus(queued.file);
