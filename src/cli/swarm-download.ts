@@ -5,17 +5,17 @@
  * and maps every failure to one line on stderr and a documented exit code. It catches once, at
  * the top, and returns the exit code; it never calls `process.exit`.
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import yargs from 'yargs';
-import { ExitCode, InterruptedError, StorageError, UsageError, toSwarmError } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
 import { download } from '../session/download.js';
 import { checkDurationMs, checkUrl, configFrom, finishParser, networkFrom, originFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
+import { resolveOutput } from './output-path.js';
 import { Reporter, type ReportMode } from './reporter.js';
 
 export type { CliContext } from './common-options.js';
+export { outputNameFromUrl } from './output-path.js';
 
 const PROGRAM = 'swarm-download';
 
@@ -35,41 +35,6 @@ function buildParser(argv: readonly string[]) {
     .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
     .option('discovery', { type: 'boolean', default: true, describe: 'find LAN peers by UDP broadcast; --no-discovery fetches from the origin alone' });
   return finishParser(full, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
-}
-
-/** The default output name: the URL path's last segment, like wget. */
-export function outputNameFromUrl(url: URL): string | null {
-  const segment = url.pathname.split('/').pop() ?? '';
-  let name: string;
-  try {
-    name = decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) return null;
-  return name;
-}
-
-async function resolveOutput(ctx: CliContext, url: URL, output: string | undefined): Promise<string> {
-  const name = outputNameFromUrl(url);
-  let path: string;
-  if (output === undefined || output === '') {
-    if (name === null) throw new UsageError(`cannot name the output file after ${url.origin}${url.pathname}; pass -o PATH`);
-    path = resolve(ctx.cwd, name);
-  } else {
-    path = resolve(ctx.cwd, output);
-    const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-    if (isDir) {
-      if (name === null) throw new UsageError(`${path} is a directory and the URL names no file; pass -o DIR/NAME`);
-      path = join(path, name);
-    }
-  }
-  try {
-    await access(dirname(path), fsConstants.W_OK);
-  } catch (err) {
-    throw new StorageError(`cannot write to ${dirname(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'}); create it or choose another -o PATH`, { cause: err });
-  }
-  return path;
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof buildParser>['parseAsync']>>;

@@ -12,12 +12,13 @@ import { ControlClient } from '../control/control-client.js';
 import { defaultControlSocket } from '../control/socket-path.js';
 import { ExitCode, UsageError, toSwarmError } from '../errors.js';
 import { formatBytes } from '../config/size.js';
-import { checkUrl, configFrom, finishParser, withConfigOptions, type CliContext } from './common-options.js';
+import { checkUrl, configFrom, finishParser, type CliContext } from './common-options.js';
+import { resolveOutput } from './output-path.js';
 import { formatFileInfo, formatFiles, formatPeers, formatProgressState } from './format-status.js';
 
 const PROGRAM = 'swarm';
 
-const EPILOG = `Exit codes: 0 done, 1 internal error, 2 usage, 3 origin, 4 verification failed, 5 local storage (or the file does not fit under max-storage-size), 6 no swarm-server is running, 7 the swarm-server knows no such file.
+const EPILOG = `Exit codes: 0 done, 1 internal error, 2 usage, 3 origin, 4 verification failed, 5 local storage (or the file does not fit under max-storage-size), 6 no swarm-server is running, 7 the swarm-server does not hold the file.
 The control socket defaults to /run/swarm/control.sock as root, else $XDG_RUNTIME_DIR/swarm/control.sock, else <storage-directory>/control.sock; SWARM_CONTROL_SOCKET overrides the default.`;
 
 function buildParser(argv: readonly string[]) {
@@ -34,7 +35,9 @@ function buildParser(argv: readonly string[]) {
     .command('peers', 'the peers connected now')
     .command('files', 'every file held or in progress, and the storage used')
     .demandCommand(1, 'missing command: swarm download|info|peers|files');
-  const full = withConfigOptions(base)
+  const full = base
+    .option('storage-directory', { type: 'string', describe: 'the storage directory of the config, to find the default control socket' })
+    .option('config', { type: 'string', describe: 'JSON config file, to find the default control socket (default: as swarm-server)' })
     .option('control-socket', { type: 'string', describe: 'unix socket of the swarm-server' })
     .option('json', { type: 'boolean', default: false, describe: 'print the answer as one line of JSON' });
   return finishParser(full, EPILOG, 'missing URL (see --help)');
@@ -50,8 +53,9 @@ async function socketPath(ctx: CliContext, args: Args): Promise<string> {
 }
 
 async function runDownload(ctx: CliContext, args: Args, client: ControlClient): Promise<string> {
-  const url = checkUrl(String(args['url'])).href;
-  const output = typeof args['output'] === 'string' && args['output'] !== '' ? resolve(ctx.cwd, args['output']) : null;
+  const parsed = checkUrl(String(args['url']));
+  const url = parsed.href;
+  const output = typeof args['output'] === 'string' && args['output'] !== '' ? await resolveOutput(ctx, parsed, args['output']) : null;
   const md5 = typeof args['md5'] === 'string' ? args['md5'] : null;
   const background = args['background'] === true;
   const answer = await client.post<DownloadResponse>('/downloads', { url, output, md5, pin: args['pin'] === true, wait: !background });

@@ -112,8 +112,9 @@ describe('swarm-server', () => {
     const second = await startServer(discoveryPort, place);
     const resumed = await second.cli.waitForEvent((event) => event.event === 'download-start');
     expect(resumed.resumedBytes as number, 'pieces kept across SIGKILL').toBeGreaterThanOrEqual(content.length / 4);
-    const out = `${await makeTempDir()}/out.bin`;
-    const answer = await swarmJson(place.socket, ['download', origin.url, '-o', out]);
+    const outDir = await makeTempDir();
+    const out = `${outDir}/file.bin`; // -o DIR publishes DIR/<name from the URL>
+    const answer = await swarmJson(place.socket, ['download', origin.url, '-o', outDir]);
     expect(answer.published).toBe(out);
     expect((await readFile(out)).equals(content)).toBe(true);
     expect(origin.stats.bodyBytes, 'the restart did not fetch the file again').toBeLessThanOrEqual(1.1 * content.length);
