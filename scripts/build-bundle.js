@@ -23,9 +23,9 @@ for (const [name, module] of Object.entries(PROGRAMS)) {
   await build({
     ...common,
     stdin: {
-      contents: `import { main } from './${module}';
-main({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr })
-  .then((code) => { process.exitCode = code; });`,
+      contents: `import { runMain } from './src/cli/run-main.ts';
+import { main } from './${module}';
+void runMain(main);`,
       resolveDir: root,
       sourcefile: `${name}-entry.ts`,
       loader: 'ts',

@@ -21,6 +21,10 @@ export const ExitCode = {
   verify: 4,
   /** Local storage failed: disk full, permission, read-only file system. */
   storage: 5,
+  /** The `swarm` CLI found no swarm-server at the control socket. */
+  noDaemon: 6,
+  /** The `swarm` CLI asked about a file the swarm-server does not know. */
+  notFound: 7,
   /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
   /** Terminated by SIGTERM (128 + 15). */
@@ -92,6 +96,23 @@ export class StorageError extends SwarmError {
   }
 }
 
+/** Code of the {@link StorageError} for a file that cannot fit under max-storage-size. */
+export const CACHE_FULL = 'SWARM_CACHE_FULL';
+
+/** The `swarm` CLI cannot reach a swarm-server. Exit 6. */
+export class NoDaemonError extends SwarmError {
+  constructor(socketPath: string, options?: { cause?: unknown }) {
+    super('SWARM_NO_DAEMON', ExitCode.noDaemon, `no swarm-server is running at ${socketPath}; start one with \`swarm-server &\``, options);
+  }
+}
+
+/** The swarm-server knows no such file. Exit 7. */
+export class NotFoundError extends SwarmError {
+  constructor(message: string) {
+    super('SWARM_NOT_FOUND', ExitCode.notFound, message);
+  }
+}
+
 /** The process was asked to stop by a signal. Exit 130 (SIGINT) or 143 (SIGTERM). */
 export class InterruptedError extends SwarmError {
   readonly signal: 'SIGINT' | 'SIGTERM';
@@ -131,4 +152,11 @@ export function storageErrorFrom(err: unknown, path: string): StorageError | nul
     default:
       return null;
   }
+}
+
+/** Anything thrown, as a {@link SwarmError}: unknown errors become an internal error (exit 1) quoting the first stack lines. */
+export function toSwarmError(err: unknown): SwarmError {
+  if (err instanceof SwarmError) return err;
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return new SwarmError('SWARM_INTERNAL', ExitCode.internal, `internal error, please report it: ${detail.split('\n').slice(0, 3).join(' | ')}`);
 }

@@ -18,7 +18,7 @@ import type { OriginClient, OriginInfo } from '../http-seed/origin-client.js';
 import { redactUrl } from '../http-seed/redact.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
-import { pieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceGeometry, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
@@ -78,14 +78,14 @@ export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
   throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} publishes no MD5 (Content-MD5, x-ms-blob-content-md5, x-goog-hash, Repr-Digest, Digest, x-amz-meta-md5 or an MD5 ETag); pass --md5 HEX`);
 }
 
-async function probeWithRetry(origin: OriginClient, opts: DownloadOptions): Promise<OriginInfo> {
+async function probeWithRetry(origin: OriginClient, retry: RetryOptions, signal: AbortSignal): Promise<OriginInfo> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await origin.probe(opts.signal);
+      return await origin.probe(signal);
     } catch (err) {
-      if (opts.signal.aborted) throw opts.signal.reason ?? err;
+      if (signal.aborted) throw signal.reason ?? err;
       if (!(err instanceof OriginError) || !err.retryable) throw err;
-      await waitBeforeRetry(attempt, opts.retry, err, opts.signal);
+      await waitBeforeRetry(attempt, retry, err, signal);
     }
   }
 }
@@ -94,7 +94,7 @@ async function probeWithRetry(origin: OriginClient, opts: DownloadOptions): Prom
  * The client for the URL: Azure's SDK or plain HTTP, as `originType` and the host say. The SDK
  * is loaded only for Azure, so plain downloads do not pay for its start-up.
  */
-async function openOrigin(opts: DownloadOptions): Promise<OriginClient> {
+async function openOrigin(opts: ProbeOptions): Promise<OriginClient> {
   const kind = chooseOriginKind(new URL(opts.url), opts.originType ?? 'auto');
   if (kind === 'azure') {
     const { AzureOrigin } = await import('../http-seed/azure-origin.js');
@@ -104,7 +104,7 @@ async function openOrigin(opts: DownloadOptions): Promise<OriginClient> {
 }
 
 /** The swarm settings of one file: its swarm id, and the key its peers prove they hold. */
-function swarmSettings(network: Omit<SwarmSettings, 'swarmId' | 'authKey'>, md5: Buffer, fileBytes: number, pieceBytes: number): SwarmSettings {
+export function swarmSettings(network: Omit<SwarmSettings, 'swarmId' | 'authKey'>, md5: Buffer, fileBytes: number, pieceBytes: number): SwarmSettings {
   const secretKey = network.swarmSecret ? secretKeys(network.swarmSecret).handshakeKey : null;
   return {
     ...network,
@@ -113,20 +113,49 @@ function swarmSettings(network: Omit<SwarmSettings, 'swarmId' | 'authKey'>, md5:
   };
 }
 
+/** What {@link probeEntry} needs: the origin half of {@link DownloadOptions}. */
+export type ProbeOptions = Pick<DownloadOptions, 'url' | 'md5' | 'preferredPieceBytes' | 'connections' | 'stallTimeoutMs' | 'retry' | 'signal' | 'originType' | 'azureEnv'>;
+
+/** The origin's answer about a file: its size, the swarm key, and the piece size to use. */
+export interface ProbedFile {
+  readonly origin: OriginClient;
+  readonly info: OriginInfo;
+  readonly key: Md5Found;
+  readonly geometry: PieceGeometry;
+}
+
+/**
+ * Asks the origin for size and MD5 (retrying what may pass) and chooses the swarm key and piece
+ * size. The caller owns `origin` (close it); on failure it is closed here.
+ */
+export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
+  const origin = await openOrigin(opts);
+  try {
+    const info = await probeWithRetry(origin, opts.retry, opts.signal);
+    const key = chooseMd5(info, opts.md5);
+    return { origin, info, key, geometry: pieceGeometry(info.fileBytes, opts.preferredPieceBytes) };
+  } catch (err) {
+    await origin.close();
+    throw err;
+  }
+}
+
+/** Opens (or resumes) the cache entry of a probed file. */
+export function openProbedEntry(storageDirectory: string, probed: ProbedFile): Promise<PieceStore> {
+  return PieceStore.open(storageDirectory, {
+    md5Hex: md5Hex(probed.key.md5),
+    fileBytes: probed.info.fileBytes,
+    pieceBytes: probed.geometry.pieceBytes,
+    etag: probed.info.etag,
+  });
+}
+
 /** Runs one download; resolves with the published path. */
 export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
-  const origin = await openOrigin(opts);
+  const { origin, info, key, geometry } = await probeEntry(opts);
   try {
-    const info = await probeWithRetry(origin, opts);
-    const key = chooseMd5(info, opts.md5);
-    const geometry = pieceGeometry(info.fileBytes, opts.preferredPieceBytes);
-    const store = await PieceStore.open(opts.storageDirectory, {
-      md5Hex: md5Hex(key.md5),
-      fileBytes: info.fileBytes,
-      pieceBytes: geometry.pieceBytes,
-      etag: info.etag,
-    });
+    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry });
     opts.onEvent({
       event: 'start',
       url: redactUrl(opts.url),

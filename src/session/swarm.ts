@@ -70,6 +70,31 @@ export interface SwarmNetwork {
   readonly discoveryPort: number;
   readonly broadcastAddresses: readonly string[];
   readonly announceIntervalMs: number;
+  /**
+   * A process-wide listener and discovery shared by many swarms (the daemon); when given, this
+   * swarm opens no socket of its own and `port`, `discoveryPort`, `broadcastAddresses` and
+   * `announceIntervalMs` are the host's business.
+   */
+  readonly host?: SwarmHostLink | undefined;
+}
+
+/** What a {@link Swarm} needs of a shared host (see swarm-host.ts). */
+export interface SwarmHostLink {
+  /** The process's peer id, used by every swarm it hosts. */
+  readonly peerId: Buffer;
+  /** Routes incoming connections with this swarm's id and discovered peers to it. */
+  attach(swarm: Swarm): void;
+  /** Stops routing to it. */
+  detach(swarm: Swarm): void;
+}
+
+/** A connected peer as reported to the daemon's API. */
+export interface PeerSummary {
+  readonly id: string;
+  readonly address: string;
+  readonly piecesHeld: number;
+  readonly downloadedBytes: number;
+  readonly uploadedBytes: number;
 }
 
 /** What the swarm needs. */
@@ -97,7 +122,7 @@ export interface SwarmOptions extends SwarmNetwork {
 
 /** The swarm of one file. */
 export class Swarm {
-  readonly peerId = randomBytes(20);
+  readonly peerId: Buffer;
   readonly #opts: SwarmOptions;
   readonly #peers = new Map<string, Peer>();
   readonly #connecting = new Set<string>();
@@ -120,6 +145,7 @@ export class Swarm {
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
+    this.peerId = opts.host?.peerId ?? randomBytes(20);
     this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
     this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
@@ -139,9 +165,31 @@ export class Swarm {
     return this.#peers.size;
   }
 
-  /** Starts listening and announcing. */
+  /** The swarm id peers name in the handshake. */
+  get swarmId(): Buffer {
+    return this.#opts.swarmId;
+  }
+
+  /** The peers connected now. */
+  peers(): PeerSummary[] {
+    return [...this.#peers.values()].map((peer) => ({
+      id: peer.id,
+      address: peer.address,
+      piecesHeld: peer.has.count(),
+      downloadedBytes: peer.downloadedBytes,
+      uploadedBytes: peer.uploadedBytes,
+    }));
+  }
+
+  /** Starts listening and announcing (or joins the shared host). */
   async start(): Promise<void> {
-    const server = createServer((socket) => this.#adopt(socket));
+    this.#timer = setInterval(() => this.#checkStalls(), 1000);
+    this.#timer.unref();
+    if (this.#opts.host) {
+      this.#opts.host.attach(this);
+      return;
+    }
+    const server = createServer((socket) => this.adopt(socket));
     server.listen(this.#opts.port, this.#opts.bindAddress ?? undefined);
     await once(server, 'listening');
     this.#listener = server;
@@ -158,17 +206,16 @@ export class Swarm {
       random: Math.random,
       secretKey: this.#opts.swarmSecret ? secretKeys(this.#opts.swarmSecret).discoveryKey : null,
     });
-    this.#discovery.on('peer', (peer) => this.#discovered(peer));
+    this.#discovery.on('peer', (peer) => this.discovered(peer));
     this.#discovery.on('warning', () => undefined);
     await this.#discovery.start();
-    this.#timer = setInterval(() => this.#checkStalls(), 1000);
-    this.#timer.unref();
   }
 
   /** Stops everything; connections are closed. */
   async stop(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    this.#opts.host?.detach(this);
     await this.#discovery?.stop().catch(() => undefined);
     for (const peer of this.#peers.values()) peer.connection.destroy('shutting down');
     this.#listener?.close();
@@ -276,7 +323,8 @@ export class Swarm {
     for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs: this.#fetching });
   }
 
-  #discovered(found: { peerId: Buffer; address: string; tcpPort: number }): void {
+  /** A peer announced our swarm id: dial it unless we know it already. */
+  discovered(found: { peerId: Buffer; address: string; tcpPort: number }): void {
     const id = found.peerId.toString('hex');
     if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex || this.#opts.trust.isBanned(id)) return;
     if (this.#peers.size >= MAX_PEERS) return;
@@ -286,10 +334,11 @@ export class Swarm {
     const socket = connect({ host: found.address, port: found.tcpPort, ...(this.#opts.bindAddress ? { localAddress: this.#opts.bindAddress } : {}) });
     socket.once('error', () => this.#connecting.delete(id));
     socket.once('close', () => this.#connecting.delete(id));
-    this.#adopt(socket, true, found.address);
+    this.adopt(socket, true, found.address);
   }
 
-  #adopt(socket: Socket, outbound = false, dialled?: string): void {
+  /** Runs the wire protocol on `socket` (accepted, or dialled to `dialled`). */
+  adopt(socket: Socket, outbound = false, dialled?: string): void {
     if (this.#closed || this.#peers.size >= MAX_PEERS || this.#handshaking >= MAX_HANDSHAKING) {
       socket.destroy();
       return;

@@ -64,6 +64,8 @@ export interface TransferOptions {
   readonly retry: RetryOptions;
   readonly speedLimitDown: number | null;
   readonly speedLimitUp: number | null;
+  /** Process-wide rate limits shared with other transfers (the daemon); default: this transfer's own. */
+  readonly limiters?: { readonly up: TokenBucket; readonly down: TokenBucket } | undefined;
   readonly swarm: SwarmSettings | null;
   readonly signal: AbortSignal;
   readonly progressIntervalMs: number;
@@ -87,8 +89,8 @@ export class Transfer {
 
   constructor(opts: TransferOptions) {
     this.#opts = opts;
-    this.#down = new TokenBucket(opts.speedLimitDown, Date.now());
-    this.#up = new TokenBucket(opts.speedLimitUp, Date.now());
+    this.#down = opts.limiters?.down ?? new TokenBucket(opts.speedLimitDown, Date.now());
+    this.#up = opts.limiters?.up ?? new TokenBucket(opts.speedLimitUp, Date.now());
     this.trust = new PieceTrust(opts.store);
     this.swarm = opts.swarm ? this.#makeSwarm(opts.swarm) : null;
     this.#fetcher = this.#makeFetcher(this.swarm);

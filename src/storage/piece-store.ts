@@ -152,7 +152,7 @@ export class PieceStore {
   static async #openLocked(directory: string, key: EntryKey): Promise<PieceStore> {
     const geometry = pieceGeometry(key.fileBytes, key.pieceBytes);
     const dataPath = join(directory, 'data');
-    const saved = await readState(join(directory, 'state.json'));
+    const saved = await readResumeState(join(directory, 'state.json'));
     const dataBytes = await stat(dataPath).then((s) => s.size, () => -1);
     const bootId = await readBootId();
     let have: Bitfield | null = null;
@@ -384,7 +384,8 @@ async function readBootId(): Promise<string | null> {
   }
 }
 
-async function readState(path: string): Promise<ResumeState | null> {
+/** Reads a resume file; null when missing, unreadable or corrupt. */
+export async function readResumeState(path: string): Promise<ResumeState | null> {
   try {
     return decodeResumeState(await readFile(path, 'utf8'));
   } catch {

@@ -53,6 +53,16 @@ export function encodeResumeState(state: ResumeState): string {
   return `${JSON.stringify({ ...body, sha256: checksum(body) })}\n`;
 }
 
+/** `text` as a JSON object, or null for bad JSON or anything else. Never throws. */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const raw: unknown = JSON.parse(text);
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 function isSafeCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -63,14 +73,8 @@ function isSafeCount(value: unknown): value is number {
  * wrong length. Never throws.
  */
 export function decodeResumeState(text: string): ResumeState | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null) return null;
-  const body = raw as Record<string, unknown>;
+  const body = parseJsonObject(text);
+  if (body === null) return null;
   if (body['version'] !== 1 || typeof body['sha256'] !== 'string') return null;
   if (checksum(body) !== body['sha256']) return null;
   const { md5Hex, fileBytes, pieceBytes, etag, have, durable, bootId, complete } = body;

@@ -64,6 +64,10 @@ export interface CliOptions {
   cwd?: string;
   /** SIGKILL the child after this long. @default 30_000 */
   timeoutMs?: number;
+  /** The entry point to run. @default CLI_PATH (swarm-download) */
+  bin?: string;
+  /** Add the loopback discovery flags ({@link loopbackOnly}); the `swarm` client takes none. @default true */
+  loopback?: boolean;
 }
 
 const live = new Set<CliProcess>();
@@ -110,7 +114,8 @@ export class CliProcess {
   #wake: Array<() => void> = [];
 
   constructor(args: readonly string[], opts: CliOptions) {
-    this.child = spawn(process.execPath, [CLI_PATH, ...loopbackOnly(args)], {
+    const argv = opts.loopback === false ? [...args] : loopbackOnly(args);
+    this.child = spawn(process.execPath, [opts.bin ?? CLI_PATH, ...argv], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: childEnv(opts.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,218 @@
+/**
+ * What the command-line programs share: the process context, the config-file lookup, the yargs
+ * options of the config keys and of the LAN network, and their validation into settings.
+ *
+ * Not responsible for any one program's flow (swarm-download.ts, swarm-server.ts, swarm.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { CONFIG_KEYS, isIpLiteral, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
+import { parseDurationSeconds } from '../config/size.js';
+import { broadcastAddressOf, defaultBroadcastAddresses } from '../discovery/broadcast-addresses.js';
+import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discovery/discovery.js';
+import { SwarmError, UsageError } from '../errors.js';
+import type { AzureEnv } from '../http-seed/azure-auth.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
+import type { SwarmSettings } from '../session/transfer.js';
+import { VERSION } from '../version.js';
+import { readSwarmSecret } from './read-swarm-secret.js';
+import type { OutputStream } from './reporter.js';
+
+/** Where the process writes and what it knows of its surroundings; injectable for tests. */
+export interface CliContext {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+}
+
+/** How long a download listens for peers before its first origin request. */
+export const DISCOVERY_WAIT_MS = 400;
+
+const CONFIG_HELP = 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present';
+
+/** The options of the config keys (and `--config`). */
+export function withConfigOptions<T>(parser: Argv<T>) {
+  return parser
+    .option('storage-directory', { type: 'string', describe: 'where partial state and the cache live (default: $XDG_CACHE_HOME/swarm or ~/.cache/swarm)' })
+    .option('preferred-chunk-size', { type: 'string', describe: 'piece size, e.g. 4MiB (default: auto, from the file size)' })
+    .option('speed-limit-down', { type: 'string', describe: 'download rate cap, e.g. 100MB/s or 1Gbit; null = unlimited' })
+    .option('speed-limit-up', { type: 'string', describe: 'upload rate cap, e.g. 10Gbit; null = unlimited' })
+    .option('max-storage-size', { type: 'string', describe: 'cache size cap, e.g. 400GB; null = unlimited' })
+    .option('bind-address', { type: 'string', describe: 'local address to listen on; null = all interfaces' })
+    .option('origin-type', { type: 'string', describe: 'client for the origin: auto (Azure SDK for *.blob.core.windows.net, else HTTP), http or azure' })
+    .option('azure', { type: 'boolean', describe: 'same as --origin-type azure: fetch through the Azure SDK (Azurite, sovereign clouds); auth: SAS in URL, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, or anonymous' })
+    .option('swarm-secret-file', { type: 'string', describe: 'file holding a secret shared by the hosts of this swarm: hosts with another secret or none are ignored (env SWARM_SECRET: the secret itself)' })
+    .option('config', { type: 'string', describe: CONFIG_HELP });
+}
+
+/** The options of the origin connections and of the LAN swarm. */
+export function withTransferOptions<T>(parser: Argv<T>) {
+  return parser
+    .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
+    .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
+    .option('retries', { type: 'number', default: DEFAULT_RETRY.maxAttempts, describe: 'attempts per byte range without progress before giving up' })
+    .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
+    .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
+    .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port)' });
+}
+
+/** Reads the config file: `--config`, `SWARM_CONFIG`, or the default path when it exists. */
+export async function loadConfigFile(ctx: CliContext, explicit: string | undefined): Promise<{ file: Record<string, unknown> | null; fileName?: string }> {
+  const given = explicit ?? (ctx.env['SWARM_CONFIG'] || undefined);
+  const isRoot = process.getuid?.() === 0;
+  const path = given !== undefined ? resolve(ctx.cwd, given) : isRoot ? '/etc/swarm/config.json' : join(homedir(), '.config/swarm/config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (given === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return { file: null };
+    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  return { file: parseConfigText(text, path), fileName: path };
+}
+
+/** Merges the config-key flags in `args` with the environment and the config file. */
+export async function configFrom(ctx: CliContext, args: Record<string, unknown>): Promise<SwarmConfig> {
+  const flags: Partial<Record<ConfigKey, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = args[key];
+    if (typeof value === 'string') flags[key] = value;
+  }
+  if (args['azure'] === true) {
+    if (flags['origin-type'] !== undefined && flags['origin-type'].trim().toLowerCase() !== 'azure') {
+      throw new UsageError(`--azure contradicts --origin-type ${JSON.stringify(flags['origin-type'])}; pass one of them`);
+    }
+    flags['origin-type'] = 'azure';
+  }
+  const { file, fileName } = await loadConfigFile(ctx, typeof args['config'] === 'string' ? args['config'] : undefined);
+  return resolveConfig({
+    flags,
+    env: ctx.env,
+    file,
+    ...(fileName !== undefined ? { fileName } : {}),
+    defaults: { storageDirectory: xdgCacheDefault(ctx.env, homedir()) },
+  });
+}
+
+/** A whole number flag within bounds, else a UsageError naming it. */
+export function checkCount(name: string, value: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`invalid --${name} ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A duration flag (`30s`, `2m`), in milliseconds; `positive` rejects zero. */
+export function checkDurationMs(name: string, text: string, positive: boolean): number {
+  const seconds = parseDurationSeconds(text);
+  if (seconds === null || (positive && seconds <= 0)) {
+    throw new UsageError(`invalid --${name} ${JSON.stringify(text)}: expected a duration like 30s or 2m`);
+  }
+  return Math.ceil(seconds * 1000);
+}
+
+/** The flags of {@link withTransferOptions}, as parsed. */
+export interface TransferArgs {
+  readonly connections: number;
+  readonly 'stall-timeout': string;
+  readonly retries: number;
+  readonly 'discovery-port': number;
+  readonly 'broadcast-address'?: readonly (string | number)[] | undefined;
+  readonly port: number;
+}
+
+/** The swarm secret from --swarm-secret-file, SWARM_SECRET or the config's file, or null. */
+export function secretFrom(ctx: CliContext, args: Record<string, unknown>, config: SwarmConfig): Promise<Buffer | null> {
+  const flagFile = typeof args['swarm-secret-file'] === 'string' ? args['swarm-secret-file'] : undefined;
+  return readSwarmSecret({ flagFile, configFile: config.swarmSecretFile, env: ctx.env, cwd: ctx.cwd });
+}
+
+/** How the origin is reached: the client kind, and the Azure credentials of the environment. */
+export function azureFrom(ctx: CliContext, config: SwarmConfig): { originType: SwarmConfig['originType']; azureEnv: AzureEnv } {
+  return {
+    originType: config.originType,
+    azureEnv: {
+      connectionString: ctx.env['AZURE_STORAGE_CONNECTION_STRING'],
+      account: ctx.env['AZURE_STORAGE_ACCOUNT'],
+      key: ctx.env['AZURE_STORAGE_KEY'],
+    },
+  };
+}
+
+/** Origin connection settings from the flags. */
+export function originFrom(args: TransferArgs): { connections: number; stallTimeoutMs: number; retry: RetryOptions } {
+  return {
+    connections: checkCount('connections', args.connections, 1, 64),
+    stallTimeoutMs: checkDurationMs('stall-timeout', args['stall-timeout'], true),
+    retry: { ...DEFAULT_RETRY, maxAttempts: checkCount('retries', args.retries, 0, 1000) },
+  };
+}
+
+/** The LAN swarm's settings from the flags and the config. */
+export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret: Buffer | null): Omit<SwarmSettings, 'swarmId' | 'authKey'> {
+  const broadcast = (args['broadcast-address'] ?? []).map(String);
+  for (const address of broadcast) {
+    if (!isIpLiteral(address) || address.includes(':')) {
+      throw new UsageError(`invalid --broadcast-address ${JSON.stringify(address)}: expected an IPv4 address such as 192.168.1.255`);
+    }
+  }
+  const interfaces = networkInterfaces();
+  const specific = config.bindAddress !== null && config.bindAddress !== '0.0.0.0' && config.bindAddress !== '::';
+  const discoveryBindAddress = specific ? broadcastAddressOf(interfaces, config.bindAddress ?? '') : null;
+  if (specific && discoveryBindAddress === null) {
+    throw new UsageError(`--bind-address ${config.bindAddress} is not the IPv4 address of a local interface with a broadcast address`);
+  }
+  return {
+    bindAddress: config.bindAddress,
+    discoveryBindAddress,
+    port: checkCount('port', args.port, 0, 65535),
+    discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
+    broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
+    announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
+    discoveryWaitMs: DISCOVERY_WAIT_MS,
+    swarmSecret,
+  };
+}
+
+/**
+ * The tail every program's parser shares: epilog, strict flags, --help/-h, --version, no
+ * process.exit, and every parse error as a UsageError (`missing` when a positional is missing).
+ */
+export function finishParser<T>(parser: Argv<T>, epilog: string, missing: string) {
+  return parser.epilog(epilog).strict().help().alias('help', 'h').version(VERSION).wrap(100).exitProcess(false).fail(usageFailure(missing));
+}
+
+/** The `--json` / `--quiet` pair of the programs that report events. */
+export function withOutputOptions<T>(parser: Argv<T>) {
+  return parser
+    .option('json', { type: 'boolean', describe: 'print NDJSON events on stdout' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors' })
+    .conflicts('json', 'quiet');
+}
+
+function usageFailure(missing: string): (message: string | null | undefined, err: Error | undefined) => never {
+  return (message, err) => {
+    if (err instanceof SwarmError) throw err;
+    const text = message ?? err?.message ?? 'bad arguments';
+    if (/^Not enough non-option arguments/.test(text)) throw new UsageError(missing);
+    throw new UsageError(`${text} (see --help)`);
+  };
+}
+
+/** The URL argument: an http:// or https:// URL, else a UsageError quoting it. */
+export function checkUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`not a URL: ${JSON.stringify(text)}; pass an http:// or https:// URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`unsupported URL ${JSON.stringify(text)}: scheme ${url.protocol} is not http: or https:`);
+  }
+  return url;
+}
