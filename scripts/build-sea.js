@@ -3,7 +3,8 @@
 // this node binary with the program's bundle (dist/bundle/<name>.cjs, from `npm run build`)
 // injected as a Node single executable application, and V8's code cache for a fast start.
 //
-//   npm run build && node scripts/build-sea.js [--out DIR]      (default DIR: dist/sea)
+//   npm run build && node scripts/build-sea.js [--out DIR] [--program NAME ...]
+//   (default DIR: dist/sea; default: every program)
 //
 // The executables need no node_modules, no dist/ and no node on the host; they run on the
 // operating system and CPU architecture of the machine that built them.
@@ -15,7 +16,13 @@ import { parseArgs } from 'node:util';
 import { PROGRAMS } from './programs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'dist/sea') } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: join(root, 'dist/sea') }, program: { type: 'string', multiple: true } },
+});
+const names = values.program ?? Object.keys(PROGRAMS);
+for (const name of names) {
+  if (!(name in PROGRAMS)) throw new Error(`unknown program ${JSON.stringify(name)}; known: ${Object.keys(PROGRAMS).join(', ')}`);
+}
 const out = resolve(values.out);
 // The fuse postject flips so the binary runs the injected blob (Node's documented value).
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -31,7 +38,7 @@ function run(command, args) {
 }
 
 await mkdir(out, { recursive: true });
-for (const name of Object.keys(PROGRAMS)) {
+for (const name of names) {
   const blob = join(out, `${name}.blob`);
   const config = join(out, `${name}.sea-config.json`);
   await writeFile(config, JSON.stringify({

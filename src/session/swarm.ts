@@ -130,6 +130,8 @@ export class Swarm {
   #lastRechokeMs = 0;
   readonly #availability: Uint16Array;
   readonly #requests: PeerRequests;
+  /** Blocks being written: a second copy that arrives meanwhile is a duplicate. */
+  readonly #writing = new Set<string>();
   #listener: Server | null = null;
   readonly #server: PieceServer;
   #discovery: Discovery | null = null;
@@ -538,17 +540,21 @@ export class Swarm {
       return;
     }
     peer.asked.delete(key);
-    // A copy that another peer's endgame block beat: already on disk, nothing to do.
-    if (!this.#requests.isAwaited(piece, begin)) return;
-    const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
-    if (waitMs > 0) await sleep(waitMs);
-    const { store } = this.#opts;
+    // A copy that another peer's endgame block beat (on disk, or being written): nothing to do.
+    if (!this.#requests.isAwaited(piece, begin) || this.#writing.has(key)) return;
+    this.#writing.add(key);
     try {
+      const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
+      if (waitMs > 0) await sleep(waitMs);
+      const { store } = this.#opts;
       await store.write(pieceStart(store.geometry, piece) + begin, [Buffer.from(block.buffer, block.byteOffset, block.byteLength)]);
     } catch {
       this.#requests.unassign(piece, peer.id);
       return;
+    } finally {
+      this.#writing.delete(key);
     }
+    const { store } = this.#opts;
     peer.downloadedBytes += block.length;
     this.#opts.onPeerBytes(block.length);
     let senders = this.#senders.get(piece);

@@ -44,7 +44,7 @@ describe('the bundled program', () => {
 describe('the single executable (scripts/build-sea.js)', () => {
   it('builds, and the executable alone in an empty directory downloads and verifies a file', { timeout: 240_000 }, async () => {
     const dir = await makeTempDir();
-    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.js'), '--out', join(dir, 'build')], { timeout: 200_000 });
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.js'), '--out', join(dir, 'build'), '--program', 'swarm-download'], { timeout: 200_000 });
     const program = join(dir, 'swarm-download');
     await copyFile(join(dir, 'build', 'swarm-download'), program);
     await chmod(program, 0o755);

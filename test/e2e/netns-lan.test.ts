@@ -19,13 +19,13 @@ afterAll(async () => {
 });
 
 describe.skipIf(unavailable !== null)(`swarm-download on a LAN of network namespaces${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  it('4 hosts fetch a 32 MiB file once from the origin, each verified, by default broadcast', async () => {
+  it('4 hosts fetch a 64 MiB file once from the origin, each verified, by default broadcast', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'swarm-netns-'));
     dirs.push(dir);
     const result = await runLan({
       clients: 4,
       rateMbit: 200,
-      fileBytes: 32 * 2 ** 20,
+      fileBytes: 64 * 2 ** 20,
       mode: 'swarm',
       workDir: dir,
       extraArgs: ['--seed-until-idle', '--idle-timeout', '3'],
