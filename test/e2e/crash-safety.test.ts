@@ -26,7 +26,7 @@ function describeRuns(runs: readonly KillLoopRun[]): string {
 
 describe('swarm-download: crash safety', () => {
   it(`${KILLS} SIGKILLs at random moments, then a verified file; the origin serves at most 1.2x the file`, async () => {
-    const content = makeContent(16 * MiB, 701);
+    const content = makeContent(24 * MiB, 701);
     // A slow origin makes each run last; 16 KiB pieces give this file the piece count that the
     // default piece size gives large files (about 2048), which is what bounds the bytes a kill loses.
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 1024 * 1024 } });
