@@ -3,7 +3,7 @@
 // directory, then lets a last run finish; checks the published file and the origin's egress.
 // Loopback only: a local origin on 127.0.0.1, discovery broadcast to 127.255.255.255.
 //
-//   npm run build && node scripts/kill-loop.js [--kills 50 --size 32MiB --rate 1MB/s --piece 16KiB]
+//   npm run build && node scripts/kill-loop.js [--kills 50 --size 64MiB --rate 1MB/s --piece 16KiB]
 //
 // Prints one JSON line per run and a summary: kills, whether the file verified, origin egress as
 // a multiple of the file size (must be <= 1.2). Exit 0 when both hold, 1 otherwise.
@@ -18,7 +18,7 @@ import { makeContent, startOrigin } from '../dist/testing/origin-server.js';
 
 const { values } = parseArgs({ options: {
   kills: { type: 'string', default: '50' },
-  size: { type: 'string', default: '32MiB' },
+  size: { type: 'string', default: '64MiB' },
   rate: { type: 'string', default: '1MB/s' },
   piece: { type: 'string', default: '16KiB' },
   'max-kill-ms': { type: 'string', default: '1500' },

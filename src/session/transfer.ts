@@ -24,7 +24,7 @@ import { debugLog } from './debug-log.js';
 import { PieceTrust } from './piece-trust.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
-const FLUSH_INTERVAL_MS = 100;
+const FLUSH_INTERVAL_MS = 50;
 /**
  * How often written data is made durable (what a power loss can cost). Often, so the disk writes
  * overlap the download instead of all waiting for the final fdatasync before publishing.

@@ -57,11 +57,12 @@ describe('swarm-download: corrupt pieces', () => {
     expect(origin.stats.bodyBytes, 'origin egress').toBeLessThanOrEqual(1.5 * content.length);
   }, TEST_TIMEOUT_MS);
 
-  it('a late joiner bans the corrupt peer and takes every piece from honest seeders', async () => {
+  it('a late joiner loses at most two pieces to the corrupt peer, bans it then, and takes every piece from honest seeders', async () => {
     const content = makeContent(32 * MiB, 602);
     const origin = await startTestOrigin({ content });
     const discoveryPort = newSwarmPort();
-    const seeders = await spawnSwarm(origin.url, 2, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '60'] });
+    // Slow seeders, so the joiner takes a while and asks the corrupt peer too.
+    const seeders = await spawnSwarm(origin.url, 2, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '60', '--speed-limit-up', '8MB/s'] });
     await Promise.all(seeders.map((seeder) => seeder.waitForKind('seeding')));
     const liar = new CorruptPeer(content);
     corruptPeers.push(liar);
@@ -75,10 +76,12 @@ describe('swarm-download: corrupt pieces', () => {
     expect(origin.stats.bodyBytes).toBe(originBytesBefore);
     const fromLiar = eventsOf(result.events, 'corrupt-piece').filter((event) => (event.peers as string[]).includes(liar.idHex));
     const bans = eventsOf(result.events, 'peer-banned').filter((event) => event.peer === liar.idHex);
-    // On probation (no good piece yet) a peer gets one piece at a time: it costs at most two.
+    // On probation (no good piece yet) a peer gets one piece at a time: it costs at most two. (A
+    // copy it sends after an honest peer's endgame copy won is dropped unchecked, and not counted.)
+    expect(liar.stats.blocksServed, 'the joiner asked the corrupt peer').toBeGreaterThan(0);
     expect(fromLiar.length, describeRun(result)).toBeLessThanOrEqual(MAX_BAD_PIECES);
-    if (liar.stats.blocksServed > 0) expect(fromLiar.length, describeRun(result)).toBeGreaterThanOrEqual(1);
     expect(bans, describeRun(result)).toHaveLength(fromLiar.length === MAX_BAD_PIECES ? 1 : 0);
+    expect(liar.stats.closedByPeer).toBeGreaterThanOrEqual(bans.length);
     for (const seeder of seeders) seeder.cli.kill('SIGTERM');
   }, TEST_TIMEOUT_MS);
 });
@@ -86,7 +89,7 @@ describe('swarm-download: corrupt pieces', () => {
 describe('swarm-download: a liar whose digests match its corrupt pieces', () => {
   it('the whole-file MD5 fails, the peers\' pieces are checked against the origin, replaced, and the file verifies', async () => {
     const content = makeContent(8 * MiB, 604);
-    // A slow origin, so the joiner takes its pieces from the (fast) liar first, as a real LAN would.
+    // A slow origin: the joiner hears of the liar before it could fetch much itself.
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 2 * MiB } });
     const discoveryPort = newSwarmPort();
     const liar = new CorruptPeer(content, { lie: true });
