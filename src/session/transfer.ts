@@ -85,6 +85,7 @@ export class Transfer {
   originBytes = 0;
   peerBytes = 0;
   #lastRequestMs = Date.now();
+  #lastProgressMs = -Infinity;
   #hasher: PrefixHasher | null = null;
 
   constructor(opts: TransferOptions) {
@@ -278,9 +279,16 @@ export class Transfer {
     this.#hasher?.advance(firstMissing === -1 ? store.geometry.fileBytes : pieceStart(store.geometry, firstMissing));
   }
 
+  /**
+   * One `progress` event. A timer that fires late and then on time would report twice within a
+   * second; the contract is at most once a second, so an event that soon after the last is skipped.
+   */
   #progress(meter: RateMeter): void {
+    const nowMs = Date.now();
+    if (nowMs - this.#lastProgressMs < this.#opts.progressIntervalMs * 0.95) return;
+    this.#lastProgressMs = nowMs;
     const figures = this.#figures();
-    const rate = meter.rate(figures.bytes, Date.now());
+    const rate = meter.rate(figures.bytes, nowMs);
     const left = figures.size - figures.bytes;
     this.#opts.onEvent({
       event: 'progress',
