@@ -17,8 +17,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
-import { secretKeys } from '../discovery/swarm-secret.js';
-import type { Swarm, SwarmHostLink, SwarmNetwork } from './swarm.js';
+import { startDiscovery, type Swarm, type SwarmHostLink, type SwarmNetwork } from './swarm.js';
 
 /** How long an incoming connection may take to send its handshake before routing. */
 const ROUTE_TIMEOUT_MS = 5000;
@@ -57,20 +56,8 @@ export class SwarmHost implements SwarmHostLink {
     this.#server = server;
     const address = server.address();
     this.#tcpPort = typeof address === 'object' && address ? address.port : 0;
-    this.#discovery = new Discovery({
-      peerId: this.peerId,
-      tcpPort: this.#tcpPort,
-      swarmIds: () => [...this.#swarms.values()].map((swarm) => swarm.swarmId),
-      discoveryPort: this.#network.discoveryPort,
-      broadcastAddresses: [...this.#network.broadcastAddresses],
-      bindAddress: this.#network.discoveryBindAddress,
-      intervalMs: this.#network.announceIntervalMs,
-      random: Math.random,
-      secretKey: this.#network.swarmSecret ? secretKeys(this.#network.swarmSecret).discoveryKey : null,
-    });
-    this.#discovery.on('peer', (peer) => this.#discovered(peer));
-    this.#discovery.on('warning', () => undefined);
-    await this.#discovery.start();
+    this.#discovery = await startDiscovery(this.#network, this.peerId, this.#tcpPort,
+      () => [...this.#swarms.values()].map((swarm) => swarm.swarmId), (peer) => this.#discovered(peer));
   }
 
   /** Closes the listener, discovery, and connections still waiting to be routed. */

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Discovery } from '../discovery/discovery.js';
+import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { secretKeys } from '../discovery/swarm-secret.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
@@ -76,6 +76,34 @@ export interface SwarmNetwork {
    * `announceIntervalMs` are the host's business.
    */
   readonly host?: SwarmHostLink | undefined;
+}
+
+/**
+ * Starts discovery for `network`: announcing `swarmIds()` with our TCP port, authenticated with
+ * the swarm secret when there is one, and reporting each peer heard to `onPeer`.
+ */
+export async function startDiscovery(
+  network: Omit<SwarmNetwork, 'swarmId' | 'authKey' | 'host'>,
+  peerId: Buffer,
+  tcpPort: number,
+  swarmIds: () => Buffer[],
+  onPeer: (peer: DiscoveredPeer) => void,
+): Promise<Discovery> {
+  const discovery = new Discovery({
+    peerId,
+    tcpPort,
+    swarmIds,
+    discoveryPort: network.discoveryPort,
+    broadcastAddresses: [...network.broadcastAddresses],
+    bindAddress: network.discoveryBindAddress,
+    intervalMs: network.announceIntervalMs,
+    random: Math.random,
+    secretKey: network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null,
+  });
+  discovery.on('peer', onPeer);
+  discovery.on('warning', () => undefined);
+  await discovery.start();
+  return discovery;
 }
 
 /** What a {@link Swarm} needs of a shared host (see swarm-host.ts). */
@@ -197,20 +225,7 @@ export class Swarm {
     this.#listener = server;
     const address = server.address();
     const tcpPort = typeof address === 'object' && address ? address.port : 0;
-    this.#discovery = new Discovery({
-      peerId: this.peerId,
-      tcpPort,
-      swarmIds: () => [this.#opts.swarmId],
-      discoveryPort: this.#opts.discoveryPort,
-      broadcastAddresses: [...this.#opts.broadcastAddresses],
-      bindAddress: this.#opts.discoveryBindAddress,
-      intervalMs: this.#opts.announceIntervalMs,
-      random: Math.random,
-      secretKey: this.#opts.swarmSecret ? secretKeys(this.#opts.swarmSecret).discoveryKey : null,
-    });
-    this.#discovery.on('peer', (peer) => this.discovered(peer));
-    this.#discovery.on('warning', () => undefined);
-    await this.#discovery.start();
+    this.#discovery = await startDiscovery(this.#opts, this.peerId, tcpPort, () => [this.#opts.swarmId], (peer) => this.discovered(peer));
   }
 
   /** Stops everything; connections are closed. */

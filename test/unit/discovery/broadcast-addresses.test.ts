@@ -17,6 +17,7 @@ describe('defaultBroadcastAddresses', () => {
     ['two addresses on one subnet, deduplicated', { eth0: [v4('192.168.1.2', '255.255.255.0', 24)], eth1: [v4('192.168.1.3', '255.255.255.0', 24)] }, ['192.168.1.255']],
     ['/30', { ptp: [v4('10.0.0.5', '255.255.255.252', 30)] }, ['10.0.0.7']],
     ['/31 has no broadcast', { ptp: [v4('10.0.0.4', '255.255.255.254', 31)] }, []],
+    // Netmasks and computed broadcast addresses as strings (pure function): no socket, no traffic.
     ['/32 has no broadcast', { tun0: [v4('10.8.0.1', '255.255.255.255', 32)] }, []],
     ['/0', { odd: [v4('10.0.0.1', '0.0.0.0', 0)] }, ['255.255.255.255']],
     ['loopback only', { lo: [LO, LO6] }, []],
