@@ -12,6 +12,7 @@
  * secret (key, SAS, signature) is removed from SDK and socket messages.
  * Concurrency: any number of calls may run at once.
  */
+import type { Readable } from 'node:stream';
 import { AnonymousCredential, BlobClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { OriginError, SwarmError } from '../errors.js';
 import { azureSecrets, chooseAzureAuth, describeAzureAuth, type AzureAuth, type AzureEnv } from './azure-auth.js';
@@ -137,7 +138,7 @@ export class AzureOrigin implements OriginClient {
       if (read.etag !== null && res.etag !== undefined && res.etag !== read.etag) throw originChangedError(this.url);
       if (body === undefined) throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no body for a range`, { retryable: true });
       // The stall clock runs only while waiting for the service, not while onData waits (rate limit).
-      offset = await feedBody(body, read.start, read.onData, { arrived: () => watch.disarm(), fed: () => watch.arm() });
+      offset = await feedBody(body as Readable, read.start, read.onData, { arrived: () => watch.disarm(), fed: () => watch.arm() });
     } catch (err) {
       throw this.#error(err, read.signal, watch, body !== undefined);
     } finally {

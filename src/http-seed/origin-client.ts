@@ -4,9 +4,10 @@
  * and transfer talk to this interface only, so the swarm key and the swarm behave the same on
  * top of any origin.
  *
- * Pure: types, the one error every client throws when the file changed, and the loop that feeds
+ * No I/O of its own: types, the one error every client throws when the file changed, and the loop that feeds
  * a response body to a range read.
  */
+import { finished, type Readable } from 'node:stream';
 import { OriginError } from '../errors.js';
 import type { Md5Lookup } from './md5-header.js';
 import { redactUrl } from './redact.js';
@@ -33,10 +34,11 @@ export interface RangeRead {
   readonly fileBytes: number;
   readonly signal: AbortSignal;
   /**
-   * Receives each chunk and the file offset of its first byte; awaited (backpressure). Resolves
-   * with the offset it consumed up to; the read stops when that is short of the chunk's end.
+   * Receives each chunk and the file offset of its first byte, and returns (or resolves with,
+   * which pauses the body meanwhile: backpressure) the offset it consumed up to; the read stops
+   * when that is short of the chunk's end.
    */
-  readonly onData: (chunk: Buffer, offset: number) => Promise<number>;
+  readonly onData: (chunk: Buffer, offset: number) => number | Promise<number>;
 }
 
 /**
@@ -77,19 +79,55 @@ export interface FeedHooks {
 /**
  * Feeds the chunks of `body`, whose first byte is at file offset `bodyStart`, to `onData` until
  * the body ends or `onData` consumes less than it was offered; resolves with the offset reached.
- * Empty chunks are skipped. Errors of the body propagate; the caller maps and cleans up.
+ * Driven by 'data' events, so a chunk `onData` takes at once costs no promise; while a promise
+ * of `onData` is pending the body is paused (backpressure), and the result waits for it. Empty
+ * chunks are skipped. Errors of the body (a premature end among them) reject; the caller maps
+ * them and destroys the body.
  */
-export async function feedBody(body: AsyncIterable<unknown>, bodyStart: number, onData: RangeRead['onData'], hooks: FeedHooks = {}): Promise<number> {
-  let offset = bodyStart;
-  for await (const raw of body) {
-    hooks.arrived?.();
-    const chunk = raw as Buffer;
-    if (chunk.length === 0) continue;
-    const reached = await onData(chunk, offset);
-    const full = offset + chunk.length;
-    offset = reached;
-    if (reached < full) break;
-    hooks.fed?.();
-  }
-  return offset;
+export function feedBody(body: Readable, bodyStart: number, onData: RangeRead['onData'], hooks: FeedHooks = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let offset = bodyStart;
+    let settled = false;
+    let waiting: Promise<void> | null = null;
+    const finish = (err: unknown): void => {
+      if (settled) return;
+      if (waiting) {
+        void waiting.then(() => finish(err));
+        return;
+      }
+      settled = true;
+      body.off('data', onChunk);
+      stopWatching();
+      if (err) reject(err);
+      else resolve(offset);
+    };
+    const took = (reached: number, full: number): void => {
+      offset = reached;
+      if (reached < full) finish(null);
+      else hooks.fed?.();
+    };
+    const onChunk = (chunk: Buffer): void => {
+      hooks.arrived?.();
+      if (settled || chunk.length === 0) return;
+      const full = offset + chunk.length;
+      let reached: number | Promise<number>;
+      try {
+        reached = onData(chunk, offset);
+      } catch (err) {
+        return finish(err);
+      }
+      if (typeof reached === 'number') return took(reached, full);
+      body.pause();
+      waiting = reached.then((value) => {
+        waiting = null;
+        took(value, full);
+        if (!settled) body.resume();
+      }, (err: unknown) => {
+        waiting = null;
+        finish(err);
+      });
+    };
+    const stopWatching = finished(body, (err) => finish(err ?? null));
+    body.on('data', onChunk);
+  });
 }

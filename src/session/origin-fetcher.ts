@@ -272,7 +272,7 @@ export class OriginFetcher {
   }
 
 
-  async #onData(run: ActiveRun, chunk: Buffer, offset: number): Promise<number> {
+  #onData(run: ActiveRun, chunk: Buffer, offset: number): number | Promise<number> {
     this.#probed?.();
     this.#probed = null;
     if (this.#opts.origin.rangesIgnored) this.#takeWholeBody(run, offset);
@@ -290,13 +290,18 @@ export class OriginFetcher {
     if (at !== run.receivedTo || at >= endByte) return at;
     const take = data.length <= endByte - at ? data : data.subarray(0, endByte - at);
     const waitMs = this.#opts.limiter.take(take.length, Date.now());
-    if (waitMs > 0) await sleep(waitMs, undefined, { signal: this.#signal });
+    if (waitMs > 0) return sleep(waitMs, undefined, { signal: this.#signal }).then(() => this.#accept(run, take, at));
+    return this.#accept(run, take, at);
+  }
+
+  /** Queues `take` (bytes at `at`, where the run's received bytes end) for the next write. */
+  #accept(run: ActiveRun, take: Buffer, at: number): number | Promise<number> {
     run.pending.push(take);
     run.receivedTo += take.length;
     this.#opts.onBytes(take.length);
     const pieceEnd = pieceStart(this.#geometry, run.nextMark) + pieceLength(this.#geometry, run.nextMark);
     if (run.receivedTo >= pieceEnd || run.receivedTo - run.writtenTo >= WRITE_BATCH_BYTES) {
-      await this.#writePending(run);
+      return this.#writePending(run).then(() => at + take.length);
     }
     return at + take.length;
   }
