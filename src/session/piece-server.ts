@@ -19,6 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { Peer } from './peer.js';
 import { chooseUnchoked } from './upload-slots.js';
@@ -31,6 +32,8 @@ export const MAX_CHOKED_REQUESTS = 256;
 export const UPLOAD_SLOTS = 8;
 /** How often the slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
 export const ROTATE_MS = 3000;
+/** Idle block buffers kept for reuse (at 256 KiB blocks, 8 MiB). */
+const POOLED_BLOCKS = 32;
 
 /** Checks a piece before it is served, and hears of one that rotted. */
 export interface ServeGuard {
@@ -47,10 +50,17 @@ export class PieceServer {
   readonly #maxBlockBytes: number;
   readonly #onActivity: () => void;
   readonly #guard: ServeGuard;
+  /** Buffers of the usual block size, reused once the socket is done with them. */
+  readonly #buffers: BufferPool;
   /** Bytes sent to all peers. */
   uploadedBytes = 0;
 
-  constructor(store: PieceStore, limiter: TokenBucket, maxBlockBytes: number, onActivity: () => void, guard: ServeGuard) {
+  /**
+   * `blockBytes` is the block size peers usually ask for (its buffers are reused); requests up to
+   * `maxBlockBytes` are served.
+   */
+  constructor(store: PieceStore, limiter: TokenBucket, blockBytes: number, maxBlockBytes: number, onActivity: () => void, guard: ServeGuard) {
+    this.#buffers = new BufferPool(blockBytes, POOLED_BLOCKS);
     this.#guard = guard;
     this.#store = store;
     this.#limiter = limiter;
@@ -125,16 +135,22 @@ export class PieceServer {
           this.#limiter.refund(next.length, Date.now());
           break;
         }
-        const block = Buffer.allocUnsafe(next.length);
-        await this.#store.read(pieceStart(this.#store.geometry, next.piece) + next.begin, block);
+        const block = this.#buffers.take(next.length);
+        try {
+          await this.#store.read(pieceStart(this.#store.geometry, next.piece) + next.begin, block);
+        } catch (err) {
+          this.#buffers.give(block);
+          throw err;
+        }
         if (peer.amChoking) {
+          this.#buffers.give(block);
           this.#limiter.refund(next.length, Date.now());
           break;
         }
         this.#onActivity();
         peer.uploadedBytes += next.length;
         this.uploadedBytes += next.length;
-        if (!peer.connection.sendPiece(next.piece, next.begin, block)) await peer.connection.drained();
+        if (!peer.connection.sendPiece(next.piece, next.begin, block, () => this.#buffers.give(block))) await peer.connection.drained();
       }
     } catch (err) {
       peer.connection.destroy(`serving failed: ${(err as Error).message}`);

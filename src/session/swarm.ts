@@ -179,7 +179,7 @@ export class Swarm {
     this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
     this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
-    this.#server = new PieceServer(opts.store, opts.upLimiter, 4 * BLOCK_BYTES, opts.onRequest, {
+    this.#server = new PieceServer(opts.store, opts.upLimiter, BLOCK_BYTES, 4 * BLOCK_BYTES, opts.onRequest, {
       goodForServing: (index) => opts.trust.goodForServing(index),
       onRot: (index) => this.#onRot(index),
     });

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { StorageError, storageErrorFrom } from '../errors.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { BufferPool } from './buffer-pool.js';
 import { newPieceHash, finishPieceHash } from './piece-digest.js';
 import { PieceHashFile } from './piece-hash-file.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
@@ -108,6 +109,8 @@ export class PieceStore {
   /** Pieces found good by hashing the data file at open, when the resume file was unusable. */
   readonly recheckedPieces: number;
   #fd: FileHandle;
+  /** Read buffers of {@link hashOnDisk} (several checks may overlap). */
+  readonly #hashBuffers = new BufferPool(HASH_READ_BYTES, 4);
   #complete: boolean;
   #flushing: Promise<void> = Promise.resolve();
   #dirty = false;
@@ -190,7 +193,7 @@ export class PieceStore {
   /** Hashes piece `index` as the data file holds it now. */
   async hashOnDisk(index: number): Promise<Buffer> {
     try {
-      return await hashPiece(this.#fd, this.geometry, index);
+      return await hashPiece(this.#fd, this.geometry, index, this.#hashBuffers);
     } catch (err) {
       throw asStorageError(err, this.dataPath);
     }
@@ -338,18 +341,22 @@ interface OpenedState {
 
 const HASH_READ_BYTES = 1024 * 1024;
 
-async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number): Promise<Buffer> {
+async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers = new BufferPool(HASH_READ_BYTES, 1)): Promise<Buffer> {
   const start = pieceStart(geometry, index);
   const end = start + pieceLength(geometry, index);
-  const buffer = Buffer.allocUnsafe(Math.min(HASH_READ_BYTES, end - start));
-  const hash = newPieceHash();
-  for (let at = start; at < end; ) {
-    const { bytesRead } = await fd.read(buffer, 0, Math.min(buffer.length, end - at), at);
-    if (bytesRead === 0) throw Object.assign(new Error(`unexpected end of the data file at ${at}`), { code: 'EIO' });
-    hash.update(buffer.subarray(0, bytesRead));
-    at += bytesRead;
+  const buffer = buffers.take(Math.min(HASH_READ_BYTES, end - start));
+  try {
+    const hash = newPieceHash();
+    for (let at = start; at < end; ) {
+      const { bytesRead } = await fd.read(buffer, 0, Math.min(buffer.length, end - at), at);
+      if (bytesRead === 0) throw Object.assign(new Error(`unexpected end of the data file at ${at}`), { code: 'EIO' });
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return finishPieceHash(hash);
+  } finally {
+    buffers.give(buffer);
   }
-  return finishPieceHash(hash);
 }
 
 /**

@@ -158,18 +158,22 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
 
   /**
    * Queues a `piece` message as two writes, header then `block` itself, without copying it:
-   * the stream holds `block` until it is written, so never mutate or reuse it afterwards.
-   * Returns as {@link PeerConnection.send}.
+   * the stream holds `block` until it is written, so never mutate or reuse it before `onSent`,
+   * which is called once the stream is done with it (written, or dropped because the connection
+   * failed). Returns as {@link PeerConnection.send}.
    */
-  sendPiece(piece: number, begin: number, block: Uint8Array): boolean {
+  sendPiece(piece: number, begin: number, block: Uint8Array, onSent?: () => void): boolean {
     if (!(block instanceof Uint8Array)) {
       throw new TypeError(`PeerConnection.sendPiece: block must be a Uint8Array, got ${String(block)} (${typeof block})`);
     }
     const header = encodePieceHeader(piece, begin, block.length);
-    if (!this.writable('sendPiece')) return false;
+    if (!this.writable('sendPiece')) {
+      onSent?.();
+      return false;
+    }
     this.stream.cork();
     this.write(header);
-    this.write(block);
+    this.write(block, onSent);
     this.stream.uncork();
     return this.underQueueCap();
   }
@@ -201,9 +205,12 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     return this.state !== 'closed';
   }
 
-  private write(bytes: Uint8Array): void {
+  private write(bytes: Uint8Array, onSent?: () => void): void {
     this.keepAliveTimer?.refresh();
-    this.stream.write(bytes, this.onWritten);
+    this.stream.write(bytes, onSent ? () => {
+      onSent();
+      this.onWritten();
+    } : this.onWritten);
   }
 
   private underQueueCap(): boolean {

@@ -286,6 +286,25 @@ describe('PeerConnection backpressure', () => {
     expect(body?.buffer).toBe(block.buffer);
     expect(ours.written.length - before).toBe(2);
   });
+
+  it('sendPiece calls onSent once the stream is done with the block, and at once on a closed connection', async () => {
+    const { conn, raw } = withRawPeer({ maxQueuedBytes: 100 });
+    raw.write(THEIR_HANDSHAKE);
+    await settle();
+    const ours = raw.other as PipeEnd;
+    const sent: string[] = [];
+    ours.hold();
+    conn.sendPiece(1, 0, Buffer.alloc(300, 1), () => sent.push('first'));
+    await settle();
+    expect(sent, 'not while the stream still holds the block').toEqual([]);
+    ours.release();
+    await conn.drained();
+    await settle();
+    expect(sent).toEqual(['first']);
+    conn.destroy('test');
+    expect(conn.sendPiece(2, 0, Buffer.alloc(10), () => sent.push('closed'))).toBe(false);
+    expect(sent).toEqual(['first', 'closed']);
+  });
 });
 
 describe('PeerConnection timers', () => {
