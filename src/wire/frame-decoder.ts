@@ -17,6 +17,11 @@ export interface FrameDecoderOptions {
    * least a `request` frame. Pass `MAX_FRAME_BYTES`, or more when a bitfield needs it.
    */
   maxFrameBytes: number;
+  /**
+   * Allocates the buffer of a frame split across chunks (`bytes` at most `maxFrameBytes`), e.g.
+   * from a pool the consumer of the message gives it back to. @default `Buffer.allocUnsafe`
+   */
+  allocate?: (bytes: number) => Uint8Array;
 }
 
 /** Smallest `maxFrameBytes`: the payload of a `request`, `cancel` or `reject`. */
@@ -40,6 +45,7 @@ const EMPTY = new Uint8Array(0);
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
+  private readonly allocate: (bytes: number) => Uint8Array;
   private chunk: Uint8Array = EMPTY;
   private chunkOffset = 0;
   private readonly prefix = new Uint8Array(LENGTH_PREFIX_BYTES);
@@ -55,6 +61,7 @@ export class FrameDecoder {
       throw new TypeError(`FrameDecoder: maxFrameBytes must be an integer in [${MIN_MAX_FRAME_BYTES}, 2^32 - 1], got ${String(max)} (${typeof max})`);
     }
     this.maxFrameBytes = max;
+    this.allocate = opts.allocate ?? ((bytes) => Buffer.allocUnsafe(bytes));
   }
 
   /**
@@ -102,7 +109,8 @@ export class FrameDecoder {
         this.consume(payloadBytes);
         return this.decode(payload);
       }
-      this.frame = Buffer.allocUnsafe(payloadBytes);
+      this.frame = this.allocate(payloadBytes);
+      if (this.frame.length !== payloadBytes) throw new TypeError(`FrameDecoder: allocate(${payloadBytes}) returned ${this.frame.length} bytes`);
       this.frameFilled = 0;
     }
     return this.continueFrame(this.frame);

@@ -47,6 +47,12 @@ export interface PeerConnectionOptions {
   keepAliveIntervalMs: number;
   /** `send` returns false while more than this many bytes are queued unsent. */
   maxQueuedBytes: number;
+  /**
+   * Where the buffers of frames split across reads come from (a `piece` frame, mostly): a pool
+   * whose buffers the receiver of the `piece` message gives back once it wrote the block.
+   * @default fresh buffers
+   */
+  allocateFrame?: (bytes: number) => Buffer;
 }
 
 /** Events of {@link PeerConnection}. */
@@ -113,7 +119,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     // Validates every field of our hello and proof now, not at start().
     encodeHello({ swarmId: opts.swarmId, peerId: opts.peerId, nonce: this.ourNonce });
     authProof({ authKey: opts.authKey, swarmId: opts.swarmId, senderDialled: opts.dialled, senderPeerId: opts.peerId, receiverPeerId: opts.peerId, senderNonce: this.ourNonce, receiverNonce: this.ourNonce });
-    this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes });
+    this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes, ...(opts.allocateFrame ? { allocate: opts.allocateFrame } : {}) });
   }
 
   /** The peer's handshake once received, else `null`. */

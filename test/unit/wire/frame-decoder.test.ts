@@ -114,6 +114,34 @@ describe('FrameDecoder', () => {
     expect(copied?.type === 'piece' && Buffer.from(copied.block).equals(block)).toBe(true);
   });
 
+  it('takes the buffer of a split frame from `allocate`, and only that one; a wrong-sized one is refused', () => {
+    const block = Buffer.alloc(3000, 5);
+    const frame = encodeMessage({ type: 'piece', piece: 2, begin: 0, block });
+    const asked: number[] = [];
+    const given: Buffer[] = [];
+    const decoder = new FrameDecoder({
+      maxFrameBytes: MAX_FRAME_BYTES,
+      allocate: (bytes) => {
+        asked.push(bytes);
+        given.push(Buffer.alloc(bytes));
+        return given.at(-1) as Buffer;
+      },
+    });
+    decoder.push(encodeMessage({ type: 'have', piece: 9 }));
+    expect(decoder.next()).toEqual({ type: 'have', piece: 9 });
+    decoder.push(frame.subarray(0, 100));
+    expect(decoder.next()).toBeNull();
+    decoder.push(frame.subarray(100));
+    const message = decoder.next();
+    expect(asked).toEqual([9 + block.length]);
+    expect(message?.type === 'piece' && message.block.buffer).toBe(given[0]?.buffer);
+    expect(message?.type === 'piece' && Buffer.from(message.block).equals(block)).toBe(true);
+
+    const bad = new FrameDecoder({ maxFrameBytes: MAX_FRAME_BYTES, allocate: (bytes) => Buffer.alloc(bytes - 1) });
+    bad.push(frame.subarray(0, 100));
+    expect(() => bad.next()).toThrow(TypeError);
+  });
+
   it('refuses a push while the previous chunk is unread', () => {
     const decoder = new FrameDecoder({ maxFrameBytes: 100 });
     decoder.push(encodeStream([{ type: 'choke' }, { type: 'unchoke' }]));
