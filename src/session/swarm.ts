@@ -17,20 +17,20 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
-import { secretKeys } from '../discovery/swarm-secret.js';
+import type { Discovery } from '../discovery/discovery.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { pieceStart } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun, WireMessage } from '../wire/codec.js';
-import { PeerConnection } from '../wire/peer-connection.js';
+import type { PeerConnection } from '../wire/peer-connection.js';
 import { Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { MAX_BAD_PIECES, SELF, type PieceTrust } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
+import { MAX_HANDSHAKING, MAX_PEERS, openPeerConnection, startDiscovery, type SwarmNetwork } from './swarm-network.js';
 
 /** Bytes per block request. */
 export const BLOCK_BYTES = 256 * 1024;
@@ -40,81 +40,6 @@ const MAX_ASKED_PER_PEER = 16;
 const MAX_STRIKES = 3;
 /** A peer that leaves a block unanswered this long is dropped. */
 const ASK_TIMEOUT_MS = 20_000;
-/** At most this many peers at once. */
-export const MAX_PEERS = 64;
-/** At most this many connections still in their handshake at once (more are closed at once). */
-export const MAX_HANDSHAKING = 32;
-/** A peer's hello and proof must arrive within this. */
-export const HANDSHAKE_TIMEOUT_MS = 5000;
-/** A frame begun must be complete within this. */
-export const FRAME_TIMEOUT_MS = 10_000;
-/** Bytes queued unsent on one connection above which we wait before sending more blocks. */
-const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-
-/** Where a swarm listens and announces. */
-export interface SwarmNetwork {
-  readonly swarmId: Buffer;
-  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
-  readonly authKey: Buffer;
-  /** The swarm secret's bytes, or null: discovery packets are then authenticated with it. */
-  readonly swarmSecret: Buffer | null;
-  /** Local address for TCP (listen and dial); null for all interfaces. */
-  readonly bindAddress: string | null;
-  /**
-   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
-   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
-   * broadcasts on Linux).
-   */
-  readonly discoveryBindAddress: string | null;
-  readonly port: number;
-  readonly discoveryPort: number;
-  readonly broadcastAddresses: readonly string[];
-  readonly announceIntervalMs: number;
-  /**
-   * A process-wide listener and discovery shared by many swarms (the daemon); when given, this
-   * swarm opens no socket of its own and `port`, `discoveryPort`, `broadcastAddresses` and
-   * `announceIntervalMs` are the host's business.
-   */
-  readonly host?: SwarmHostLink | undefined;
-}
-
-/**
- * Starts discovery for `network`: announcing `swarmIds()` with our TCP port, authenticated with
- * the swarm secret when there is one, and reporting each peer heard to `onPeer`.
- */
-export async function startDiscovery(
-  network: Omit<SwarmNetwork, 'swarmId' | 'authKey' | 'host'>,
-  peerId: Buffer,
-  tcpPort: number,
-  swarmIds: () => Buffer[],
-  onPeer: (peer: DiscoveredPeer) => void,
-): Promise<Discovery> {
-  const discovery = new Discovery({
-    peerId,
-    tcpPort,
-    swarmIds,
-    discoveryPort: network.discoveryPort,
-    broadcastAddresses: [...network.broadcastAddresses],
-    bindAddress: network.discoveryBindAddress,
-    intervalMs: network.announceIntervalMs,
-    random: Math.random,
-    secretKey: network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null,
-  });
-  discovery.on('peer', onPeer);
-  discovery.on('warning', () => undefined);
-  await discovery.start();
-  return discovery;
-}
-
-/** What a {@link Swarm} needs of a shared host (see swarm-host.ts). */
-export interface SwarmHostLink {
-  /** The process's peer id, used by every swarm it hosts. */
-  readonly peerId: Buffer;
-  /** Routes incoming connections with this swarm's id and discovered peers to it. */
-  attach(swarm: Swarm): void;
-  /** Stops routing to it. */
-  detach(swarm: Swarm): void;
-}
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {
@@ -362,18 +287,8 @@ export class Swarm {
     }
     socket.setNoDelay(true);
     const address = dialled ?? socket.remoteAddress ?? '?';
-    const connection = new PeerConnection(socket, {
-      swarmId: this.#opts.swarmId,
-      peerId: this.peerId,
-      authKey: this.#opts.authKey,
-      dialled: outbound,
-      maxFrameBytes: Math.max(BLOCK_BYTES + 64, Math.ceil(this.#availability.length / 8) + 64),
-      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
-      idleTimeoutMs: 60_000,
-      frameTimeoutMs: FRAME_TIMEOUT_MS,
-      keepAliveIntervalMs: 20_000,
-      maxQueuedBytes: MAX_QUEUED_BYTES,
-    });
+    const { swarmId, authKey } = this.#opts;
+    const connection = openPeerConnection(socket, { swarmId, peerId: this.peerId, authKey, outbound, pieceCount: this.#availability.length, blockBytes: BLOCK_BYTES });
     this.#handshaking++;
     let handshaking = true;
     const settled = (): void => {
