@@ -1,6 +1,7 @@
 /**
  * Where a swarm listens and announces, and the caps and timeouts of its connections: the network
- * settings a {@link Swarm} (one file) and the daemon's shared host (swarm-host.ts) are started with, the discovery both start, and the peer connection a swarm opens on each socket.
+ * settings a {@link Swarm} (one file) and the daemon's shared host (swarm-host.ts) are started
+ * with, the discovery both start, and the peer connection a swarm opens on each socket.
  *
  * Not responsible for what runs over a connection (the swarm), nor for routing incoming
  * connections to swarms (the host). Concurrency: event loop only; nothing here keeps state.
