@@ -2,7 +2,7 @@
  * One connected peer as the swarm sees it: what it has, what it fetches from the origin, what we
  * asked of it and what it asked of us.
  *
- * Not responsible for choosing pieces (the swarm asks the picker) nor for the wire (the
+ * Not responsible for choosing pieces (peer-downloads.ts asks the picker) nor for the wire (the
  * connection). Every queue here is bounded; a peer that overflows one is the swarm's to drop.
  */
 import type { PieceRun } from '../wire/codec.js';

@@ -11,10 +11,10 @@
  * `reject`; more is a flood), one block read at a time, and no new block while more than the
  * connection's `maxQueuedBytes` wait unsent. Only {@link UPLOAD_SLOTS} peers are served at once.
  *
- * Not responsible for choosing what to ask of peers (the swarm). Fairness: the slots rotate every
- * {@link ROTATE_MS} towards the peers served least; within the slots the shared token bucket
- * grants in call order. One serve loop per peer at a time; a peer whose request is out of range
- * or a flood, or whose block cannot be read, is the caller's to drop.
+ * Not responsible for choosing what to ask of peers (peer-downloads.ts). Fairness: the slots
+ * rotate every {@link ROTATE_MS} towards the peers served least; within the slots the shared token
+ * bucket grants in call order. One serve loop per peer at a time; a peer whose request is out of
+ * range or a flood, or whose block cannot be read, is the caller's to drop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';

@@ -17,7 +17,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
-import { startDiscovery, type Swarm, type SwarmHostLink, type SwarmNetwork } from './swarm.js';
+import type { Swarm } from './swarm.js';
+import { startDiscovery, type SwarmHostLink, type SwarmNetwork } from './swarm-network.js';
 
 /** How long an incoming connection may take to send its handshake before routing. */
 const ROUTE_TIMEOUT_MS = 5000;

@@ -1,12 +1,13 @@
 /**
- * The LAN swarm of one file: finds peers (discovery), keeps TCP connections to them, asks them
- * for pieces we lack (the peer picker decides which) and serves them the pieces we have.
+ * The LAN swarm of one file: finds peers (discovery), keeps TCP connections to them, dispatches
+ * their messages, asks them for pieces we lack ({@link PeerDownloads}) and serves them the pieces
+ * we have ({@link PieceServer}).
  *
- * Every piece from peers is checked against its digest before it is marked ({@link PieceTrust}):
- * a bad one is not kept and is fetched again elsewhere; a peer that sent {@link MAX_BAD_PIECES}
- * bad pieces, or announced a digest that contradicts the origin's, is dropped and banned. Digests
- * travel as `piece-hash` messages before the `have` or `bitfield` that offers the piece; only
- * pieces with a digest to check against are asked of peers.
+ * Every piece from peers is checked against its digest before it is marked (see
+ * {@link PeerDownloads}); a peer that sent too many bad pieces, or announced a digest that
+ * contradicts the origin's, is dropped and banned. Digests travel as `piece-hash` messages before
+ * the `have` or `bitfield` that offers the piece; only pieces with a digest to check against are
+ * asked of peers.
  *
  * Not responsible for the origin (the origin fetcher) nor for the whole-file MD5. It tells the
  * session what happens through the callbacks in {@link SwarmOptions}. Every peer misbehaviour
@@ -16,105 +17,17 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
-import { secretKeys } from '../discovery/swarm-secret.js';
-import { Bitfield } from '../piece-picker/bitfield.js';
-import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
-import { pieceStart } from '../piece-picker/piece-geometry.js';
+import type { Discovery } from '../discovery/discovery.js';
+import type { Bitfield } from '../piece-picker/bitfield.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
-import type { PieceStore } from '../storage/piece-store.js';
 import type { PieceRun, WireMessage } from '../wire/codec.js';
-import { PeerConnection } from '../wire/peer-connection.js';
-import { Peer, blockKey } from './peer.js';
-import { PeerRequests } from './peer-requests.js';
+import type { PeerConnection } from '../wire/peer-connection.js';
+import { Peer } from './peer.js';
+import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-downloads.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
-import { MAX_BAD_PIECES, SELF, type PieceTrust } from './piece-trust.js';
+import { SELF } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
-
-/** Bytes per block request. */
-export const BLOCK_BYTES = 256 * 1024;
-/** Blocks we keep asked of one peer at once. */
-const MAX_ASKED_PER_PEER = 16;
-/** Unrequested blocks a peer may send before it is dropped. */
-const MAX_STRIKES = 3;
-/** A peer that leaves a block unanswered this long is dropped. */
-const ASK_TIMEOUT_MS = 20_000;
-/** At most this many peers at once. */
-export const MAX_PEERS = 64;
-/** At most this many connections still in their handshake at once (more are closed at once). */
-export const MAX_HANDSHAKING = 32;
-/** A peer's hello and proof must arrive within this. */
-export const HANDSHAKE_TIMEOUT_MS = 5000;
-/** A frame begun must be complete within this. */
-export const FRAME_TIMEOUT_MS = 10_000;
-/** Bytes queued unsent on one connection above which we wait before sending more blocks. */
-const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
-
-/** Where a swarm listens and announces. */
-export interface SwarmNetwork {
-  readonly swarmId: Buffer;
-  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
-  readonly authKey: Buffer;
-  /** The swarm secret's bytes, or null: discovery packets are then authenticated with it. */
-  readonly swarmSecret: Buffer | null;
-  /** Local address for TCP (listen and dial); null for all interfaces. */
-  readonly bindAddress: string | null;
-  /**
-   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
-   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
-   * broadcasts on Linux).
-   */
-  readonly discoveryBindAddress: string | null;
-  readonly port: number;
-  readonly discoveryPort: number;
-  readonly broadcastAddresses: readonly string[];
-  readonly announceIntervalMs: number;
-  /**
-   * A process-wide listener and discovery shared by many swarms (the daemon); when given, this
-   * swarm opens no socket of its own and `port`, `discoveryPort`, `broadcastAddresses` and
-   * `announceIntervalMs` are the host's business.
-   */
-  readonly host?: SwarmHostLink | undefined;
-}
-
-/**
- * Starts discovery for `network`: announcing `swarmIds()` with our TCP port, authenticated with
- * the swarm secret when there is one, and reporting each peer heard to `onPeer`.
- */
-export async function startDiscovery(
-  network: Omit<SwarmNetwork, 'swarmId' | 'authKey' | 'host'>,
-  peerId: Buffer,
-  tcpPort: number,
-  swarmIds: () => Buffer[],
-  onPeer: (peer: DiscoveredPeer) => void,
-): Promise<Discovery> {
-  const discovery = new Discovery({
-    peerId,
-    tcpPort,
-    swarmIds,
-    discoveryPort: network.discoveryPort,
-    broadcastAddresses: [...network.broadcastAddresses],
-    bindAddress: network.discoveryBindAddress,
-    intervalMs: network.announceIntervalMs,
-    random: Math.random,
-    secretKey: network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null,
-  });
-  discovery.on('peer', onPeer);
-  discovery.on('warning', () => undefined);
-  await discovery.start();
-  return discovery;
-}
-
-/** What a {@link Swarm} needs of a shared host (see swarm-host.ts). */
-export interface SwarmHostLink {
-  /** The process's peer id, used by every swarm it hosts. */
-  readonly peerId: Buffer;
-  /** Routes incoming connections with this swarm's id and discovered peers to it. */
-  attach(swarm: Swarm): void;
-  /** Stops routing to it. */
-  detach(swarm: Swarm): void;
-}
+import { MAX_HANDSHAKING, MAX_PEERS, openPeerConnection, startDiscovery, type SwarmNetwork } from './swarm-network.js';
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {
@@ -126,24 +39,10 @@ export interface PeerSummary {
 }
 
 /** What the swarm needs. */
-export interface SwarmOptions extends SwarmNetwork {
-  readonly store: PieceStore;
+export interface SwarmOptions extends SwarmNetwork, PeerDownloadsOptions {
   readonly upLimiter: TokenBucket;
-  readonly downLimiter: TokenBucket;
-  /** Pieces our own origin connections fetch now. */
-  readonly originInFlight: () => Bitfield;
-  /** A piece arrived from a peer and is written and marked. */
-  readonly onPiece: (index: number) => void;
-  /** Bytes arrived from peers. */
-  readonly onPeerBytes: (bytes: number) => void;
   /** A peer asked us for something (for idle tracking). */
   readonly onRequest: () => void;
-  /** The set of peers, or what they have or fetch, changed. */
-  readonly onChange: () => void;
-  /** Digests, bans and bad-piece counts. */
-  readonly trust: PieceTrust;
-  /** A piece failed its digest: sent by `peers`, or (`peers` empty) rotted on our disk. */
-  readonly onCorrupt: (index: number, peers: readonly string[]) => void;
   /** A peer was dropped and banned. */
   readonly onBan: (peerId: string, reason: string) => void;
 }
@@ -156,29 +55,19 @@ export class Swarm {
   readonly #connecting = new Set<string>();
   #handshaking = 0;
   #lastRechokeMs = 0;
-  readonly #availability: Uint16Array;
-  readonly #requests: PeerRequests;
-  /** Blocks being written: a second copy that arrives meanwhile is a duplicate. */
-  readonly #writing = new Set<string>();
+  readonly #downloads: PeerDownloads;
   #listener: Server | null = null;
   readonly #server: PieceServer;
   #discovery: Discovery | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #fetching: readonly PieceRun[] = [];
-  /** Pieces whose last block arrived and whose digest is being checked. */
-  readonly #verifying: Bitfield;
-  /** Peers that sent blocks of each piece being fetched from peers. */
-  readonly #senders = new Map<number, Set<string>>();
-  #paused = false;
   readonly #bansReported = new Set<string>();
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
     this.peerId = opts.host?.peerId ?? randomBytes(20);
-    this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
-    this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
-    this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
+    this.#downloads = new PeerDownloads(opts, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
     this.#server = new PieceServer(opts.store, opts.upLimiter, BLOCK_BYTES, 4 * BLOCK_BYTES, opts.onRequest, {
       goodForServing: (index) => opts.trust.goodForServing(index),
       onRot: (index) => this.#onRot(index),
@@ -213,7 +102,7 @@ export class Swarm {
 
   /** Starts listening and announcing (or joins the shared host). */
   async start(): Promise<void> {
-    this.#timer = setInterval(() => this.#checkStalls(), 1000);
+    this.#timer = setInterval(() => this.#onTick(), 1000);
     this.#timer.unref();
     if (this.#opts.host) {
       this.#opts.host.attach(this);
@@ -231,6 +120,7 @@ export class Swarm {
   /** Stops everything; connections are closed. */
   async stop(): Promise<void> {
     this.#closed = true;
+    this.#downloads.close();
     if (this.#timer) clearInterval(this.#timer);
     this.#opts.host?.detach(this);
     await this.#discovery?.stop().catch(() => undefined);
@@ -240,12 +130,11 @@ export class Swarm {
 
   /** Pieces that peers have or fetch from the origin: not for our origin connections. */
   othersTaken(): Bitfield {
-    const taken = this.#requests.requested.clone();
+    const taken = this.#downloads.taken();
     for (const peer of this.#peers.values()) {
       for (const run of peer.fetching) for (let index = run.startPiece; index < run.endPiece; index++) taken.set(index);
     }
-    for (let index = 0; index < this.#availability.length; index++) if (this.#offered(index)) taken.set(index);
-    return taken.or(this.#verifying);
+    return taken;
   }
 
   /**
@@ -254,7 +143,7 @@ export class Swarm {
    * hosts that picked the same run at once do not both fetch it.
    */
   yieldsAt(piece: number): boolean {
-    if (this.#offered(piece) || this.#requests.requested.has(piece) || this.#verifying.has(piece)) return true;
+    if (this.#downloads.isTaken(piece)) return true;
     for (const peer of this.#peers.values()) {
       if (peer.id >= this.#idHex) continue;
       if (peer.fetching.some((run) => run.startPiece <= piece && piece < run.endPiece)) return true;
@@ -279,15 +168,13 @@ export class Swarm {
 
   readonly #peerWaiters = new Set<() => void>();
 
-  /** Whether a peer has piece `index` and we have a digest to check its copy against. */
-  #offered(index: number): boolean {
-    return (this.#availability[index] ?? 0) > 0 && !this.#opts.trust.book.unusable.has(index);
-  }
-
   /** Stops (true) or resumes asking peers for pieces, e.g. while pieces are checked against the origin. */
   pauseRequests(paused: boolean): void {
-    this.#paused = paused;
-    if (!paused) this.#scheduleAll();
+    this.#downloads.pause(paused);
+  }
+
+  get #pieceCount(): number {
+    return this.#opts.store.geometry.pieceCount;
   }
 
   get #idHex(): string {
@@ -306,7 +193,7 @@ export class Swarm {
         peer.connection.send({ type: 'not-interested' });
       }
     }
-    this.#scheduleAll();
+    this.#downloads.scheduleAll();
   }
 
   /** Our origin connections fetched piece `index`: its digest is final; peers that said otherwise go. */
@@ -362,18 +249,8 @@ export class Swarm {
     }
     socket.setNoDelay(true);
     const address = dialled ?? socket.remoteAddress ?? '?';
-    const connection = new PeerConnection(socket, {
-      swarmId: this.#opts.swarmId,
-      peerId: this.peerId,
-      authKey: this.#opts.authKey,
-      dialled: outbound,
-      maxFrameBytes: Math.max(BLOCK_BYTES + 64, Math.ceil(this.#availability.length / 8) + 64),
-      handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
-      idleTimeoutMs: 60_000,
-      frameTimeoutMs: FRAME_TIMEOUT_MS,
-      keepAliveIntervalMs: 20_000,
-      maxQueuedBytes: MAX_QUEUED_BYTES,
-    });
+    const { swarmId, authKey } = this.#opts;
+    const connection = openPeerConnection(socket, { swarmId, peerId: this.peerId, authKey, outbound, pieceCount: this.#pieceCount, blockBytes: BLOCK_BYTES });
     this.#handshaking++;
     let handshaking = true;
     const settled = (): void => {
@@ -409,7 +286,7 @@ export class Swarm {
       existing.connection.destroy('duplicate connection');
       this.#unregister(existing);
     }
-    const peer = new Peer(id, address, connection, this.#availability.length, outbound);
+    const peer = new Peer(id, address, connection, this.#pieceCount, outbound);
     debugLog('swarm', () => `peer ${id.slice(0, 8)} at ${address} (${outbound ? 'dialled' : 'accepted'})`);
     this.#peers.set(id, peer);
     connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
@@ -432,14 +309,11 @@ export class Swarm {
   #unregister(peer: Peer): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
-    for (let index = peer.has.firstSet(0); index !== -1; index = peer.has.firstSet(index + 1)) {
-      this.#availability[index] = Math.max(0, (this.#availability[index] ?? 0) - 1);
-    }
-    this.#requests.dropPeer(peer.id);
+    this.#downloads.dropPeer(peer);
     peer.queue.length = 0;
     if (!peer.amChoking) this.#server.rechoke(this.#peers.values());
     this.#opts.onChange();
-    this.#scheduleAll();
+    this.#downloads.scheduleAll();
   }
 
   #drop(peer: Peer, reason: string): void {
@@ -451,7 +325,7 @@ export class Swarm {
       case 'bitfield':
         return this.#onBitfield(peer, message.bytes);
       case 'have':
-        return this.#onHave(peer, message.piece);
+        return this.#downloads.onHave(peer, message.piece);
       case 'fetching':
         return this.#onFetching(peer, message.runs);
       case 'request': {
@@ -466,17 +340,16 @@ export class Swarm {
         peer.peerInterested = message.type === 'interested';
         return this.#server.rechoke(this.#peers.values());
       case 'choke':
-        return this.#onChoke(peer);
+        return this.#downloads.onChoke(peer);
       case 'unchoke':
-        peer.peerChoking = false;
-        return this.#schedule(peer);
+        return this.#downloads.onUnchoke(peer);
       case 'cancel':
         return this.#server.cancel(peer, message.piece, message.begin);
       case 'piece':
-        void this.#onBlock(peer, message.piece, message.begin, message.block);
+        void this.#downloads.onBlock(peer, message.piece, message.begin, message.block);
         return;
       case 'reject':
-        return this.#onReject(peer, message.piece, message.begin);
+        return this.#downloads.onReject(peer, message.piece, message.begin);
       case 'piece-hash':
         return this.#onPieceHash(peer, message.piece, Buffer.from(message.hash));
       default:
@@ -484,202 +357,34 @@ export class Swarm {
     }
   }
 
-  /** BEP 3: a peer that chokes us discards what we asked; we ask it again once unchoked. */
-  #onChoke(peer: Peer): void {
-    peer.peerChoking = true;
-    peer.asked.clear();
-    this.#requests.dropPeer(peer.id);
-    this.#scheduleAll();
-  }
-
-  /** Tells `peer` we are interested when it has a piece we lack (BEP 3). */
-  #updateInterest(peer: Peer, index: number): void {
-    if (peer.amInterested || this.#opts.store.have.has(index)) return;
-    peer.amInterested = true;
-    peer.connection.send({ type: 'interested' });
-  }
-
   #onBitfield(peer: Peer, bytes: Uint8Array): void {
-    const has = Bitfield.fromBytes(this.#availability.length, bytes);
-    if (!has) return this.#drop(peer, 'bad bitfield');
-    for (let index = has.firstSet(0); index !== -1; index = has.firstSet(index + 1)) this.#onHave(peer, index, false);
+    if (!this.#downloads.addBitfield(peer, bytes)) return this.#drop(peer, 'bad bitfield');
     this.#opts.onChange();
     for (const wake of [...this.#peerWaiters]) wake();
-    this.#schedule(peer);
-  }
-
-  #onHave(peer: Peer, index: number, schedule = true): void {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#availability.length) return this.#drop(peer, 'have out of range');
-    if (peer.has.has(index)) return;
-    peer.has.set(index);
-    this.#updateInterest(peer, index);
-    this.#availability[index] = (this.#availability[index] ?? 0) + 1;
-    if (schedule) {
-      this.#opts.onChange();
-      this.#schedule(peer);
-    }
-  }
-
-  /** A peer that rejects a piece it offered has lost it (or is busy): it is not asked for it again. */
-  #onReject(peer: Peer, piece: number, begin: number): void {
-    peer.asked.delete(blockKey(piece, begin));
-    this.#requests.unassign(piece, peer.id);
-    if (piece < this.#availability.length && peer.has.has(piece)) {
-      peer.has.clear(piece);
-      this.#availability[piece] = Math.max(0, (this.#availability[piece] ?? 0) - 1);
-      this.#opts.onChange();
-    }
-    this.#schedule(peer);
+    this.#downloads.schedule(peer);
   }
 
   #onPieceHash(peer: Peer, piece: number, digest: Buffer): void {
-    if (!Number.isSafeInteger(piece) || piece < 0 || piece >= this.#availability.length) return this.#drop(peer, 'piece-hash out of range');
+    if (!Number.isSafeInteger(piece) || piece < 0 || piece >= this.#pieceCount) return this.#drop(peer, 'piece-hash out of range');
     const verdict = this.#opts.trust.claim(piece, digest, peer.id);
     if (verdict === 'liar') return this.ban(peer.id, 'announced a digest the origin contradicts');
-    if (verdict === 'ok' && peer.has.has(piece)) this.#schedule(peer);
+    if (verdict === 'ok' && peer.has.has(piece)) this.#downloads.schedule(peer);
   }
 
   #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
-    const count = this.#availability.length;
+    const count = this.#pieceCount;
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
     peer.fetching = runs;
     this.#opts.onChange();
   }
 
-  async #onBlock(peer: Peer, piece: number, begin: number, block: Uint8Array): Promise<void> {
-    const key = blockKey(piece, begin);
-    const ask = peer.asked.get(key);
-    if (!ask || ask.length !== block.length) {
-      peer.strikes += 1;
-      if (peer.strikes >= MAX_STRIKES) this.#drop(peer, 'unrequested blocks');
-      return;
-    }
-    peer.asked.delete(key);
-    // A copy that another peer's endgame block beat (on disk, or being written): nothing to do.
-    if (!this.#requests.isAwaited(piece, begin) || this.#writing.has(key)) return;
-    this.#writing.add(key);
-    try {
-      const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
-      if (waitMs > 0) await sleep(waitMs);
-      const { store } = this.#opts;
-      await store.write(pieceStart(store.geometry, piece) + begin, [Buffer.from(block.buffer, block.byteOffset, block.byteLength)]);
-    } catch {
-      this.#requests.unassign(piece, peer.id);
-      return;
-    } finally {
-      this.#writing.delete(key);
-    }
-    const { store } = this.#opts;
-    peer.downloadedBytes += block.length;
-    this.#opts.onPeerBytes(block.length);
-    let senders = this.#senders.get(piece);
-    if (!senders) this.#senders.set(piece, (senders = new Set()));
-    senders.add(peer.id);
-    if (this.#requests.received(piece, begin) && !store.have.has(piece)) {
-      this.#senders.delete(piece);
-      void this.#checkArrived(piece, senders);
-    }
-    this.#schedule(peer);
-  }
-
-  /** The last block of `piece` arrived: keep it only if it matches its digest. */
-  async #checkArrived(piece: number, senders: Set<string>): Promise<void> {
-    const { store, trust } = this.#opts;
-    this.#verifying.set(piece);
-    const checked = [...senders].map((id) => this.#peers.get(id)).filter((peer) => peer !== undefined);
-    for (const peer of checked) peer.checking += 1;
-    let outcome: Awaited<ReturnType<PieceTrust['checkArrived']>> = { verdict: 'unverifiable', banned: [] };
-    try {
-      outcome = await trust.checkArrived(piece, senders);
-    } catch {
-      // Unreadable: the piece is fetched again.
-    }
-    this.#verifying.clear(piece);
-    for (const peer of checked) {
-      peer.checking -= 1;
-      if (outcome.verdict === 'good') peer.goodPieces += 1;
-    }
-    if (outcome.verdict === 'good' && !store.have.has(piece)) {
-      store.markPiece(piece);
-      this.#opts.onPiece(piece);
-    } else if (outcome.verdict === 'bad') {
-      debugLog('swarm', () => `piece ${piece} from ${[...senders].map((id) => id.slice(0, 8)).join(',')} failed its digest`);
-      this.#opts.onCorrupt(piece, [...senders]);
-      for (const id of outcome.banned) this.ban(id, `sent ${MAX_BAD_PIECES} pieces that failed their digest`);
-    }
-    this.#opts.onChange();
-    this.#scheduleAll();
-  }
-
-  #scheduleAll(): void {
-    for (const peer of this.#peers.values()) this.#schedule(peer);
-  }
-
-  /** Asks `peer` for blocks until it has MAX_ASKED_PER_PEER outstanding or nothing fits. */
-  #schedule(peer: Peer): void {
-    const { store } = this.#opts;
-    if (this.#closed || this.#paused || peer.connection.closed || peer.peerChoking || store.have.isComplete()) return;
-    while (peer.asked.size < MAX_ASKED_PER_PEER) {
-      const block = this.#requests.nextBlockFor(peer.id) ?? (this.#mayAssign(peer) ? this.#assignPiece(peer) : null);
-      if (!block) break;
-      this.#ask(peer, block);
-    }
-    if (peer.asked.size === 0 && peer.goodPieces > 0 && this.#allMissingInFlight()) this.#endgame(peer);
-  }
-
-  /**
-   * Probation: a peer none of whose pieces has matched its digest yet gets one piece at a time, so
-   * a peer that corrupts everything costs at most {@link MAX_BAD_PIECES} pieces before its ban.
-   */
-  #mayAssign(peer: Peer): boolean {
-    return peer.goodPieces > 0 || this.#requests.countFor(peer.id) + peer.checking === 0;
-  }
-
-  /** The tail: every piece we lack is asked of a peer or fetched by our origin connections. */
-  #allMissingInFlight(): boolean {
-    const { have } = this.#opts.store;
-    return have.or(this.#requests.requested).or(this.#opts.originInFlight()).or(this.#verifying).isComplete();
-  }
-
-  #ask(peer: Peer, block: { piece: number; begin: number; length: number }): void {
-    peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: Date.now() });
-    peer.connection.send({ type: 'request', piece: block.piece, begin: block.begin, length: block.length });
-  }
-
-  /**
-   * Endgame: an idle peer with nothing new to offer is asked, too, for the blocks still awaited of
-   * a piece another peer is slow to send, so one slow peer does not hold up the tail.
-   */
-  #endgame(peer: Peer): void {
-    const blocks = this.#requests.endgameBlocks(peer.id, (piece) => peer.has.has(piece));
-    for (const block of blocks.slice(0, MAX_ASKED_PER_PEER)) this.#ask(peer, block);
-  }
-
-  #assignPiece(peer: Peer): { piece: number; begin: number; length: number } | null {
-    const { store } = this.#opts;
-    const piece = pickPeerPiece({
-      have: store.have,
-      peerHas: peer.has,
-      requested: this.#requests.requested.or(this.#opts.originInFlight()).or(this.#verifying).or(this.#opts.trust.book.unusable),
-      availability: this.#availability,
-      random01: Math.random(),
-      endgame: false,
-    });
-    if (piece === -1) return null;
-    this.#requests.assign(piece, peer.id);
-    this.#senders.delete(piece);
-    return this.#requests.nextBlockFor(peer.id);
-  }
-
-  #checkStalls(): void {
+  /** Once a second: the upload slots rotate every ROTATE_MS, and peers that stall are dropped. */
+  #onTick(): void {
     const now = Date.now();
     if (now - this.#lastRechokeMs >= ROTATE_MS) {
       this.#lastRechokeMs = now;
       this.#server.rechoke(this.#peers.values());
     }
-    for (const peer of this.#peers.values()) {
-      const oldest = peer.oldestAskMs();
-      if (oldest !== null && now - oldest > ASK_TIMEOUT_MS) this.#drop(peer, 'requests timed out');
-    }
+    this.#downloads.checkStalls(now);
   }
 }

@@ -19,7 +19,8 @@ import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { RateMeter } from './rate-meter.js';
-import { Swarm, type SwarmNetwork } from './swarm.js';
+import { Swarm } from './swarm.js';
+import type { SwarmNetwork } from './swarm-network.js';
 import { debugLog } from './debug-log.js';
 import { PieceTrust } from './piece-trust.js';
 
