@@ -18,7 +18,9 @@ import { Bitfield } from '../piece-picker/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { pieceStart } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
+import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';
+import { PIECE_PAYLOAD_HEADER_BYTES } from '../wire/codec.js';
 import { debugLog } from './debug-log.js';
 import { type Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
@@ -28,6 +30,10 @@ import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
 export const BLOCK_BYTES = 256 * 1024;
 /** Blocks we keep asked of one peer at once. */
 const MAX_ASKED_PER_PEER = 16;
+/** Idle frame buffers kept for reuse (at 256 KiB blocks, 4 MiB). */
+const POOLED_FRAMES = 16;
+/** Frames up to this size (every message but `piece`) get a buffer of their own. */
+const SMALL_FRAME_BYTES = 64 * 1024;
 /** Unrequested blocks a peer may send before it is dropped. */
 const MAX_STRIKES = 3;
 /** A peer that leaves a block unanswered this long is dropped. */
@@ -72,6 +78,8 @@ export class PeerDownloads {
   readonly #verifying: Bitfield;
   /** Peers that sent blocks of each piece being fetched from peers. */
   readonly #senders = new Map<number, Set<string>>();
+  /** Buffers of `piece` frames, given back once their block is written (see {@link allocateFrame}). */
+  readonly #frames = new BufferPool(PIECE_PAYLOAD_HEADER_BYTES + BLOCK_BYTES, POOLED_FRAMES);
   #paused = false;
   #closed = false;
 
@@ -82,6 +90,12 @@ export class PeerDownloads {
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
     this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
   }
+
+  /**
+   * The buffer for a frame split across reads: frames of a block's size come from a pool that
+   * {@link onBlock} gives them back to; small ones are plain buffers.
+   */
+  readonly allocateFrame = (bytes: number): Buffer => (bytes > SMALL_FRAME_BYTES ? this.#frames.take(bytes) : Buffer.allocUnsafe(bytes));
 
   /** Pieces peers offer us, asked of peers, or being checked: a new bitfield. */
   taken(): Bitfield {
@@ -175,6 +189,16 @@ export class PeerDownloads {
 
   /** A block arrived from `peer`: written if we asked for it and still await it. */
   async onBlock(peer: Peer, piece: number, begin: number, block: Uint8Array): Promise<void> {
+    try {
+      await this.#takeBlock(peer, piece, begin, block);
+    } finally {
+      // Whatever became of the block, nothing reads its frame any more (a frame that was a view
+      // of a socket read is not the pool's, and the pool ignores it).
+      this.#frames.give(Buffer.from(block.buffer, 0, block.buffer.byteLength));
+    }
+  }
+
+  async #takeBlock(peer: Peer, piece: number, begin: number, block: Uint8Array): Promise<void> {
     const key = blockKey(piece, begin);
     const ask = peer.asked.get(key);
     if (!ask || ask.length !== block.length) {

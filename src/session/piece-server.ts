@@ -32,8 +32,8 @@ export const MAX_CHOKED_REQUESTS = 256;
 export const UPLOAD_SLOTS = 8;
 /** How often the slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
 export const ROTATE_MS = 3000;
-/** Idle block buffers kept for reuse (at 256 KiB blocks, 8 MiB). */
-const POOLED_BLOCKS = 32;
+/** Idle block buffers kept for reuse (at 256 KiB blocks, 4 MiB). */
+const POOLED_BLOCKS = 16;
 
 /** Checks a piece before it is served, and hears of one that rotted. */
 export interface ServeGuard {

@@ -99,6 +99,8 @@ export interface PeerConnectionSettings {
   readonly pieceCount: number;
   /** Bytes per block request: a frame must fit a block. */
   readonly blockBytes: number;
+  /** Buffers for frames split across reads (see `PeerConnectionOptions.allocateFrame`). */
+  readonly allocateFrame?: (bytes: number) => Buffer;
 }
 
 /** The wire protocol on `socket`, with the swarm's caps and timeouts (not started yet). */
@@ -114,5 +116,6 @@ export function openPeerConnection(socket: Socket, settings: PeerConnectionSetti
     frameTimeoutMs: FRAME_TIMEOUT_MS,
     keepAliveIntervalMs: 20_000,
     maxQueuedBytes: MAX_QUEUED_BYTES,
+    ...(settings.allocateFrame ? { allocateFrame: settings.allocateFrame } : {}),
   });
 }

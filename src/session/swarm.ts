@@ -250,7 +250,8 @@ export class Swarm {
     socket.setNoDelay(true);
     const address = dialled ?? socket.remoteAddress ?? '?';
     const { swarmId, authKey } = this.#opts;
-    const connection = openPeerConnection(socket, { swarmId, peerId: this.peerId, authKey, outbound, pieceCount: this.#pieceCount, blockBytes: BLOCK_BYTES });
+    const connection = openPeerConnection(socket, { swarmId, peerId: this.peerId, authKey, outbound, pieceCount: this.#pieceCount, blockBytes: BLOCK_BYTES,
+      allocateFrame: this.#downloads.allocateFrame });
     this.#handshaking++;
     let handshaking = true;
     const settled = (): void => {
