@@ -39,6 +39,10 @@ const PURE = [
   'src/session/hash-book.ts',
   'src/storage/piece-digest.ts',
   'src/testing/origin-content.ts',
+  'src/testing/wire-arbitraries.ts',
+  'src/testing/announce-arbitraries.ts',
+  'src/testing/fuzz-property.ts',
+  'src/testing/*-fuzz-properties.ts',
 ];
 
 const IO_MODULES = [

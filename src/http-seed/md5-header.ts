@@ -107,9 +107,9 @@ function findMd5(headers: HeaderRecord, wholeBody: boolean): Md5Found | null {
   const candidates: Array<[Md5Source, Buffer | null]> = [];
   if (wholeBody) candidates.push(['content-md5', plainMd5(headers, 'content-md5', 'hex-or-base64')]);
   candidates.push(['x-ms-blob-content-md5', plainMd5(headers, 'x-ms-blob-content-md5', 'base64')]);
-  candidates.push(['x-goog-hash', googHashMd5(headerValues(headers, 'x-goog-hash'))]);
+  candidates.push(['x-goog-hash', listedMd5(headerValues(headers, 'x-goog-hash'), 'base64')]);
   candidates.push(['repr-digest', reprDigestMd5(headerValues(headers, 'repr-digest'))]);
-  if (wholeBody) candidates.push(['digest', digestMd5(headerValues(headers, 'digest'))]);
+  if (wholeBody) candidates.push(['digest', listedMd5(headerValues(headers, 'digest'), 'hex-or-base64')]);
   candidates.push(['x-amz-meta-md5', plainMd5(headers, 'x-amz-meta-md5', 'hex-or-base64')]);
   candidates.push(['x-amz-meta-content-md5', plainMd5(headers, 'x-amz-meta-content-md5', 'hex-or-base64')]);
   candidates.push(['etag', etagMd5(headerValues(headers, 'etag'))]);
@@ -126,11 +126,15 @@ function plainMd5(headers: HeaderRecord, name: string, form: Md5Form): Buffer | 
   return agreeing(md5s);
 }
 
-/** `x-goog-hash: crc32c=AAAAAA==, md5=BASE64`; values may also arrive as separate headers. */
-function googHashMd5(values: readonly string[]): Buffer | null {
+/**
+ * The `md5` items (the name in any case) of a list header, read in `form`; repeated items must
+ * agree. For `x-goog-hash: crc32c=AAAAAA==, md5=BASE64` (values may also arrive as separate
+ * headers) and RFC 3230 `Digest: SHA-256=..., MD5=BASE64` (algorithm names are case-insensitive).
+ */
+function listedMd5(values: readonly string[], form: Md5Form): Buffer | null {
   const md5s: Array<Buffer | null> = [];
   for (const [name, value] of listItems(values)) {
-    if (name.toLowerCase() === 'md5') md5s.push(parseInForm(value, 'base64'));
+    if (name.toLowerCase() === 'md5') md5s.push(parseInForm(value, form));
   }
   return agreeing(md5s);
 }
@@ -150,15 +154,6 @@ function reprDigestMd5(values: readonly string[]): Buffer | null {
     md5 = bytes?.[1] === undefined ? null : parseInForm(bytes[1], 'base64');
   }
   return seen ? md5 : null;
-}
-
-/** RFC 3230 `Digest: SHA-256=..., MD5=BASE64`; algorithm names are case-insensitive. */
-function digestMd5(values: readonly string[]): Buffer | null {
-  const md5s: Array<Buffer | null> = [];
-  for (const [name, value] of listItems(values)) {
-    if (name.toLowerCase() === 'md5') md5s.push(parseInForm(value, 'hex-or-base64'));
-  }
-  return agreeing(md5s);
 }
 
 /** A strong ETag of exactly 32 hex digits. */

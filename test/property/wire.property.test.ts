@@ -6,8 +6,9 @@ import { FrameDecoder } from '../../src/wire/frame-decoder.js';
 import { decodeHandshake, encodeHandshake } from '../../src/wire/handshake.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import {
-  encodeStream, feed, hostileStream, plain, smallMaxFrameBytes, splitAt, wireMessage,
-} from '../unit/wire/wire-arbitraries.js';
+  encodeStream, feed, hostileStream, smallMaxFrameBytes, splitAt, wireMessage,
+} from '../../src/testing/wire-arbitraries.js';
+import { plain } from '../helpers/plain-message.js';
 
 const cuts = fc.array(fc.nat(), { maxLength: 12 });
 

@@ -4,7 +4,7 @@ import {
 } from '../../../src/wire/codec.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
 import { WireError } from '../../../src/wire/wire-error.js';
-import { plain } from './wire-arbitraries.js';
+import { plain } from '../../helpers/plain-message.js';
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/ /g, ''), 'hex');
 

@@ -3,7 +3,8 @@ import { MAX_FRAME_BYTES, encodeMessage } from '../../../src/wire/codec.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../src/wire/frame-decoder.js';
 import { WireError } from '../../../src/wire/wire-error.js';
-import { encodeStream, plain } from './wire-arbitraries.js';
+import { encodeStream } from '../../../src/testing/wire-arbitraries.js';
+import { plain } from '../../helpers/plain-message.js';
 
 /** One of every message type. */
 const ALL: WireMessage[] = [

@@ -9,7 +9,7 @@ import { PeerConnection } from '../../../src/wire/peer-connection.js';
 import type { PeerConnectionOptions } from '../../../src/wire/peer-connection.js';
 import { duplexPair } from './duplex-pair.js';
 import type { PipeEnd } from './duplex-pair.js';
-import { plain } from './wire-arbitraries.js';
+import { plain } from '../../helpers/plain-message.js';
 
 const SWARM = Buffer.alloc(32, 0x5a);
 const ID_A = Buffer.from('-SW0001-aaaaaaaaaaaa');

@@ -1,14 +1,20 @@
 /**
- * fast-check arbitraries and helpers for wire tests, shared by the property and fuzz tests:
- * valid messages, streams of frames with their cut points, and "frame soup" (frames whose
- * length prefix, id and body are each sometimes wrong).
+ * fast-check arbitraries and helpers for the wire codec, frame decoder and handshake: valid
+ * messages, streams of frames with their cut points, "frame soup" (frames whose length prefix, id
+ * and body are each sometimes wrong), and handshakes and hellos with bytes flipped. Shared by the
+ * property and fuzz tests and by `scripts/fuzz-wire.js` (through dist/testing/).
+ *
+ * Test support, never loaded by the programs (fast-check is a devDependency). Pure: fast-check
+ * draws the randomness from its own seed.
  */
 import fc from 'fast-check';
-import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, PIECE_HASH_BYTES, encodeMessage } from '../../../src/wire/codec.js';
-import type { PieceRun, WireMessage } from '../../../src/wire/codec.js';
-import { FrameDecoder } from '../../../src/wire/frame-decoder.js';
-import { WireError } from '../../../src/wire/wire-error.js';
+import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, PIECE_HASH_BYTES, encodeMessage } from '../wire/codec.js';
+import type { PieceRun, WireMessage } from '../wire/codec.js';
+import { FrameDecoder } from '../wire/frame-decoder.js';
+import { encodeHandshake, encodeHello } from '../wire/handshake.js';
+import { WireError } from '../wire/wire-error.js';
 
+/** The ids of the messages the codec knows. */
 export const KNOWN_IDS: ReadonlySet<number> = new Set(Object.values(MessageId));
 
 const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 1, 0xfffffffe, 0xffffffff));
@@ -43,9 +49,12 @@ export function encodeStream(messages: readonly WireMessage[]): Buffer {
   return Buffer.concat(messages.map((m) => encodeMessage(m)));
 }
 
-/** `bytes` cut at `cuts` (any naturals; taken modulo the length, sorted, deduplicated). */
-export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((cut) => (bytes.length === 0 ? 0 : cut % bytes.length)))].sort((a, b) => a - b);
+/** Up to 16 cut points for {@link splitAt}. */
+export const cuts: fc.Arbitrary<number[]> = fc.array(fc.nat(), { maxLength: 16 });
+
+/** `bytes` cut at `cutPoints` (any naturals; taken modulo the length, sorted, deduplicated). */
+export function splitAt(bytes: Uint8Array, cutPoints: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cutPoints.map((cut) => (bytes.length === 0 ? 0 : cut % bytes.length)))].sort((a, b) => a - b);
   const chunks: Uint8Array[] = [];
   let from = 0;
   for (const point of [...points, bytes.length]) {
@@ -55,12 +64,22 @@ export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[
   return chunks;
 }
 
-/** A message with its byte fields as hex, so equality ignores Buffer vs Uint8Array. */
-export function plain(m: WireMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...m };
-  for (const [key, value] of Object.entries(out)) {
-    if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
-  }
+/** Up to `count` changes `[offset, byte]` with offsets up to `maxOffset`, for {@link flipped}. */
+export function byteFlips(maxOffset: number, count: number): fc.Arbitrary<Array<[number, number]>> {
+  return fc.array(fc.tuple(fc.nat({ max: maxOffset }), fc.nat({ max: 255 })), { maxLength: count });
+}
+
+/** A copy of `bytes` with each change `[offset, byte]` applied (offsets taken modulo the length). */
+export function flipped(bytes: Uint8Array, changes: ReadonlyArray<readonly [number, number]>): Buffer {
+  const out = Buffer.from(bytes);
+  for (const [at, value] of changes) if (out.length > 0) out[at % out.length] = value;
+  return out;
+}
+
+/** Gives a body a plausible `fetching` run count, so run decoding gets exercised. */
+function withRunCount(body: Uint8Array): Uint8Array {
+  const out = Buffer.from(body);
+  out.writeUInt16BE(Math.floor((body.length - 2) / 8), 0);
   return out;
 }
 
@@ -84,32 +103,39 @@ const soupFrame: fc.Arbitrary<Uint8Array> = fc
     return truncate ? frame.subarray(0, 4) : frame;
   });
 
-/** Gives a body a plausible `fetching` run count, so run decoding gets exercised. */
-function withRunCount(body: Uint8Array): Uint8Array {
-  const out = Buffer.from(body);
-  out.writeUInt16BE(Math.floor((body.length - 2) / 8), 0);
-  return out;
-}
-
 /** Byte streams likely to reach every decoder branch: frame soup, mutated valid streams, noise. */
 export const hostileStream: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.array(soupFrame, { maxLength: 8 }).map((frames) => Buffer.concat(frames)),
   fc
     .tuple(fc.array(wireMessage, { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 4 }))
-    .map(([messages, flips]) => {
-      const bytes = encodeStream(messages);
-      for (const [at, value] of flips) if (bytes.length > 0) bytes[at % bytes.length] = value;
-      return bytes;
-    }),
+    .map(([messages, changes]) => flipped(encodeStream(messages), changes)),
   fc.uint8Array({ maxLength: 200 }),
 );
 
 /** A frame cap, from the minimum up to small enough that soup frames hit it. */
-export const smallMaxFrameBytes = fc.integer({ min: 13, max: 300 });
+export const smallMaxFrameBytes: fc.Arbitrary<number> = fc.integer({ min: 13, max: 300 });
+
+/** Handshakes with a few bytes flipped, and noise of handshake-like lengths. */
+export const hostileHandshake: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.tuple(fc.uint8Array({ minLength: 52, maxLength: 52 }), byteFlips(79, 3))
+    .map(([ids, changes]) => flipped(encodeHandshake({ swarmId: ids.subarray(0, 32), peerId: ids.subarray(32) }), changes)),
+  fc.uint8Array({ minLength: 78, maxLength: 82 }),
+);
+
+/** Hellos with a few bytes flipped, and noise of hello-like lengths. */
+export const hostileHello: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.tuple(fc.uint8Array({ minLength: 84, maxLength: 84 }), byteFlips(111, 3))
+    .map(([ids, changes]) => flipped(
+      encodeHello({ swarmId: ids.subarray(0, 32), peerId: ids.subarray(32, 52), nonce: ids.subarray(52) }),
+      changes,
+    )),
+  fc.uint8Array({ minLength: 78, maxLength: 114 }),
+);
 
 /**
- * Feeds `chunks` to a fresh decoder, draining after each push, and checks the memory bound. Returns
- * the messages and the WireError that stopped it, if any; anything else thrown propagates.
+ * Feeds `chunks` to a fresh decoder, draining after each push, and checks the memory bound
+ * (throws a plain Error when it is broken). Returns the messages and the WireError that stopped
+ * it, if any; anything else thrown propagates.
  */
 export function feed(maxFrameBytes: number, chunks: readonly Uint8Array[]): { messages: WireMessage[]; error: WireError | null } {
   const decoder = new FrameDecoder({ maxFrameBytes });
