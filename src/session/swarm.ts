@@ -153,11 +153,12 @@ export class Swarm {
 
   /** Resolves when a peer has sent its bitfield, after `timeoutMs`, or when `signal` aborts. */
   async waitForPeer(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (timeoutMs <= 0) return;
+    if (timeoutMs <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.#peerWaiters.delete(done);
+        signal.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
