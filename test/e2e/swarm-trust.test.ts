@@ -32,8 +32,9 @@ function eventsOf(events: readonly CliEvent[], kind: string): CliEvent[] {
 describe('swarm-download: corrupt pieces', () => {
   it('three processes ban a peer that flips a byte in every piece, and publish verified files', async () => {
     const content = makeContent(32 * MiB, 601);
-    // A slow origin: the hosts take pieces from each other, and so ask the corrupt peer too.
-    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 16 * MiB } });
+    // A slow origin: the hosts take pieces from each other, and so ask the corrupt peer too, long
+    // enough for a second piece from it even on a loaded machine (two bad pieces ban it).
+    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 8 * MiB } });
     const discoveryPort = newSwarmPort();
     const liar = new CorruptPeer(content);
     corruptPeers.push(liar);
