@@ -6,11 +6,40 @@
 //
 //   node scripts/build-bundle.js            (run by `npm run build`)
 import { build } from 'esbuild';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PROGRAMS } from './programs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * undici's index loads all of undici (fetch, WebSocket, mocks, caches: half a megabyte, and it
+ * touches Node's own fetch globals, which loads Node's internal copy of undici too). src/ uses
+ * only what this entry exports; an import of anything else fails the build ("No matching
+ * export"). src/ keeps importing 'undici', so tsc and the tests see the real package.
+ */
+const SLIM_UNDICI = `import Dispatcher from './lib/dispatcher/dispatcher.js';
+import Agent from './lib/dispatcher/agent.js';
+import api from './lib/api/index.js';
+import redirect from './lib/interceptor/redirect.js';
+Object.assign(Dispatcher.prototype, api);
+export { Agent, Dispatcher };
+export const interceptors = { redirect };
+`;
+
+/** Resolves 'undici' to {@link SLIM_UNDICI}. */
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici-slim', namespace: 'slim-undici' }));
+    b.onLoad({ filter: /.*/, namespace: 'slim-undici' }, () => ({
+      contents: SLIM_UNDICI,
+      loader: 'js',
+      resolveDir: dirname(fileURLToPath(import.meta.resolve('undici/package.json'))),
+    }));
+  },
+};
 
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none',
   // prefix-hasher's import.meta fallback is for dist/ only; in the bundle the worker is inlined.
@@ -35,6 +64,7 @@ void runMain(main);`,
     // ESM dependencies (yargs) read import.meta.url, which CommonJS lacks: give them the bundle's.
     define: { SWARM_BUNDLED_HASH_WORKER: JSON.stringify(workerSource), 'import.meta.url': 'bundleUrl' },
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [slimUndici],
     minify: true,
     outfile: `dist/bundle/${name}.cjs`,
   });
