@@ -29,6 +29,17 @@ describe('the bundled program', () => {
     expect(version.stdout.trim()).toBe(VERSION);
   });
 
+  it("starts without Node's fetch (its own undici), HTTP/2, TLS or zlib: undici is bundled only as far as swarm uses it", async () => {
+    const script = `process.argv = [process.argv[0], 'swarm-download', '--version'];
+process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swarm-download');`;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script]);
+    expect(stdout.trim()).toBe(VERSION);
+    const loaded = JSON.parse(stderr) as string[];
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded.filter((name) => /undici|http2|tls|zlib/.test(name))).toEqual([]);
+  });
+
   it('runs alone from an empty directory: no node_modules, no dist/ beside it', async () => {
     const content = makeContent(3 * MiB + 17, 7);
     const origin = await startTestOrigin({ content });
