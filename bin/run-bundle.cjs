@@ -13,7 +13,7 @@ const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
-const { Script } = require('node:vm');
+const { Script, constants } = require('node:vm');
 
 const DIGEST_BYTES = 32;
 
@@ -46,7 +46,10 @@ function runBundle(name, { writeCache = false } = {}) {
   // The same wrapper as Node's CommonJS loader, on the first line so line numbers stay true;
   // the shebang becomes a comment of the same length.
   const source = bundle.toString('utf8').replace(/^#!/, '//');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename, cachedData });
+  // A dynamic import() (esbuild turns the bundle's own into require()) loads as from a module.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename, cachedData, importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
   if (writeCache) {
     process.once('exit', () => {
       const cache = script.createCachedData();
