@@ -53,8 +53,9 @@ function runBundle(name, { writeCache = false } = {}) {
   if (writeCache) {
     process.once('exit', () => {
       const cache = script.createCachedData();
-      writeFileSync(`${cacheFile}.tmp`, Buffer.concat([seal(bundle, cache), cache]));
-      renameSync(`${cacheFile}.tmp`, cacheFile);
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([seal(bundle, cache), cache]));
+      renameSync(tmp, cacheFile);
     });
   }
   const module = { exports: {}, filename, id: '.', loaded: false };
