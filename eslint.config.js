@@ -62,6 +62,12 @@ export default tseslint.config(
     },
   },
   {
+    // bin/: CommonJS (bin/package.json), so the programs start without Node's ESM loader.
+    files: ['bin/**/*.js', 'bin/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: PURE,
     rules: {
       'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'pure module: pass I/O in from a shell' })) }],

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // Thin entry point. The program is src/cli/swarm-server.ts, bundled into one file by
-// scripts/build-bundle.js (`npm run build`); required, not imported, so Node need not scan the
-// bundle for ESM named exports.
-import { createRequire } from 'node:module';
-
-createRequire(import.meta.url)('../dist/bundle/swarm-server.cjs');
+// scripts/build-bundle.js (`npm run build`) and run by run-bundle.cjs with its V8 code cache.
+// CommonJS (bin/package.json), so Node starts it without its ESM loader.
+require('./run-bundle.cjs').runBundle('swarm-server');

@@ -2,15 +2,55 @@
 // Bundles each program into one self-contained CommonJS file under dist/bundle/ (esbuild): no
 // node_modules needed beside it, and Node starts it faster than the ~150 files of dist/ plus
 // node_modules. The hashing worker is bundled first and inlined as a string, so the program is
-// a single file (the form a Node single executable application needs).
+// a single file (the form a Node single executable application needs). Beside each bundle goes
+// V8's code cache for it, dist/bundle/<program>.cache, which bin/run-bundle.cjs uses when it fits.
 //
 //   node scripts/build-bundle.js            (run by `npm run build`)
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PROGRAMS } from './programs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * undici's index loads all of undici (fetch, WebSocket, mocks, caches: half a megabyte, and it
+ * touches Node's own fetch globals, which loads Node's internal copy of undici too). src/ uses
+ * only what this entry exports; an import of anything else fails the build ("No matching
+ * export"). src/ keeps importing 'undici', so tsc and the tests see the real package.
+ */
+const SLIM_UNDICI = `import Dispatcher from './lib/dispatcher/dispatcher.js';
+import Agent from './lib/dispatcher/agent.js';
+import api from './lib/api/index.js';
+import redirect from './lib/interceptor/redirect.js';
+Object.assign(Dispatcher.prototype, api);
+export { Agent, Dispatcher };
+export const interceptors = { redirect };
+`;
+
+const undiciDir = dirname(fileURLToPath(import.meta.resolve('undici/package.json')));
+
+/**
+ * Resolves 'undici' to {@link SLIM_UNDICI}, and defers undici's HTTP/2 client (which loads
+ * node:http2 and node:tls, ~10 ms) to its first use: only a connection that negotiated h2 needs
+ * it, and swarm never offers h2. A bundled CommonJS module runs when first required.
+ */
+const slimUndici = {
+  name: 'slim-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici-slim', namespace: 'slim-undici' }));
+    b.onLoad({ filter: /^undici-slim$/, namespace: 'slim-undici' }, () => ({ contents: SLIM_UNDICI, loader: 'js', resolveDir: undiciDir }));
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (
+      args.importer === join(undiciDir, 'lib/dispatcher/client.js') ? { path: join(undiciDir, 'lib/dispatcher/client-h2.js'), namespace: 'slim-undici' } : undefined));
+    b.onLoad({ filter: /client-h2\.js$/, namespace: 'slim-undici' }, (args) => ({
+      contents: "module.exports = function connectH2(...args) { return require('./client-h2.js')(...args); };",
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none',
   // prefix-hasher's import.meta fallback is for dist/ only; in the bundle the worker is inlined.
@@ -35,7 +75,11 @@ void runMain(main);`,
     // ESM dependencies (yargs) read import.meta.url, which CommonJS lacks: give them the bundle's.
     define: { SWARM_BUNDLED_HASH_WORKER: JSON.stringify(workerSource), 'import.meta.url': 'bundleUrl' },
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [slimUndici],
     minify: true,
     outfile: `dist/bundle/${name}.cjs`,
   });
+  // V8's code cache for bin/run-bundle.cjs, from a `--version` run (every module's top level).
+  execFileSync(process.execPath, ['-e', `process.argv = [process.argv[0], ${JSON.stringify(`bin/${name}.js`)}, '--version'];
+require('./bin/run-bundle.cjs').runBundle(${JSON.stringify(name)}, { writeCache: true });`], { cwd: root, stdio: 'pipe' });
 }

@@ -6,7 +6,7 @@
  * error answer becomes a {@link SwarmError} with the daemon's code and exit code. No timeouts:
  * `POST /downloads` with `wait` answers only when the file is verified, however long that takes.
  */
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { ExitCode, NoDaemonError, SwarmError } from '../errors.js';
 
 /** Errors of connecting to a unix socket where no server listens. */
@@ -38,11 +38,12 @@ export class ControlClient {
   }
 
   async #call<T>(method: 'GET' | 'POST', path: string, body: unknown): Promise<T> {
-    let answer: Awaited<ReturnType<typeof request>>;
+    let answer: Dispatcher.ResponseData;
     try {
-      answer = await request(`http://swarm${path}`, {
+      answer = await this.#agent.request({
+        origin: 'http://swarm',
+        path,
         method,
-        dispatcher: this.#agent,
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       });
     } catch (err) {

@@ -12,7 +12,7 @@
  * Concurrency: any number of calls may run at once, up to `connections` on the wire.
  */
 import { createHash } from 'node:crypto';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, type Dispatcher } from 'undici';
 import { OriginError, SwarmError } from '../errors.js';
 import { checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse } from './content-range.js';
 import { md5FromHeaders } from './md5-header.js';
@@ -172,10 +172,14 @@ export class HttpOrigin implements OriginClient {
 
   async #send(method: 'GET' | 'HEAD', headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(this.url, {
+      // The dispatcher's own request (not undici's top-level one), so the bundle needs only
+      // undici's Agent and core (scripts/build-bundle.js).
+      const { origin, pathname, search } = new URL(this.url);
+      return await this.#dispatcher.request({
+        origin,
+        path: `${pathname}${search}`,
         method,
         headers: { ...headers, 'accept-encoding': 'identity', 'user-agent': 'swarm/0.1' },
-        dispatcher: this.#dispatcher,
         signal,
         headersTimeout: this.#stallTimeoutMs,
         bodyTimeout: this.#stallTimeoutMs,

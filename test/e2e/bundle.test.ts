@@ -2,9 +2,11 @@
  * The shipped program: `bin/swarm-download.js` runs the one-file bundle (dist/bundle/), which
  * must need nothing beside it. --help and --version work from the bundle, and a copy of the
  * bundle alone in an empty directory (no node_modules, no dist/) downloads and verifies a file.
+ * bin/run-bundle.cjs runs it with the V8 code cache the build wrote, and ignores a cache that
+ * does not fit.
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,17 @@ describe('the bundled program', () => {
     expect(help.stdout).toMatch(/Exit codes: 0 done, 2 usage/);
     const version = await run(process.execPath, [CLI_PATH, '--version']);
     expect(version.stdout.trim()).toBe(VERSION);
+  });
+
+  it("starts without Node's fetch (its own undici), HTTP/2, TLS or zlib: undici is bundled only as far as swarm uses it", async () => {
+    const script = `process.argv = [process.argv[0], 'swarm-download', '--version'];
+process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swarm-download');`;
+    const { stdout, stderr } = await run(process.execPath, ['-e', script]);
+    expect(stdout.trim()).toBe(VERSION);
+    const loaded = JSON.parse(stderr) as string[];
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded.filter((name) => /undici|http2|tls|zlib/.test(name))).toEqual([]);
   });
 
   it('runs alone from an empty directory: no node_modules, no dist/ beside it', async () => {
@@ -56,5 +69,68 @@ describe('the single executable (scripts/build-sea.js)', () => {
     // PATH without node: the executable must not need one.
     await run(program, loopbackOnly([origin.url, '-o', output, '--storage-directory', join(dir, 'cache'), '--quiet']), { cwd: dir, env: { PATH: '/nonexistent' } });
     expect((await readFile(output)).equals(content)).toBe(true);
+  });
+});
+
+/**
+ * Runs dist/bundle/swarm-download.cjs `--version` through bin/run-bundle.cjs, both copied into
+ * `dir` (with `cache` as its code cache, if given, and `options.bundle` in place of the bundle), and reports what V8 was given: the program's
+ * output, the cache bytes passed to V8 (0: none), and whether V8 rejected them.
+ */
+async function runWithCache(dir: string, cache: Buffer | null, options: { nodeFlags?: string[]; bundle?: Buffer } = {}): Promise<{ stdout: string; cacheBytes: number; rejected: boolean }> {
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await mkdir(join(dir, 'dist/bundle'), { recursive: true });
+  await copyFile(join(REPO_ROOT, 'bin/run-bundle.cjs'), join(dir, 'bin/run-bundle.cjs'));
+  await writeFile(join(dir, 'dist/bundle/swarm-download.cjs'), options.bundle ?? await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cjs')));
+  const cacheFile = join(dir, 'dist/bundle/swarm-download.cache');
+  await rm(cacheFile, { force: true });
+  if (cache !== null) await writeFile(cacheFile, cache);
+  // Watches vm.Script (which run-bundle.cjs compiles the bundle with) and reports on stderr.
+  const probe = `const vm = require('node:vm');
+const Script = vm.Script;
+vm.Script = class extends Script {
+  constructor(source, options) {
+    super(source, options);
+    process.stderr.write(JSON.stringify({ cacheBytes: options.cachedData?.length ?? 0, rejected: this.cachedDataRejected === true }) + '\\n');
+  }
+};
+process.argv = [process.argv[0], 'swarm-download', '--version'];
+require(${JSON.stringify(join(dir, 'bin/run-bundle.cjs'))}).runBundle('swarm-download');`;
+  const { stdout, stderr } = await run(process.execPath, [...(options.nodeFlags ?? []), '-e', probe]);
+  const seen = JSON.parse(stderr.trim()) as { cacheBytes: number; rejected: boolean };
+  return { stdout: stdout.trim(), ...seen };
+}
+
+describe('the code cache (bin/run-bundle.cjs)', () => {
+  it('the build writes a cache for each program that this node accepts', async () => {
+    for (const name of ['swarm-download', 'swarm-server', 'swarm']) {
+      expect((await readFile(join(REPO_ROOT, `dist/bundle/${name}.cache`))).length).toBeGreaterThan(1000);
+    }
+    const cache = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'));
+    const seen = await runWithCache(await makeTempDir(), cache);
+    expect(seen).toEqual({ stdout: VERSION, cacheBytes: cache.length - 32, rejected: false });
+  });
+
+  it('a damaged, truncated, stale or missing cache is not given to V8, and the program runs', async () => {
+    const dir = await makeTempDir();
+    const good = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'));
+    const damaged = Buffer.from(good);
+    damaged[Math.floor(damaged.length / 2)]! ^= 0xff;
+    // Another program's cache: sealed, but for another bundle.
+    const stale = await readFile(join(REPO_ROOT, 'dist/bundle/swarm.cache'));
+    for (const cache of [damaged, good.subarray(0, 100), good.subarray(0, 32), Buffer.alloc(0), stale, null]) {
+      expect(await runWithCache(dir, cache)).toEqual({ stdout: VERSION, cacheBytes: 0, rejected: false });
+    }
+    // A rebuilt bundle of the same length (all V8 itself checks) beside the old cache.
+    const rebuilt = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cjs'));
+    expect(rebuilt.subarray(0, 19).toString()).toBe('#!/usr/bin/env node');
+    rebuilt[17] = 'x'.charCodeAt(0);
+    expect(await runWithCache(dir, good, { bundle: rebuilt })).toEqual({ stdout: VERSION, cacheBytes: 0, rejected: false });
+  });
+
+  it('a sealed cache that V8 rejects (made under other V8 flags) is ignored, and the program runs', async () => {
+    const cache = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'));
+    const seen = await runWithCache(await makeTempDir(), cache, { nodeFlags: ['--max-old-space-size=200'] });
+    expect(seen).toEqual({ stdout: VERSION, cacheBytes: cache.length - 32, rejected: true });
   });
 });
