@@ -48,6 +48,11 @@ export interface OriginFetcherOptions {
   readonly yieldAt?: (piece: number) => boolean;
   /** Our runs changed (claimed, shortened, ended): tell the peers. */
   readonly onRunsChanged?: () => void;
+  /**
+   * How long a newly claimed run waits before its request, for a peer's claim of the same pieces
+   * made at the same moment to arrive (then the run yields to it, see `yieldAt`); 0 sends at once.
+   */
+  readonly claimSettleMs?: () => number;
   /** Keep waiting for work while pieces are missing (peers may fail to deliver), instead of returning. */
   readonly untilComplete: boolean;
   /** How many connections may fetch at once now (a swarm shares the origin); default all. */
@@ -181,6 +186,7 @@ export class OriginFetcher {
       this.#runs.add(run);
       this.#opts.onRunsChanged?.();
       try {
+        await this.#settleClaim(run);
         await this.#fetchRun(run);
       } finally {
         this.#runs.delete(run);
@@ -189,6 +195,20 @@ export class OriginFetcher {
       }
       nextStart = run.endPiece;
     }
+  }
+
+  /**
+   * Two hosts that pick the same gap at the same moment each announce their run before either
+   * hears of the other's, and both would fetch it. Waiting a moment after announcing lets the
+   * other claim arrive; the run then yields its first piece to a peer with precedence (and so
+   * ends before any request when that peer claimed it). What the other host claimed further on
+   * is yielded at that piece boundary, as always.
+   */
+  async #settleClaim(run: ActiveRun): Promise<void> {
+    const waitMs = this.#opts.claimSettleMs?.() ?? 0;
+    if (waitMs <= 0) return;
+    await sleep(waitMs, undefined, { signal: this.#signal }).catch(() => undefined);
+    this.#yieldIfTaken(run);
   }
 
   /** Picks a run: where the last one ended when that is free (BEP 19: stream on), else by policy. */

@@ -11,13 +11,12 @@ import { VerifyError } from '../errors.js';
 import type { OriginClient } from '../http-seed/origin-client.js';
 import { md5Hex } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
-import { Bitfield } from '../piece-picker/bitfield.js';
 import type { OriginPolicy } from '../piece-picker/origin-run-picker.js';
 import { pieceStart } from '../piece-picker/piece-geometry.js';
 import { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
-import { OriginFetcher } from './origin-fetcher.js';
+import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
 import { RateMeter } from './rate-meter.js';
 import { Swarm } from './swarm.js';
 import type { SwarmNetwork } from './swarm-network.js';
@@ -31,6 +30,11 @@ const FLUSH_INTERVAL_MS = 50;
  * overlap the download instead of all waiting for the final fdatasync before publishing.
  */
 const SYNC_INTERVAL_MS = 1000;
+/**
+ * With peers, how long a claimed origin run waits for a claim of the same pieces by a peer that
+ * picked at the same moment (LAN round trip plus a busy event loop) before its request.
+ */
+const CLAIM_SETTLE_MS = 15;
 
 /** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
 export interface SwarmSettings extends SwarmNetwork {
@@ -142,8 +146,9 @@ export class Transfer {
     });
   }
 
-  #swarmHooks(swarm: Swarm): { othersTaken: () => Bitfield; yieldAt: (piece: number) => boolean; onRunsChanged: () => void; activeLimit: () => number } {
+  #swarmHooks(swarm: Swarm): Pick<OriginFetcherOptions, 'othersTaken' | 'yieldAt' | 'onRunsChanged' | 'activeLimit' | 'claimSettleMs'> {
     return {
+      claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
       // The fleet shares the origin: about `connections` connections in all, not per host.
       activeLimit: () => Math.max(1, Math.round(this.#opts.connections / (1 + swarm.peerCount))),
       othersTaken: () => swarm.othersTaken(),
