@@ -116,6 +116,9 @@ export function openPeerConnection(socket: Socket, settings: PeerConnectionSetti
     frameTimeoutMs: FRAME_TIMEOUT_MS,
     keepAliveIntervalMs: 20_000,
     maxQueuedBytes: MAX_QUEUED_BYTES,
+    // Two blocks keep a link busy; more would only delay the `have`, `fetching` and `request`
+    // messages queued behind them, and hosts would then pick what a peer already fetches.
+    maxQueuedPieceBytes: 2 * settings.blockBytes,
     ...(settings.allocateFrame ? { allocateFrame: settings.allocateFrame } : {}),
   });
 }

@@ -48,6 +48,12 @@ export interface PeerConnectionOptions {
   /** `send` returns false while more than this many bytes are queued unsent. */
   maxQueuedBytes: number;
   /**
+   * `sendPiece` returns false already while more than this many bytes are queued: bulk data
+   * waits in the sender's own queue, not ahead of the small messages (`have`, `fetching`,
+   * `request`) that follow it on the connection. @default maxQueuedBytes
+   */
+  maxQueuedPieceBytes?: number;
+  /**
    * Where the buffers of frames split across reads come from (a `piece` frame, mostly): a pool
    * whose buffers the receiver of the `piece` message gives back once it wrote the block.
    * @default fresh buffers
@@ -61,7 +67,7 @@ export interface PeerConnectionEvents {
   handshake: [peerId: Buffer, handshake: Handshake];
   /** A message from the peer, keep-alives and `unknown` ids included. */
   message: [message: WireMessage];
-  /** Queued bytes fell back to `maxQueuedBytes` or below after a `send` returned false. */
+  /** Queued bytes fell back to the cap (`maxQueuedBytes`, or the piece cap) after a send returned false. */
   drain: [];
   /** The connection is closed (once); `reason` is for logs. */
   close: [reason: string];
@@ -97,6 +103,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private readonly inbox: Uint8Array[] = [];
   private processing = false;
   private needDrain = false;
+  /** 'drain' comes once queued bytes fall to this (the lower cap that was passed). */
+  private drainAt = 0;
   private drainWaiters: Array<() => void> = [];
   private handshakeTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -112,6 +120,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     for (const name of ['handshakeTimeoutMs', 'idleTimeoutMs', 'keepAliveIntervalMs', 'maxQueuedBytes'] as const) {
       assertPositiveInteger(name, opts[name], name === 'maxQueuedBytes' ? Number.MAX_SAFE_INTEGER : MAX_TIMER_MS);
     }
+    if (opts.maxQueuedPieceBytes !== undefined) assertPositiveInteger('maxQueuedPieceBytes', opts.maxQueuedPieceBytes, Number.MAX_SAFE_INTEGER);
     if (opts.frameTimeoutMs !== undefined) assertPositiveInteger('frameTimeoutMs', opts.frameTimeoutMs, MAX_TIMER_MS);
     this.stream = stream;
     this.opts = { ...opts };
@@ -181,7 +190,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.write(header);
     this.write(block, onSent);
     this.stream.uncork();
-    return this.underQueueCap();
+    return this.underQueueCap(Math.min(this.opts.maxQueuedPieceBytes ?? this.opts.maxQueuedBytes, this.opts.maxQueuedBytes));
   }
 
   /**
@@ -219,15 +228,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     } : this.onWritten);
   }
 
-  private underQueueCap(): boolean {
-    if (this.stream.writableLength <= this.opts.maxQueuedBytes) return true;
+  private underQueueCap(cap = this.opts.maxQueuedBytes): boolean {
+    if (this.stream.writableLength <= cap) return true;
+    this.drainAt = this.needDrain ? Math.min(this.drainAt, cap) : cap;
     this.needDrain = true;
     return false;
   }
 
   private readonly onWritten = (): void => {
     if (!this.needDrain || this.state === 'closed') return;
-    if (this.stream.writableLength > this.opts.maxQueuedBytes) return;
+    if (this.stream.writableLength > this.drainAt) return;
     this.needDrain = false;
     this.releaseDrainWaiters();
     this.emit('drain');

@@ -270,6 +270,24 @@ describe('PeerConnection backpressure', () => {
     expect(log.closes).toEqual([]);
   });
 
+  it('sendPiece returns false over maxQueuedPieceBytes while small messages are still welcome', async () => {
+    const { conn, raw, log } = withRawPeer({ maxQueuedBytes: 1000, maxQueuedPieceBytes: 300 });
+    raw.write(THEIR_HANDSHAKE);
+    await settle();
+    const ours = raw.other as PipeEnd;
+    ours.hold();
+    expect(conn.sendPiece(1, 0, Buffer.alloc(200))).toBe(true);
+    expect(conn.sendPiece(1, 200, Buffer.alloc(200))).toBe(false);
+    expect(conn.send({ type: 'have', piece: 3 }), 'a small message stays under maxQueuedBytes').toBe(true);
+    let resolved = false;
+    void conn.drained().then(() => { resolved = true; });
+    ours.release();
+    await settle();
+    expect(resolved).toBe(true);
+    expect(log.closes).toEqual([]);
+    expect(() => withRawPeer({ maxQueuedPieceBytes: 0 })).toThrow(TypeError);
+  });
+
   it('sendPiece writes the header, then the block itself, not a copy', async () => {
     const { conn, raw } = withRawPeer({ maxQueuedBytes: 100 });
     raw.write(THEIR_HANDSHAKE);
