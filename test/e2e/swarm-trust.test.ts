@@ -32,14 +32,15 @@ function eventsOf(events: readonly CliEvent[], kind: string): CliEvent[] {
 describe('swarm-download: corrupt pieces', () => {
   it('three processes ban a peer that flips a byte in every piece, and publish verified files', async () => {
     const content = makeContent(32 * MiB, 601);
-    // A slow origin: the hosts take pieces from each other, and so ask the corrupt peer too, long
+    // A slow origin and slow honest uploads: the hosts take pieces from each other, and with the
+    // honest peers busy they ask the corrupt peer too (it offers every piece at once), long
     // enough for a second piece from it even on a loaded machine (two bad pieces ban it).
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 8 * MiB } });
     const discoveryPort = newSwarmPort();
     const liar = new CorruptPeer(content);
     corruptPeers.push(liar);
     await liar.start(discoveryPort);
-    const members = await spawnSwarm(origin.url, 3, { discoveryPort });
+    const members = await spawnSwarm(origin.url, 3, { discoveryPort, extra: ['--speed-limit-up', '2MB/s'] });
 
     let bans = 0;
     for (const member of members) {
