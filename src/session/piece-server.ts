@@ -9,7 +9,9 @@
  * Caps, per peer: at most {@link MAX_QUEUED_PER_PEER} requests queued (more is a flood: the caller
  * drops the peer), at most {@link MAX_CHOKED_REQUESTS} requests while choked (answered with
  * `reject`; more is a flood), one block read at a time, and no new block while more than the
- * connection's `maxQueuedBytes` wait unsent. Only {@link UPLOAD_SLOTS} peers are served at once.
+ * connection's piece cap (`maxQueuedPieceBytes`) wait unsent. Block buffers come from a small
+ * pool and go back to it once the socket is done with them. Only {@link UPLOAD_SLOTS} peers are
+ * served at once.
  *
  * Not responsible for choosing what to ask of peers (peer-downloads.ts). Fairness: the slots
  * rotate every {@link ROTATE_MS} towards the peers served least; within the slots the shared token

@@ -105,6 +105,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private needDrain = false;
   /** 'drain' comes once queued bytes fall to this (the lower cap that was passed). */
   private drainAt = 0;
+  /** The cap of `sendPiece`: `maxQueuedPieceBytes`, never above `maxQueuedBytes`. */
+  private readonly pieceCap: number;
   private drainWaiters: Array<() => void> = [];
   private handshakeTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -124,6 +126,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     if (opts.frameTimeoutMs !== undefined) assertPositiveInteger('frameTimeoutMs', opts.frameTimeoutMs, MAX_TIMER_MS);
     this.stream = stream;
     this.opts = { ...opts };
+    this.pieceCap = Math.min(opts.maxQueuedPieceBytes ?? opts.maxQueuedBytes, opts.maxQueuedBytes);
     this.ourNonce = Buffer.from(opts.nonce ?? randomBytes(NONCE_BYTES));
     // Validates every field of our hello and proof now, not at start().
     encodeHello({ swarmId: opts.swarmId, peerId: opts.peerId, nonce: this.ourNonce });
@@ -190,7 +193,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.write(header);
     this.write(block, onSent);
     this.stream.uncork();
-    return this.underQueueCap(Math.min(this.opts.maxQueuedPieceBytes ?? this.opts.maxQueuedBytes, this.opts.maxQueuedBytes));
+    return this.underQueueCap(this.pieceCap);
   }
 
   /**
