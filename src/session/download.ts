@@ -140,14 +140,17 @@ export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
   }
 }
 
-/** Opens (or resumes) the cache entry of a probed file. */
-export function openProbedEntry(storageDirectory: string, probed: ProbedFile): Promise<PieceStore> {
+/**
+ * Opens (or resumes) the cache entry of a probed file. A host without a swarm (`withPeers` false)
+ * serves no peer, so it leaves claimed pieces without a digest as they are.
+ */
+export function openProbedEntry(storageDirectory: string, probed: ProbedFile, withPeers = true): Promise<PieceStore> {
   return PieceStore.open(storageDirectory, {
     md5Hex: md5Hex(probed.key.md5),
     fileBytes: probed.info.fileBytes,
     pieceBytes: probed.geometry.pieceBytes,
     etag: probed.info.etag,
-  });
+  }, { hashClaimed: withPeers });
 }
 
 /** Runs one download; resolves with the published path. */
@@ -155,7 +158,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
   const { origin, info, key, geometry } = await probeEntry(opts);
   try {
-    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry });
+    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, opts.network !== null);
     opts.onEvent({
       event: 'start',
       url: redactUrl(opts.url),

@@ -10,8 +10,10 @@
  * The first connection goes alone until the origin's first answer shows whether it honours
  * Range; an origin that ignores Range is read by that one connection from the start to the end.
  *
- * Each piece is hashed on its way to disk ({@link StreamDigester}) and its digest recorded in the
- * store before the piece is marked: the digest the swarm checks peers' copies against.
+ * Each piece is hashed on its way to disk ({@link StreamDigester}) and its sum recorded in the
+ * store before the piece is marked: with `digestOnPath`, the digest the swarm checks peers' copies
+ * against; else its CRC-32, the local check sum (a digest costs three times the CPU, and only
+ * peers need it).
  *
  * Not responsible for verification or publishing (the session), nor for where bytes land on
  * disk (the piece store). Concurrency: runs on the event loop; the workers share state without
@@ -26,7 +28,7 @@ import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-pic
 import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { StreamDigester } from '../storage/piece-digest.js';
-import type { PieceStore } from '../storage/piece-store.js';
+import { crc32, type PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from './debug-log.js';
 import { waitBeforeRetry } from './wait-before-retry.js';
@@ -53,6 +55,8 @@ export interface OriginFetcherOptions {
    * made at the same moment to arrive (then the run yields to it, see `yieldAt`); 0 sends at once.
    */
   readonly claimSettleMs?: () => number;
+  /** Whether runs claimed now take swarm digests on the way to disk (else CRCs). @default always */
+  readonly digestOnPath?: () => boolean;
   /** Keep waiting for work while pieces are missing (peers may fail to deliver), instead of returning. */
   readonly untilComplete: boolean;
   /** How many connections may fetch at once now (a swarm shares the origin); default all. */
@@ -242,7 +246,8 @@ export class OriginFetcher {
     debugLog('origin', () => `run ${startPiece}-${endPiece} (${this.#opts.policy()})`);
     for (let index = startPiece; index < endPiece; index++) this.#inFlight.set(index);
     const start = pieceStart(this.#geometry, startPiece);
-    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece, digester: new StreamDigester(this.#geometry, start) };
+    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece,
+      digester: new StreamDigester(this.#geometry, start, (this.#opts.digestOnPath?.() ?? true) ? 'digest' : crc32) };
   }
 
   /** Splits the run with the most pieces left; the new run takes its second half. */
@@ -356,7 +361,11 @@ export class OriginFetcher {
     if (run.pending.length === 0) return;
     const buffers = run.pending;
     run.pending = [];
-    for (const { piece, digest } of run.digester.feed(run.writtenTo, buffers)) this.#opts.store.setDigest(piece, digest);
+    const { store } = this.#opts;
+    for (const { piece, digest } of run.digester.feed(run.writtenTo, buffers)) {
+      if (run.digester.kind === 'digest') store.setDigest(piece, digest);
+      else store.setPieceCrc(piece, digest);
+    }
     await this.#opts.store.write(run.writtenTo, buffers);
     run.writtenTo += buffers.reduce((sum, buffer) => sum + buffer.length, 0);
     this.#markWritten(run);

@@ -111,6 +111,8 @@ export class Transfer {
       etag: opts.etag,
       connections: opts.connections,
       policy: () => this.#policy(),
+      // Digests are for peers, and for naming bad pieces when the MD5 fails.
+      digestOnPath: () => this.swarm !== null || this.#checking !== null,
       ...(swarm ? this.#swarmHooks(swarm) : {}),
       untilComplete: swarm !== null,
       retry: opts.retry,
@@ -173,11 +175,14 @@ export class Transfer {
     this.#fetcher.poke();
   }
 
-  /** A piece from the origin; its digest was recorded on the way to disk (else it is hashed now). */
+  /**
+   * A piece from the origin; its digest was recorded on the way to disk, else it is hashed now
+   * when peers or the check against the origin need it.
+   */
   #onOriginPiece(index: number): void {
     const { store } = this.#opts;
     const digest = store.digestOf(index);
-    if (!digest) {
+    if (!digest && (this.swarm || this.#checking)) {
       void store.hashOnDisk(index).then((found) => {
         store.setDigest(index, found);
         this.#onOriginPiece(index);
@@ -185,10 +190,10 @@ export class Transfer {
       return;
     }
     const before = this.#checking?.get(index);
-    if (before && !before.equals(digest)) this.#onCheckedBad(index);
+    if (before && digest && !before.equals(digest)) this.#onCheckedBad(index);
     this.#onPieceHash();
     if (this.swarm) this.swarm.originPiece(index);
-    else this.trust.originDigest(index, digest);
+    else if (digest) this.trust.originDigest(index, digest);
     this.#fetcher.poke();
   }
 

@@ -9,11 +9,13 @@
  * The resume file carries the kernel's boot id: after a reboot (power loss) only durable pieces
  * are trusted, so the resume file never claims a piece whose bytes could be lost.
  *
- * Every complete piece has a digest ({@link PieceHashFile}), written before the resume file that
- * claims the piece. A resume file that is corrupt, truncated or missing is not the end of the
- * fetched data: each piece whose digest is on file is hashed again from the data file and kept
- * when it matches. A claimed piece without a digest (older entries, another piece size) is hashed
- * at open.
+ * Every complete piece has a record ({@link PieceHashFile}), written before the resume file that
+ * claims the piece: its swarm digest (SHA-256/128), taken on its way in when the host has a swarm
+ * or checked from a peer, or else its CRC-32 (a host without a swarm: peers are what need digests,
+ * and a digest costs three CRCs of CPU). A resume file that is corrupt, truncated or missing is not the end of the fetched data:
+ * each piece with a record is checked again from the data file (by its digest, else its CRC) and
+ * kept when it matches. With `hashClaimed`, a claimed piece without a digest is hashed at open,
+ * so a host that serves peers has a digest for every piece it offers.
  *
  * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
  * Concurrency: one process per entry, enforced by an exclusive lock file; within the process,
@@ -26,8 +28,8 @@ import { StorageError, storageErrorFrom } from '../errors.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import { BufferPool } from './buffer-pool.js';
-import { newPieceHash, finishPieceHash } from './piece-digest.js';
-import { PieceHashFile } from './piece-hash-file.js';
+import { newPieceHash, finishPieceHash, StreamDigester } from './piece-digest.js';
+import { PIECE_CRCS, PieceHashFile } from './piece-hash-file.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
 import { translateHave } from './translate-have.js';
 
@@ -37,6 +39,17 @@ export interface EntryKey {
   readonly fileBytes: number;
   readonly pieceBytes: number;
   readonly etag: string | null;
+}
+
+/** How to open an entry. */
+export interface OpenOptions {
+  /** Hash claimed pieces that have no digest at open (a host that may serve peers). @default true */
+  readonly hashClaimed?: boolean;
+}
+
+/** zlib's CRC-32, loaded on first use: start-up does not load zlib. */
+export function crc32(bytes: Uint8Array, value: number): number {
+  return process.getBuiltinModule('node:zlib').crc32(bytes, value);
 }
 
 /** Wraps a file-system failure as a {@link StorageError}; rethrows anything else. */
@@ -106,6 +119,7 @@ export class PieceStore {
   #durable: Bitfield;
   readonly #bootId: string | null;
   readonly #hashes: PieceHashFile;
+  readonly #crcs: PieceHashFile;
   /** Pieces found good by hashing the data file at open, when the resume file was unusable. */
   readonly recheckedPieces: number;
   #fd: FileHandle;
@@ -117,8 +131,9 @@ export class PieceStore {
   #closed = false;
 
   private constructor(directory: string, key: EntryKey, fd: FileHandle, opened: OpenedState) {
-    const { have, complete, bootId, hashes, rechecked } = opened;
+    const { have, complete, bootId, hashes, crcs, rechecked } = opened;
     this.#hashes = hashes;
+    this.#crcs = crcs;
     this.recheckedPieces = rechecked;
     this.directory = directory;
     this.dataPath = join(directory, 'data');
@@ -136,7 +151,7 @@ export class PieceStore {
    * belongs to other data, is discarded and the download starts over; pieces written with another
    * piece size are carried over where whole new pieces are covered.
    */
-  static async open(storageDirectory: string, key: EntryKey): Promise<PieceStore> {
+  static async open(storageDirectory: string, key: EntryKey, options: OpenOptions = {}): Promise<PieceStore> {
     const directory = entryDirectory(storageDirectory, key.md5Hex, key.fileBytes);
     try {
       await mkdir(directory, { recursive: true });
@@ -145,14 +160,14 @@ export class PieceStore {
     }
     await takeLock(join(directory, 'lock'));
     try {
-      return await PieceStore.#openLocked(directory, key);
+      return await PieceStore.#openLocked(directory, key, options.hashClaimed ?? true);
     } catch (err) {
       await releaseLock(join(directory, 'lock'));
       throw asStorageError(err, directory);
     }
   }
 
-  static async #openLocked(directory: string, key: EntryKey): Promise<PieceStore> {
+  static async #openLocked(directory: string, key: EntryKey, hashClaimed: boolean): Promise<PieceStore> {
     const geometry = pieceGeometry(key.fileBytes, key.pieceBytes);
     const dataPath = join(directory, 'data');
     const saved = await readResumeState(join(directory, 'state.json'));
@@ -172,8 +187,9 @@ export class PieceStore {
     try {
       if (dataBytes !== key.fileBytes) await fd.truncate(key.fileBytes);
       const hashes = await PieceHashFile.open(directory, geometry);
-      const checked = await reconcileDigests(fd, geometry, hashes, have, dataBytes === key.fileBytes);
-      return new PieceStore(directory, key, fd, { have: checked.have, complete, bootId, hashes, rechecked: checked.rechecked });
+      const crcs = await PieceHashFile.open(directory, geometry, PIECE_CRCS);
+      const checked = await reconcileRecords(fd, geometry, { hashes, crcs }, have, { dataWasThere: dataBytes === key.fileBytes, hashClaimed });
+      return new PieceStore(directory, key, fd, { have: checked.have, complete, bootId, hashes, crcs, rechecked: checked.rechecked });
     } catch (err) {
       await fd.close().catch(() => undefined);
       throw err;
@@ -188,6 +204,11 @@ export class PieceStore {
   /** Records the digest of piece `index` (persisted before the resume file that claims it). */
   setDigest(index: number, digest: Uint8Array): void {
     this.#hashes.set(index, digest);
+  }
+
+  /** Records the CRC-32 of piece `index` ({@link pieceCrc}), persisted by the next flush. */
+  setPieceCrc(index: number, record: Uint8Array): void {
+    this.#crcs.set(index, record);
   }
 
   /** Hashes piece `index` as the data file holds it now. */
@@ -251,6 +272,7 @@ export class PieceStore {
     if (!this.have.has(index)) return;
     this.have.clear(index);
     this.#durable.clear(index);
+    this.#crcs.clear(index);
     this.#complete = false;
     this.#dirty = true;
   }
@@ -280,9 +302,11 @@ export class PieceStore {
     this.#dirty = false;
     try {
       await this.#hashes.flush();
+      await this.#crcs.flush();
       if (durable) {
         await this.#fd.datasync();
         await this.#hashes.sync();
+        await this.#crcs.sync();
         this.#durable = written;
       }
       await writeFile(`${statePath}.tmp`, encodeResumeState(this.#snapshot(written)));
@@ -316,6 +340,7 @@ export class PieceStore {
       this.#closed = true;
       await this.#fd.close().catch(() => undefined);
       await this.#hashes.close();
+      await this.#crcs.close();
       await releaseLock(join(this.directory, 'lock'));
     }
   }
@@ -325,6 +350,7 @@ export class PieceStore {
     this.#closed = true;
     await this.#fd.close().catch(() => undefined);
     await this.#hashes.close();
+    await this.#crcs.close();
     heldLocks.delete(join(this.directory, 'lock'));
     await rm(this.directory, { recursive: true, force: true });
   }
@@ -336,48 +362,78 @@ interface OpenedState {
   readonly complete: boolean;
   readonly bootId: string | null;
   readonly hashes: PieceHashFile;
+  readonly crcs: PieceHashFile;
   readonly rechecked: number;
 }
 
 const HASH_READ_BYTES = 1024 * 1024;
 
-async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers = new BufferPool(HASH_READ_BYTES, 1)): Promise<Buffer> {
+/** Feeds piece `index` as the data file holds it to `update`, a read buffer at a time. */
+async function readPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers: BufferPool, update: (bytes: Buffer) => void): Promise<void> {
   const start = pieceStart(geometry, index);
   const end = start + pieceLength(geometry, index);
   const buffer = buffers.take(Math.min(HASH_READ_BYTES, end - start));
   try {
-    const hash = newPieceHash();
     for (let at = start; at < end; ) {
       const { bytesRead } = await fd.read(buffer, 0, Math.min(buffer.length, end - at), at);
       if (bytesRead === 0) throw Object.assign(new Error(`unexpected end of the data file at ${at}`), { code: 'EIO' });
-      hash.update(buffer.subarray(0, bytesRead));
+      update(buffer.subarray(0, bytesRead));
       at += bytesRead;
     }
-    return finishPieceHash(hash);
   } finally {
     buffers.give(buffer);
   }
 }
 
+async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers = new BufferPool(HASH_READ_BYTES, 1)): Promise<Buffer> {
+  const hash = newPieceHash();
+  await readPiece(fd, geometry, index, buffers, (bytes) => hash.update(bytes));
+  return finishPieceHash(hash);
+}
+
+/** Whether piece `index` on disk matches its record: its digest, else its CRC; false with neither. */
+async function matchesRecord(fd: FileHandle, geometry: PieceGeometry, index: number, records: PieceRecords): Promise<boolean> {
+  const digest = records.hashes.get(index);
+  if (digest) return digest.equals(await hashPiece(fd, geometry, index));
+  const crc = records.crcs.get(index);
+  if (!crc) return false;
+  let at = pieceStart(geometry, index);
+  const sum = new StreamDigester(geometry, at, crc32);
+  let actual: Buffer | null = null;
+  await readPiece(fd, geometry, index, new BufferPool(HASH_READ_BYTES, 1), (bytes) => {
+    for (const { digest } of sum.feed(at, [bytes])) actual = digest;
+    at += bytes.length;
+  });
+  return actual !== null && crc.equals(actual);
+}
+
+/** The two record files of an entry. */
+interface PieceRecords {
+  readonly hashes: PieceHashFile;
+  readonly crcs: PieceHashFile;
+}
+
 /**
- * Matches the resume file's claim with the digests on file. With a usable claim (`have`), a
- * claimed piece without a digest is hashed and its digest recorded. Without one, every piece with
- * a digest is hashed again and kept when it matches (`rechecked` counts them).
+ * Matches the resume file's claim with the records on file. With a usable claim (`have`), a
+ * claimed piece without a digest is hashed and its digest recorded when `hashClaimed`. Without
+ * one, every piece with a record is checked again and kept when it matches (`rechecked` counts
+ * them).
  */
-async function reconcileDigests(
-  fd: FileHandle, geometry: PieceGeometry, hashes: PieceHashFile, have: Bitfield | null, dataWasThere: boolean,
+async function reconcileRecords(
+  fd: FileHandle, geometry: PieceGeometry, records: PieceRecords, have: Bitfield | null,
+  how: { readonly dataWasThere: boolean; readonly hashClaimed: boolean },
 ): Promise<{ have: Bitfield; rechecked: number }> {
   if (have) {
+    if (!how.hashClaimed) return { have, rechecked: 0 };
     for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
-      if (!hashes.get(index)) hashes.set(index, await hashPiece(fd, geometry, index));
+      if (!records.hashes.get(index)) records.hashes.set(index, await hashPiece(fd, geometry, index));
     }
     return { have, rechecked: 0 };
   }
   const found = new Bitfield(geometry.pieceCount);
-  if (!dataWasThere) return { have: found, rechecked: 0 };
+  if (!how.dataWasThere) return { have: found, rechecked: 0 };
   for (let index = 0; index < geometry.pieceCount; index++) {
-    const digest = hashes.get(index);
-    if (digest && digest.equals(await hashPiece(fd, geometry, index))) found.set(index);
+    if (await matchesRecord(fd, geometry, index, records)) found.set(index);
   }
   return { have: found, rechecked: found.count() };
 }

@@ -4,13 +4,14 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ExitCode, StorageError } from '../../src/errors.js';
 import { Bitfield } from '../../src/piece-picker/bitfield.js';
 import { entryDirectory, PieceStore, type EntryKey } from '../../src/storage/piece-store.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from '../../src/storage/resume-state.js';
-import { pieceDigest } from '../../src/storage/piece-digest.js';
+import { pieceCrc, pieceDigest } from '../../src/storage/piece-digest.js';
 
 const KiB = 1024;
 /** 7 pieces of 16 KiB, the last one 4103 bytes. */
@@ -39,8 +40,8 @@ async function storageDir(): Promise<string> {
   return dir;
 }
 
-async function openStore(dir: string, key: EntryKey = KEY): Promise<PieceStore> {
-  const store = await PieceStore.open(dir, key);
+async function openStore(dir: string, key: EntryKey = KEY, options: { hashClaimed?: boolean } = {}): Promise<PieceStore> {
+  const store = await PieceStore.open(dir, key, options);
   openStores.push(store);
   return store;
 }
@@ -390,6 +391,46 @@ describe('PieceStore: digests and the check of a lost resume file', () => {
     const again = await openStore(dir);
     expect(again.have.has(1)).toBe(true);
     expect(again.digestOf(1)?.equals(pieceDigest(pieceContent(KEY, 1)))).toBe(true);
+  });
+
+  it('without hashClaimed, a claimed piece without a digest stays without one, and stays claimed', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writePieces(store, [1]);
+    await store.close();
+    const again = await openStore(dir, KEY, { hashClaimed: false });
+    expect(again.have.has(1)).toBe(true);
+    expect(again.digestOf(1)).toBeNull();
+  });
+
+  it('a lost resume file: pieces with only a CRC are checked by it and kept when it matches; a damaged or unmarked one is not', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir, KEY, { hashClaimed: false });
+    await writePieces(store, [0, 1, 2, 3, 6]);
+    for (const index of [0, 1, 2, 3, 6]) store.setPieceCrc(index, pieceCrc(pieceContent(KEY, index), crc32));
+    store.unmarkPiece(3);
+    await store.close();
+    const entry = entryDirectory(dir, KEY.md5Hex, KEY.fileBytes);
+    await rm(join(entry, 'state.json'));
+    const data = await readFile(join(entry, 'data'));
+    data[2 * KEY.pieceBytes + 9] = (data[2 * KEY.pieceBytes + 9] ?? 0) ^ 1;
+    await writeFile(join(entry, 'data'), data);
+    const again = await openStore(dir, KEY, { hashClaimed: false });
+    expect([0, 1, 2, 3, 4, 5, 6].filter((index) => again.have.has(index))).toEqual([0, 1, 6]);
+    expect(again.recheckedPieces).toBe(3);
+    expect(again.digestOf(0)).toBeNull();
+  });
+
+  it('a lost resume file: a piece with a digest is checked by its digest, not its CRC', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writePieces(store, [4]);
+    store.setDigest(4, pieceDigest(Buffer.alloc(pieceLength(KEY, 4), 1)));
+    store.setPieceCrc(4, pieceCrc(pieceContent(KEY, 4), crc32));
+    await store.close();
+    await rm(join(entryDirectory(dir, KEY.md5Hex, KEY.fileBytes), 'state.json'));
+    const again = await openStore(dir);
+    expect(again.have.has(4)).toBe(false);
   });
 
   it('unmarkPiece forgets a piece and the entry is no longer complete, also after reopen', async () => {

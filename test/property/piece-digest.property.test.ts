@@ -1,10 +1,14 @@
 import fc from 'fast-check';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { pieceGeometry, pieceLength, pieceStart } from '../../src/piece-picker/piece-geometry.js';
-import { StreamDigester, pieceDigest } from '../../src/storage/piece-digest.js';
+import { StreamDigester, pieceCrc, pieceDigest, type PieceSumKind } from '../../src/storage/piece-digest.js';
 
 describe('StreamDigester', () => {
-  it('yields every piece of a run, cut anywhere, with the digest of its bytes', () => {
+  it.each<[string, PieceSumKind, (bytes: Uint8Array) => Buffer]>([
+    ['digest', 'digest', pieceDigest],
+    ['CRC-32', crc32, (bytes) => pieceCrc(bytes, crc32)],
+  ])('yields every piece of a run, cut anywhere, with the %s of its bytes', (_, kind, sumOf) => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 200_000 }),
@@ -16,7 +20,7 @@ describe('StreamDigester', () => {
           for (let i = 0; i < fileBytes; i++) content[i] = (i * 131 + 7) & 0xff;
           const startPiece = startSeed % geometry.pieceCount;
           let at = pieceStart(geometry, startPiece);
-          const digester = new StreamDigester(geometry, at);
+          const digester = new StreamDigester(geometry, at, kind);
           const got = new Map<number, string>();
           for (const cut of [...cuts, fileBytes]) {
             if (at >= fileBytes) break;
@@ -28,12 +32,16 @@ describe('StreamDigester', () => {
           expect([...got.keys()]).toEqual(Array.from({ length: geometry.pieceCount - startPiece }, (_, i) => startPiece + i));
           for (const [piece, hex] of got) {
             const start = pieceStart(geometry, piece);
-            expect(hex).toBe(pieceDigest(content.subarray(start, start + pieceLength(geometry, piece))).toString('hex'));
+            expect(hex).toBe(sumOf(content.subarray(start, start + pieceLength(geometry, piece))).toString('hex'));
           }
         },
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('a CRC record is the big-endian CRC-32 of the piece (what zlib and other tools compute)', () => {
+    expect(pieceCrc(Buffer.from('123456789'), crc32).toString('hex')).toBe('cbf43926');
   });
 
   it('after a jump to a mid-piece position, skips that piece and resumes at the next boundary', () => {
