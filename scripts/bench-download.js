@@ -3,10 +3,15 @@
 // run alternately in one go so machine noise hits both alike.
 //
 //   node scripts/bench-download.js [--size 1GiB] [--runs 5] [--connections 4] [--no-discovery]
+//                                  [--baseline DIR]
 //
+// With --baseline, the swarm-download of another checkout (DIR, built) runs in each round too,
+// and the summary adds the median ratio of this checkout's time to it.
 // Prints one JSON line per run and a summary line: median wall seconds of each, the median of
 // the per-pair ratios swarm/curl, and swarm-download's peak RSS (from its `done` event).
-import { spawn } from 'node:child_process';
+// Before each timed command the page cache's dirty pages are written out (`sync`, not timed), so
+// no command pays for the writeback of the one before it.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     connections: { type: 'string', default: '4' },
     'no-discovery': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 const size = parseSize(values.size);
@@ -46,6 +52,20 @@ function timed(command, args) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** One timed swarm-download of the checkout at `checkout` into a fresh storage directory. */
+async function swarmDownload(checkout, url, run) {
+  const storage = join(dir, `storage-${run}`);
+  const swarmOut = join(dir, 'swarm.bin');
+  execFileSync('sync');
+  const swarm = await timed(process.execPath, [join(checkout, 'bin/swarm-download.js'), url, '-o', swarmOut,
+    '--storage-directory', storage, '--connections', values.connections, '--json',
+    ...(values['no-discovery'] ? ['--no-discovery'] : ['--broadcast-address', '127.255.255.255'])]);
+  const done = swarm.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.event === 'done');
+  await rm(storage, { recursive: true, force: true });
+  await rm(swarmOut, { force: true });
+  return { seconds: swarm.seconds, done };
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'swarm-bench-'));
 try {
   const source = join(dir, 'source.bin');
@@ -54,18 +74,14 @@ try {
   const rows = [];
   for (let run = 0; run < runs; run++) {
     const curlOut = join(dir, 'curl.bin');
+    execFileSync('sync');
     const curl = await timed('sh', ['-c', `curl -sf -o "${curlOut}" "${origin.url}" && md5sum "${curlOut}" >/dev/null`]);
     await rm(curlOut, { force: true });
-    const storage = join(dir, `storage-${run}`);
-    const swarmOut = join(dir, 'swarm.bin');
-    const swarm = await timed(process.execPath, [join(root, 'bin/swarm-download.js'), origin.url, '-o', swarmOut,
-      '--storage-directory', storage, '--connections', values.connections, '--json',
-      ...(values['no-discovery'] ? ['--no-discovery'] : ['--broadcast-address', '127.255.255.255'])]);
-    const done = swarm.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((e) => e.event === 'done');
-    await rm(storage, { recursive: true, force: true });
-    await rm(swarmOut, { force: true });
-    const row = { run, sizeBytes: size, curlMd5sumSeconds: curl.seconds, swarmSeconds: swarm.seconds,
-      ratio: swarm.seconds / curl.seconds, swarmMaxRssMB: Math.round(done.maxRssBytes / 2 ** 20) };
+    const { seconds: swarmSeconds, done } = await swarmDownload(root, origin.url, run);
+    const baseline = values.baseline === undefined ? null : await swarmDownload(values.baseline, origin.url, run);
+    const row = { run, sizeBytes: size, curlMd5sumSeconds: curl.seconds, swarmSeconds,
+      ratio: swarmSeconds / curl.seconds, swarmMaxRssMB: Math.round(done.maxRssBytes / 2 ** 20),
+      ...(baseline ? { baselineSeconds: baseline.seconds, ratioToBaseline: swarmSeconds / baseline.seconds } : {}) };
     rows.push(row);
     console.log(JSON.stringify(row));
   }
@@ -76,6 +92,10 @@ try {
     medianSwarmSeconds: median(rows.map((r) => r.swarmSeconds)),
     medianRatio: median(rows.map((r) => r.ratio)),
     peakSwarmMaxRssMB: Math.max(...rows.map((r) => r.swarmMaxRssMB)),
+    ...(values.baseline === undefined ? {} : {
+      medianBaselineSeconds: median(rows.map((r) => r.baselineSeconds)),
+      medianRatioToBaseline: median(rows.map((r) => r.ratioToBaseline)),
+    }),
   }));
 } finally {
   await rm(dir, { recursive: true, force: true });
