@@ -30,6 +30,8 @@ export class Peer {
   readonly connection: PeerConnection;
   /** Pieces the peer has. */
   readonly has: Bitfield;
+  /** It sent its bitfield (once per connection; a second one is a protocol error). */
+  bitfieldSeen = false;
   /** Piece runs the peer fetches from the origin now. */
   fetching: readonly PieceRun[] = [];
   /** Blocks we asked of it, by block key. */

@@ -360,6 +360,9 @@ export class Swarm {
   }
 
   #onBitfield(peer: Peer, bytes: Uint8Array): void {
+    // Once per connection: a second one could not take pieces back, so it would only pretend.
+    if (peer.bitfieldSeen) return this.#drop(peer, 'second bitfield');
+    peer.bitfieldSeen = true;
     if (!this.#downloads.addBitfield(peer, bytes)) return this.#drop(peer, 'bad bitfield');
     this.#opts.onChange();
     for (const wake of [...this.#peerWaiters]) wake();

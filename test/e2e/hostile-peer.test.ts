@@ -1,7 +1,7 @@
 /**
  * A seeding `swarm-download` against hostile clients written here from src/wire: each sends one
- * kind of bad input (garbage, a trickled or stalled handshake, an oversized length, a wrong
- * bitfield, requests out of range or in a flood, unrequested pieces, a malformed frame, a frame
+ * kind of bad input (garbage, a trickled or stalled handshake, an oversized length, a wrong or a
+ * second bitfield, requests out of range or in a flood, unrequested pieces, a malformed frame, a frame
  * stalled midway) and must be dropped by a cap or a timeout, while the process stays up and then
  * serves a well-behaved downloader the whole file. Discovery garbage gets no answer.
  *
@@ -86,6 +86,7 @@ describe('swarm-download against hostile peers', () => {
       rawClient('handshake stalled midway', port, [hello.subarray(0, 50)]),
       insiderSends('oversized length', key, port, Buffer.from('fffffff0' + '07'.repeat(16), 'hex')),
       insiderSends('bitfield of the wrong size', key, port, frames({ type: 'bitfield', bytes: Buffer.alloc(Math.ceil(pieceCount / 8) + 3, 0xff) })),
+      insiderSends('a second bitfield', key, port, frames(...[0, 1].map(() => ({ type: 'bitfield' as const, bytes: Buffer.alloc(Math.ceil(pieceCount / 8)) })))),
       insiderSends('request for a piece past the end', key, port, request(pieceCount + 5, 0, 16384)),
       insiderSends('request reaching past its piece', key, port, request(pieceCount - 1, 0, Math.min(1024 * 1024, key.fileBytes - (pieceCount - 1) * key.pieceBytes) + 1)),
       insiderSends('flood of requests', key, port, Buffer.concat([frames({ type: 'interested' }), ...Array.from({ length: 2000 }, () => request(0, 0, 16384))])),
@@ -100,7 +101,7 @@ describe('swarm-download against hostile peers', () => {
     expect(byName.get('handshake stalled midway')?.closedAfterMs).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 3000);
     expect(byName.get('frame stalled midway')?.closedAfterMs).toBeGreaterThanOrEqual(FRAME_TIMEOUT_MS - 500);
     expect(byName.get('frame stalled midway')?.closedAfterMs).toBeLessThan(FRAME_TIMEOUT_MS + 3000);
-    for (const name of ['garbage', 'oversized length', 'bitfield of the wrong size', 'request for a piece past the end', 'request reaching past its piece', 'flood of requests', 'unrequested pieces', 'malformed frame']) {
+    for (const name of ['garbage', 'oversized length', 'bitfield of the wrong size', 'a second bitfield', 'request for a piece past the end', 'request reaching past its piece', 'flood of requests', 'unrequested pieces', 'malformed frame']) {
       expect(byName.get(name)?.closedAfterMs, `${name}: dropped at once`).toBeLessThan(2000);
     }
 
