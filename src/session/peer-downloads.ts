@@ -177,7 +177,9 @@ export class PeerDownloads {
 
   /** A peer that rejects a piece it offered has lost it (or is busy): it is not asked for it again. */
   onReject(peer: Peer, piece: number, begin: number): void {
-    peer.asked.delete(blockKey(piece, begin));
+    // A reject of a block we no longer await is stale: the peer choked us (we forgot our asks
+    // then) and rejected what was still on its way. It does not say the peer lacks the piece.
+    if (!peer.asked.delete(blockKey(piece, begin))) return;
     this.#requests.unassign(piece, peer.id);
     if (piece < this.#availability.length && peer.has.has(piece)) {
       peer.has.clear(piece);

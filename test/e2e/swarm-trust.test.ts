@@ -1,7 +1,8 @@
 /**
  * swarm-download end to end, against bad bits: a peer that corrupts every piece it serves is
  * caught piece by piece and banned, and the real processes still publish verified files; a piece
- * that rots on a seeder's disk is not served as good.
+ * that rots on a seeder's disk is not served as good; a seeder that chokes and rejects a request
+ * still has the piece.
  *
  * Every process shares the test's discovery port and broadcasts to 127.255.255.255 only.
  */
@@ -142,5 +143,25 @@ describe('swarm-download: rot on a seeder', () => {
     const seederResult = await seeder.result;
     const lost = eventsOf(seederResult.events, 'corrupt-piece');
     expect(lost, describeRun(seederResult)).toEqual([expect.objectContaining({ piece: rotten, source: 'disk', peers: [] })]);
+  }, TEST_TIMEOUT_MS);
+});
+
+describe('swarm-download: a seeder that chokes us while a request is on its way', () => {
+  it('the reject that follows the choke is stale: the piece is asked again after the unchoke, and the origin is not needed', async () => {
+    const content = makeContent(4 * MiB, 606);
+    const origin = await startTestOrigin({ content });
+    // HEAD still answers (size and MD5), every GET fails: every piece must come from the peer.
+    origin.setFaults({ failFirstRequests: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+    const discoveryPort = newSwarmPort();
+    const seeder = new CorruptPeer(content, { chokeFirst: true });
+    corruptPeers.push(seeder);
+    await seeder.start(discoveryPort);
+
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const result = await joiner.result;
+    const done = await expectVerified(result, joiner.paths, content);
+    expect(seeder.stats.rejected, 'the seeder choked and rejected a request').toBeGreaterThanOrEqual(1);
+    expect(done.originBytes).toBe(0);
+    expect(done.peerBytes).toBe(content.length);
   }, TEST_TIMEOUT_MS);
 });

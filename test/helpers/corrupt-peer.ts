@@ -5,6 +5,9 @@
  * By default it sends no digests: a peer whose disk or memory corrupts what it serves. With
  * `lie`, it also announces the digest of each corrupted piece first: a liar whose pieces pass the
  * check on arrival, which only the whole-file MD5 and the origin check after it can catch.
+ * With `chokeFirst`, it is honest (true digests, true bytes) but answers the first request of
+ * each connection with `choke`, then `reject`, and unchokes 100 ms later: a seeder whose upload
+ * slots moved just as a request was on its way.
  *
  * Not responsible for dialling anyone (real hosts dial every peer they hear of) nor for cleanup
  * beyond {@link CorruptPeer.close}. NETWORK SAFETY: listens on 127.0.0.1, broadcasts to
@@ -30,13 +33,15 @@ export interface CorruptPeerStats {
   blocksServed: number;
   /** Connections the other side closed (or that closed for any reason but our own close()). */
   closedByPeer: number;
+  /** Requests answered with `choke` and `reject` (`chokeFirst`). */
+  rejected: number;
 }
 
 /** A peer that corrupts every block it serves. */
 export class CorruptPeer {
   /** Its peer id, hex: what real hosts name it by in `corrupt-piece` and `peer-banned` events. */
   readonly idHex: string;
-  readonly stats: CorruptPeerStats = { handshakes: 0, blocksServed: 0, closedByPeer: 0 };
+  readonly stats: CorruptPeerStats = { handshakes: 0, blocksServed: 0, closedByPeer: 0, rejected: 0 };
   readonly #peerId = randomBytes(20);
   readonly #content: Buffer;
   readonly #geometry: PieceGeometry;
@@ -48,9 +53,12 @@ export class CorruptPeer {
   #closing = false;
 
   readonly #lie: boolean;
+  readonly #chokeFirst: boolean;
+  readonly #choked = new WeakSet<PeerConnection>();
 
-  constructor(content: Buffer, opts: { lie?: boolean } = {}) {
+  constructor(content: Buffer, opts: { lie?: boolean; chokeFirst?: boolean } = {}) {
     this.#lie = opts.lie ?? false;
+    this.#chokeFirst = opts.chokeFirst ?? false;
     this.#content = content;
     this.#geometry = pieceGeometry(content.length, 'auto');
     const keys = keysOf({ md5Hex: createHash('md5').update(content).digest('hex'), fileBytes: content.length, pieceBytes: this.#geometry.pieceBytes });
@@ -101,7 +109,7 @@ export class CorruptPeer {
     this.#connections.add(connection);
     connection.once('handshake', () => {
       this.stats.handshakes += 1;
-      if (this.#lie) this.#sendFalseDigests(connection);
+      if (this.#lie || this.#chokeFirst) this.#sendDigests(connection);
       connection.send({ type: 'bitfield', bytes: Bitfield.full(this.#geometry.pieceCount).toBytes() });
       // It serves anyone at once: no upload slots.
       connection.send({ type: 'unchoke' });
@@ -114,17 +122,18 @@ export class CorruptPeer {
     connection.start();
   }
 
-  #sendFalseDigests(connection: PeerConnection): void {
+  /** The digest of every piece as this peer serves it. */
+  #sendDigests(connection: PeerConnection): void {
     for (let piece = 0; piece < this.#geometry.pieceCount; piece++) {
-      connection.send({ type: 'piece-hash', piece, hash: pieceDigest(this.#corrupted(piece, 0, pieceLength(this.#geometry, piece))) });
+      connection.send({ type: 'piece-hash', piece, hash: pieceDigest(this.#served(piece, 0, pieceLength(this.#geometry, piece))) });
     }
   }
 
-  /** Bytes [begin, begin + length) of `piece` as this peer serves them: its first byte flipped. */
-  #corrupted(piece: number, begin: number, length: number): Buffer {
+  /** Bytes [begin, begin + length) of `piece` as this peer serves them: its first byte flipped, unless honest. */
+  #served(piece: number, begin: number, length: number): Buffer {
     const start = pieceStart(this.#geometry, piece) + begin;
     const block = Buffer.from(this.#content.subarray(start, start + length));
-    if (begin === 0) block[0] = (block[0] ?? 0) ^ 0xff;
+    if (begin === 0 && !this.#chokeFirst) block[0] = (block[0] ?? 0) ^ 0xff;
     return block;
   }
 
@@ -132,7 +141,15 @@ export class CorruptPeer {
     if (message.type !== 'request') return;
     const { piece, begin, length } = message;
     if (piece >= this.#geometry.pieceCount || begin + length > pieceLength(this.#geometry, piece)) return;
+    if (this.#chokeFirst && !this.#choked.has(connection)) {
+      this.#choked.add(connection);
+      this.stats.rejected += 1;
+      connection.send({ type: 'choke' });
+      connection.send({ type: 'reject', piece, begin, length });
+      setTimeout(() => connection.send({ type: 'unchoke' }), 100);
+      return;
+    }
     this.stats.blocksServed += 1;
-    connection.sendPiece(piece, begin, this.#corrupted(piece, begin, length));
+    connection.sendPiece(piece, begin, this.#served(piece, begin, length));
   }
 }
