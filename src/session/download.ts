@@ -141,8 +141,8 @@ export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
 }
 
 /**
- * Opens (or resumes) the cache entry of a probed file. A download leaves claimed pieces without a
- * digest as they are (`withPeers` false): its swarm hashes them when a peer comes.
+ * Opens (or resumes) the cache entry of a probed file. A host without a swarm (`withPeers` false)
+ * serves no peer, so it leaves claimed pieces without a digest as they are.
  */
 export function openProbedEntry(storageDirectory: string, probed: ProbedFile, withPeers = true): Promise<PieceStore> {
   return PieceStore.open(storageDirectory, {
@@ -158,7 +158,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
   const { origin, info, key, geometry } = await probeEntry(opts);
   try {
-    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, false);
+    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, opts.network !== null);
     opts.onEvent({
       event: 'start',
       url: redactUrl(opts.url),

@@ -292,8 +292,6 @@ export class OriginFetcher {
         if (!(err instanceof OriginError) || !err.retryable) throw err;
         attempt = run.writtenTo > before ? 1 : attempt + 1;
         await waitBeforeRetry(attempt, this.#opts.retry, err, this.#signal);
-        // What a peer offers by now is not worth another attempt at the origin.
-        this.#yieldIfTaken(run);
       }
     }
   }

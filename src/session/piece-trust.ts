@@ -82,19 +82,6 @@ export class PieceTrust {
   }
 
   /**
-   * We hashed our own copy of `piece` from disk: a piece from the origin (this run) counts as an
-   * origin digest, one resumed or from peers as our claim. Returns peers to drop, as
-   * {@link originDigest}.
-   */
-  ownDigest(piece: number, digest: Buffer): string[] {
-    if (this.fromPeers.has(piece)) {
-      this.book.claim(piece, digest, SELF);
-      return [];
-    }
-    return this.originDigest(piece, digest);
-  }
-
-  /**
    * Checks piece `piece`, written from blocks sent by `senders`, against its digest. Good: the
    * digest is recorded in the store. Bad: returns the senders that reached {@link MAX_BAD_PIECES}
    * (to drop and ban) in `banned`.
@@ -141,15 +128,7 @@ export class PieceTrust {
     const nowMs = Date.now();
     if (nowMs - (this.#checkedAtMs[piece] ?? -Infinity) < SERVE_CHECK_WINDOW_MS) return true;
     const digest = this.#store.digestOf(piece);
-    if (!digest) {
-      if (!this.#store.have.has(piece)) return false;
-      // Taken while alone (its CRC only): its digest now, when its bytes still match the CRC.
-      const made = await this.#store.digestForPeers(piece);
-      if (!made) return false;
-      this.#store.setDigest(piece, made);
-      this.#checkedAtMs[piece] = nowMs;
-      return true;
-    }
+    if (!digest) return false;
     const good = (await this.#store.hashOnDisk(piece)).equals(digest);
     if (good) this.#checkedAtMs[piece] = nowMs;
     return good;

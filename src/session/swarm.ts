@@ -63,7 +63,6 @@ export class Swarm {
   #closed = false;
   #fetching: readonly PieceRun[] = [];
   readonly #bansReported = new Set<string>();
-  #backfilling = false;
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
@@ -298,36 +297,6 @@ export class Swarm {
     connection.send({ type: 'bitfield', bytes: this.#opts.store.have.toBytes() });
     if (this.#fetching.length > 0) connection.send({ type: 'fetching', runs: this.#fetching });
     this.#opts.onChange();
-    void this.#backfillDigests();
-  }
-
-  /**
-   * Pieces we have without a digest (fetched while no peer was there, or resumed) are hashed from
-   * disk, one at a time, while peers are connected, and each digest is announced as it is known:
-   * a peer asks for no piece before it has the digest to check it against.
-   */
-  async #backfillDigests(): Promise<void> {
-    if (this.#backfilling) return;
-    this.#backfilling = true;
-    const { store, trust } = this.#opts;
-    try {
-      for (let index = store.have.firstSet(0); index !== -1 && this.#peers.size > 0 && !this.#closed; index = store.have.firstSet(index + 1)) {
-        if (store.digestOf(index)) continue;
-        const digest = await store.digestForPeers(index);
-        if (!store.have.has(index) || store.digestOf(index)) continue;
-        if (!digest) {
-          this.#onRot(index);
-          continue;
-        }
-        store.setDigest(index, digest);
-        for (const liar of trust.ownDigest(index, digest)) this.ban(liar, 'announced a digest the origin contradicts');
-        for (const peer of this.#peers.values()) peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
-      }
-    } catch {
-      // A read error here is the store's to report when the piece is served or verified.
-    } finally {
-      this.#backfilling = false;
-    }
   }
 
   /** The digests of every piece we have, before the bitfield that offers them. */

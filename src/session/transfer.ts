@@ -111,9 +111,8 @@ export class Transfer {
       etag: opts.etag,
       connections: opts.connections,
       policy: () => this.#policy(),
-      // Digests are for peers (taken from disk for a peer that comes later), and for naming bad
-      // pieces when the MD5 fails.
-      digestOnPath: () => (this.swarm?.peerCount ?? 0) > 0 || this.#checking !== null,
+      // Digests are for peers, and for naming bad pieces when the MD5 fails.
+      digestOnPath: () => this.swarm !== null || this.#checking !== null,
       ...(swarm ? this.#swarmHooks(swarm) : {}),
       untilComplete: swarm !== null,
       retry: opts.retry,
@@ -183,7 +182,7 @@ export class Transfer {
   #onOriginPiece(index: number): void {
     const { store } = this.#opts;
     const digest = store.digestOf(index);
-    if (!digest && ((this.swarm?.peerCount ?? 0) > 0 || this.#checking)) {
+    if (!digest && (this.swarm || this.#checking)) {
       void store.hashOnDisk(index).then((found) => {
         store.setDigest(index, found);
         this.#onOriginPiece(index);

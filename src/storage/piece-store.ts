@@ -10,10 +10,9 @@
  * are trusted, so the resume file never claims a piece whose bytes could be lost.
  *
  * Every complete piece has a record ({@link PieceHashFile}), written before the resume file that
- * claims the piece: its swarm digest (SHA-256/128), taken on its way in while the host has peers
- * or checked from a peer, or else its CRC-32 (a host without peers: peers are what need digests,
- * and a digest costs three CRCs of CPU; {@link PieceStore.digestForPeers} makes one when a peer
- * comes). A resume file that is corrupt, truncated or missing is not the end of the fetched data:
+ * claims the piece: its swarm digest (SHA-256/128), taken on its way in when the host has a swarm
+ * or checked from a peer, or else its CRC-32 (a host without a swarm: peers are what need digests,
+ * and a digest costs three CRCs of CPU). A resume file that is corrupt, truncated or missing is not the end of the fetched data:
  * each piece with a record is checked again from the data file (by its digest, else its CRC) and
  * kept when it matches. With `hashClaimed`, a claimed piece without a digest is hashed at open,
  * so a host that serves peers has a digest for every piece it offers.
@@ -190,7 +189,7 @@ export class PieceStore {
       const hashes = await PieceHashFile.open(directory, geometry);
       const crcs = await PieceHashFile.open(directory, geometry, PIECE_CRCS);
       const checked = await reconcileRecords(fd, geometry, { hashes, crcs }, have, { dataWasThere: dataBytes === key.fileBytes, hashClaimed });
-      return new PieceStore(directory, key, fd, { have: checked.have, complete: complete && checked.have.isComplete(), bootId, hashes, crcs, rechecked: checked.rechecked });
+      return new PieceStore(directory, key, fd, { have: checked.have, complete, bootId, hashes, crcs, rechecked: checked.rechecked });
     } catch (err) {
       await fd.close().catch(() => undefined);
       throw err;
@@ -216,19 +215,6 @@ export class PieceStore {
   async hashOnDisk(index: number): Promise<Buffer> {
     try {
       return await hashPiece(this.#fd, this.geometry, index, this.#hashBuffers);
-    } catch (err) {
-      throw asStorageError(err, this.dataPath);
-    }
-  }
-
-  /**
-   * The digest of piece `index` as the data file holds it, for a piece taken without one (alone,
-   * with its CRC only): null when the bytes no longer match its CRC (they rotted since), so no
-   * digest is ever made of damaged bytes. A piece with no record at all is taken as it is.
-   */
-  async digestForPeers(index: number): Promise<Buffer | null> {
-    try {
-      return await digestIfIntact(this.#fd, this.geometry, index, this.#crcs.get(index), this.#hashBuffers);
     } catch (err) {
       throw asStorageError(err, this.dataPath);
     }
@@ -405,21 +391,6 @@ async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number,
   return finishPieceHash(hash);
 }
 
-/** Piece `index`'s digest from disk, or null when its bytes do not match `crcRecord` (if any). */
-async function digestIfIntact(fd: FileHandle, geometry: PieceGeometry, index: number, crcRecord: Buffer | null, buffers: BufferPool): Promise<Buffer | null> {
-  const hash = newPieceHash();
-  let offset = pieceStart(geometry, index);
-  const sum = new StreamDigester(geometry, offset, crc32);
-  let crc: Buffer | null = null;
-  await readPiece(fd, geometry, index, buffers, (bytes) => {
-    hash.update(bytes);
-    for (const done of sum.feed(offset, [bytes])) crc = done.digest;
-    offset += bytes.length;
-  });
-  if (crcRecord && !(crc !== null && crcRecord.equals(crc))) return null;
-  return finishPieceHash(hash);
-}
-
 /** Whether piece `index` on disk matches its record: its digest, else its CRC; false with neither. */
 async function matchesRecord(fd: FileHandle, geometry: PieceGeometry, index: number, records: PieceRecords): Promise<boolean> {
   const digest = records.hashes.get(index);
@@ -444,8 +415,7 @@ interface PieceRecords {
 
 /**
  * Matches the resume file's claim with the records on file. With a usable claim (`have`), a
- * claimed piece without a digest is hashed and its digest recorded when `hashClaimed` (unless it
- * no longer matches its CRC: then it is not kept). Without
+ * claimed piece without a digest is hashed and its digest recorded when `hashClaimed`. Without
  * one, every piece with a record is checked again and kept when it matches (`rechecked` counts
  * them).
  */
@@ -455,12 +425,8 @@ async function reconcileRecords(
 ): Promise<{ have: Bitfield; rechecked: number }> {
   if (have) {
     if (!how.hashClaimed) return { have, rechecked: 0 };
-    const buffers = new BufferPool(HASH_READ_BYTES, 1);
     for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
-      if (records.hashes.get(index)) continue;
-      const digest = await digestIfIntact(fd, geometry, index, records.crcs.get(index), buffers);
-      if (digest) records.hashes.set(index, digest);
-      else have.clear(index);
+      if (!records.hashes.get(index)) records.hashes.set(index, await hashPiece(fd, geometry, index));
     }
     return { have, rechecked: 0 };
   }

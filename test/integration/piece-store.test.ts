@@ -403,24 +403,6 @@ describe('PieceStore: digests and the check of a lost resume file', () => {
     expect(again.digestOf(1)).toBeNull();
   });
 
-  it('with hashClaimed, a claimed piece with only a CRC gets its digest at open; one that rotted since is dropped', async () => {
-    const dir = await storageDir();
-    const store = await openStore(dir, KEY, { hashClaimed: false });
-    await writePieces(store, [0, 1, 2, 3, 4, 5, 6]);
-    for (const index of [0, 1, 2, 3, 4, 5, 6]) store.setPieceCrc(index, pieceCrc(pieceContent(KEY, index), crc32));
-    store.markComplete();
-    await store.close();
-    const dataPath = join(entryDirectory(dir, KEY.md5Hex, KEY.fileBytes), 'data');
-    const data = await readFile(dataPath);
-    data[5 * KEY.pieceBytes + 1] = (data[5 * KEY.pieceBytes + 1] ?? 0) ^ 0x80;
-    await writeFile(dataPath, data);
-    const again = await openStore(dir);
-    expect(again.have.has(5)).toBe(false);
-    expect(again.complete, 'an entry missing a piece is not complete').toBe(false);
-    expect(again.digestOf(1)?.equals(pieceDigest(pieceContent(KEY, 1)))).toBe(true);
-    expect(again.digestOf(5)).toBeNull();
-  });
-
   it('a lost resume file: pieces with only a CRC are checked by it and kept when it matches; a damaged or unmarked one is not', async () => {
     const dir = await storageDir();
     const store = await openStore(dir, KEY, { hashClaimed: false });
