@@ -12,13 +12,12 @@
  * do not hold, is closed. Concurrency: one event loop; attach/detach take effect at once.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
 import type { Swarm } from './swarm.js';
-import { startDiscovery, type SwarmHostLink, type SwarmNetwork } from './swarm-network.js';
+import { listenForPeers, startDiscovery, type SwarmHostLink, type SwarmNetwork } from './swarm-network.js';
 
 /** How long an incoming connection may take to send its handshake before routing. */
 const ROUTE_TIMEOUT_MS = 5000;
@@ -51,12 +50,9 @@ export class SwarmHost implements SwarmHostLink {
 
   /** Listens on the TCP port and starts announcing. */
   async start(): Promise<void> {
-    const server = createServer((socket) => this.#route(socket));
-    server.listen(this.#network.port, this.#network.bindAddress ?? undefined);
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    const { server, port } = await listenForPeers(this.#network, (socket) => this.#route(socket));
     this.#server = server;
-    const address = server.address();
-    this.#tcpPort = typeof address === 'object' && address ? address.port : 0;
+    this.#tcpPort = port;
     this.#discovery = await startDiscovery(this.#network, this.peerId, this.#tcpPort,
       () => [...this.#swarms.values()].map((swarm) => swarm.swarmId), (peer) => this.#discovered(peer));
   }

@@ -6,7 +6,8 @@
  * Not responsible for what runs over a connection (the swarm), nor for routing incoming
  * connections to swarms (the host). Concurrency: event loop only; nothing here keeps state.
  */
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { secretKeys } from '../discovery/swarm-secret.js';
 import { PeerConnection } from '../wire/peer-connection.js';
@@ -48,6 +49,22 @@ export interface SwarmNetwork {
    * `announceIntervalMs` are the host's business.
    */
   readonly host?: SwarmHostLink | undefined;
+}
+
+/**
+ * Listens for peer connections on `network`'s port and bind address, handing each socket to
+ * `onSocket`; rejects when the port cannot be had. Resolves with the server and the port it got.
+ */
+export async function listenForPeers(
+  network: Pick<SwarmNetwork, 'port' | 'bindAddress'>,
+  onSocket: (socket: Socket) => void,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer(onSocket);
+  server.listen(network.port, network.bindAddress ?? undefined);
+  // once() rejects on an 'error' (the port is taken) while it waits.
+  await once(server, 'listening');
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
 }
 
 /**

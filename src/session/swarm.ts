@@ -15,8 +15,7 @@
  * Concurrency: all state changes on the event loop; block writes and reads overlap freely.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, type Server, type Socket } from 'node:net';
 import type { Discovery } from '../discovery/discovery.js';
 import type { Bitfield } from '../piece-picker/bitfield.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
@@ -27,7 +26,7 @@ import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-do
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
-import { MAX_HANDSHAKING, MAX_PEERS, openPeerConnection, startDiscovery, type SwarmNetwork } from './swarm-network.js';
+import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type SwarmNetwork } from './swarm-network.js';
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {
@@ -108,13 +107,9 @@ export class Swarm {
       this.#opts.host.attach(this);
       return;
     }
-    const server = createServer((socket) => this.adopt(socket));
-    server.listen(this.#opts.port, this.#opts.bindAddress ?? undefined);
-    await once(server, 'listening');
+    const { server, port } = await listenForPeers(this.#opts, (socket) => this.adopt(socket));
     this.#listener = server;
-    const address = server.address();
-    const tcpPort = typeof address === 'object' && address ? address.port : 0;
-    this.#discovery = await startDiscovery(this.#opts, this.peerId, tcpPort, () => [this.#opts.swarmId], (peer) => this.discovered(peer));
+    this.#discovery = await startDiscovery(this.#opts, this.peerId, port, () => [this.#opts.swarmId], (peer) => this.discovered(peer));
   }
 
   /** Stops everything; connections are closed. */

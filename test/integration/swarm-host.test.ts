@@ -50,6 +50,13 @@ async function dial(host: SwarmHost, bytes: Buffer[]): Promise<Socket> {
 }
 
 describe('SwarmHost', () => {
+  it('start() rejects with EADDRINUSE when its peer port is taken, and holds nothing', async () => {
+    const first = await startHost();
+    const second = new SwarmHost({ bindAddress: '127.0.0.1', discoveryBindAddress: null, port: first.tcpPort, discoveryPort: freeishPort(), broadcastAddresses: ['127.255.255.255'], announceIntervalMs: 2000, swarmSecret: null });
+    await expect(second.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(second.tcpPort).toBe(0);
+  });
+
   it('routes by the handshake swarm id and leaves the bytes for the swarm, however they trickle in', async () => {
     const host = await startHost();
     const one = recordingSwarm(1);
