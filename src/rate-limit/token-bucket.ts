@@ -36,7 +36,9 @@ export class TokenBucket {
     this.#refill(nowMs);
     this.#tokens -= bytes;
     if (this.#tokens >= 0) return 0;
-    return Math.ceil((-this.#tokens / this.bytesPerSec) * 1000);
+    // Rounded up to a whole millisecond, but not by float noise: a debt of exactly N ms computed
+    // as N + 1e-7 must not wait N + 1 (a later take would then be granted before this one).
+    return Math.ceil((-this.#tokens / this.bytesPerSec) * 1000 - 1e-6);
   }
 
   /**

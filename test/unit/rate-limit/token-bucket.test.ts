@@ -105,6 +105,17 @@ describe('TokenBucket properties', () => {
     );
   });
 
+  it('grants in order when float noise sits on a whole millisecond (seed -1617423175 found it)', () => {
+    const bucket = new TokenBucket(3, 0, 0);
+    let nowMs = 0;
+    const grants: number[] = [];
+    for (const [gapMs, bytes] of [[0, 3], [719, 7699933], [44, 2554822], [391, 4], [1689, 6639441], [40, 0], [0, 0]] as const) {
+      nowMs += gapMs;
+      grants.push(nowMs + bucket.take(bytes, nowMs));
+    }
+    expect(grants).toEqual([...grants].sort((a, b) => a - b));
+  });
+
   it('no interval gets more than burst + rate x interval, whatever the take sizes and times', () => {
     fc.assert(
       fc.property(
