@@ -292,6 +292,8 @@ export class OriginFetcher {
         if (!(err instanceof OriginError) || !err.retryable) throw err;
         attempt = run.writtenTo > before ? 1 : attempt + 1;
         await waitBeforeRetry(attempt, this.#opts.retry, err, this.#signal);
+        // A failing origin is no reason to keep pieces a peer offers by now: the run ends there.
+        this.#yieldIfTaken(run);
       }
     }
   }

@@ -221,6 +221,9 @@ export class Swarm {
   announceFetching(runs: readonly PieceRun[]): void {
     this.#fetching = runs.slice(0, 256);
     for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs: this.#fetching });
+    // Pieces a run let go (it ended, or yielded to a peer) are ours to ask of peers now: no other
+    // event may come to ask for them (the last blocks from peers may have arrived already).
+    this.#downloads.scheduleAll();
   }
 
   /** A peer announced our swarm id: dial it unless we know it already. */

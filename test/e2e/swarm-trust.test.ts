@@ -2,7 +2,7 @@
  * swarm-download end to end, against bad bits: a peer that corrupts every piece it serves is
  * caught piece by piece and banned, and the real processes still publish verified files; a piece
  * that rots on a seeder's disk is not served as good; a seeder that chokes and rejects a request
- * still has the piece.
+ * still has the piece; origin runs that retry a failing origin give their pieces up to a peer.
  *
  * Every process shares the test's discovery port and broadcasts to 127.255.255.255 only.
  */
@@ -161,6 +161,25 @@ describe('swarm-download: a seeder that chokes us while a request is on its way'
     const result = await joiner.result;
     const done = await expectVerified(result, joiner.paths, content);
     expect(seeder.stats.rejected, 'the seeder choked and rejected a request').toBeGreaterThanOrEqual(1);
+    expect(done.originBytes).toBe(0);
+    expect(done.peerBytes).toBe(content.length);
+  }, TEST_TIMEOUT_MS);
+});
+
+describe('swarm-download: the origin fails, then a peer comes', () => {
+  it('origin runs waiting out their retries give their pieces up to the peer, and the file comes from it', async () => {
+    const content = makeContent(4 * MiB, 607);
+    const origin = await startTestOrigin({ content });
+    // HEAD answers (size and MD5); every GET fails, so the joiner's origin runs retry with backoff.
+    origin.setFaults({ failFirstRequests: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+    const discoveryPort = newSwarmPort();
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    await expect.poll(() => origin.stats.getRequests, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+
+    const seeder = new CorruptPeer(content, { chokeFirst: true });
+    corruptPeers.push(seeder);
+    await seeder.start(discoveryPort);
+    const done = await expectVerified(await joiner.result, joiner.paths, content);
     expect(done.originBytes).toBe(0);
     expect(done.peerBytes).toBe(content.length);
   }, TEST_TIMEOUT_MS);
