@@ -368,7 +368,7 @@ export class OriginFetcher {
       if (run.digester.kind === 'digest') store.setDigest(piece, digest);
       else store.setPieceCrc(piece, digest);
     }
-    await this.#opts.store.write(run.writtenTo, buffers);
+    await store.write(run.writtenTo, buffers);
     run.writtenTo += buffers.reduce((sum, buffer) => sum + buffer.length, 0);
     this.#markWritten(run);
   }

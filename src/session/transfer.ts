@@ -111,8 +111,7 @@ export class Transfer {
       etag: opts.etag,
       connections: opts.connections,
       policy: () => this.#policy(),
-      // Digests are for peers, and for naming bad pieces when the MD5 fails.
-      digestOnPath: () => this.swarm !== null || this.#checking !== null,
+      digestOnPath: () => this.#wantsDigests,
       ...(swarm ? this.#swarmHooks(swarm) : {}),
       untilComplete: swarm !== null,
       retry: opts.retry,
@@ -175,6 +174,11 @@ export class Transfer {
     this.#fetcher.poke();
   }
 
+  /** Digests are for peers, and for naming bad pieces when the MD5 fails; else a CRC will do. */
+  get #wantsDigests(): boolean {
+    return this.swarm !== null || this.#checking !== null;
+  }
+
   /**
    * A piece from the origin; its digest was recorded on the way to disk, else it is hashed now
    * when peers or the check against the origin need it.
@@ -182,7 +186,7 @@ export class Transfer {
   #onOriginPiece(index: number): void {
     const { store } = this.#opts;
     const digest = store.digestOf(index);
-    if (!digest && (this.swarm || this.#checking)) {
+    if (!digest && this.#wantsDigests) {
       void store.hashOnDisk(index).then((found) => {
         store.setDigest(index, found);
         this.#onOriginPiece(index);

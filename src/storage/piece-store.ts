@@ -12,9 +12,9 @@
  * Every complete piece has a record ({@link PieceHashFile}), written before the resume file that
  * claims the piece: its swarm digest (SHA-256/128), taken on its way in when the host has a swarm
  * or checked from a peer, or else its CRC-32 (a host without a swarm: peers are what need digests,
- * and a digest costs three CRCs of CPU). A resume file that is corrupt, truncated or missing is not the end of the fetched data:
- * each piece with a record is checked again from the data file (by its digest, else its CRC) and
- * kept when it matches. With `hashClaimed`, a claimed piece without a digest is hashed at open,
+ * and a digest costs three CRCs of CPU). A resume file that is corrupt, truncated or missing is
+ * not the end of the fetched data: each piece with a record is checked again from the data file
+ * (by its digest, else its CRC) and kept when it matches. With `hashClaimed`, a claimed piece without a digest is hashed at open,
  * so a host that serves peers has a digest for every piece it offers.
  *
  * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
@@ -28,7 +28,7 @@ import { StorageError, storageErrorFrom } from '../errors.js';
 import { Bitfield } from '../piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
 import { BufferPool } from './buffer-pool.js';
-import { newPieceHash, finishPieceHash, StreamDigester } from './piece-digest.js';
+import { newPieceHash, finishPieceHash } from './piece-digest.js';
 import { PIECE_CRCS, PieceHashFile } from './piece-hash-file.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
 import { translateHave } from './translate-have.js';
@@ -385,26 +385,23 @@ async function readPiece(fd: FileHandle, geometry: PieceGeometry, index: number,
   }
 }
 
-async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers = new BufferPool(HASH_READ_BYTES, 1)): Promise<Buffer> {
+async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number, buffers: BufferPool): Promise<Buffer> {
   const hash = newPieceHash();
   await readPiece(fd, geometry, index, buffers, (bytes) => hash.update(bytes));
   return finishPieceHash(hash);
 }
 
 /** Whether piece `index` on disk matches its record: its digest, else its CRC; false with neither. */
-async function matchesRecord(fd: FileHandle, geometry: PieceGeometry, index: number, records: PieceRecords): Promise<boolean> {
+async function matchesRecord(fd: FileHandle, geometry: PieceGeometry, index: number, records: PieceRecords, buffers: BufferPool): Promise<boolean> {
   const digest = records.hashes.get(index);
-  if (digest) return digest.equals(await hashPiece(fd, geometry, index));
-  const crc = records.crcs.get(index);
-  if (!crc) return false;
-  let at = pieceStart(geometry, index);
-  const sum = new StreamDigester(geometry, at, crc32);
-  let actual: Buffer | null = null;
-  await readPiece(fd, geometry, index, new BufferPool(HASH_READ_BYTES, 1), (bytes) => {
-    for (const { digest } of sum.feed(at, [bytes])) actual = digest;
-    at += bytes.length;
+  if (digest) return digest.equals(await hashPiece(fd, geometry, index, buffers));
+  const record = records.crcs.get(index);
+  if (!record) return false;
+  let crc = 0;
+  await readPiece(fd, geometry, index, buffers, (bytes) => {
+    crc = crc32(bytes, crc);
   });
-  return actual !== null && crc.equals(actual);
+  return record.readUInt32BE(0) === crc >>> 0;
 }
 
 /** The two record files of an entry. */
@@ -423,17 +420,18 @@ async function reconcileRecords(
   fd: FileHandle, geometry: PieceGeometry, records: PieceRecords, have: Bitfield | null,
   how: { readonly dataWasThere: boolean; readonly hashClaimed: boolean },
 ): Promise<{ have: Bitfield; rechecked: number }> {
+  const buffers = new BufferPool(HASH_READ_BYTES, 1);
   if (have) {
     if (!how.hashClaimed) return { have, rechecked: 0 };
     for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
-      if (!records.hashes.get(index)) records.hashes.set(index, await hashPiece(fd, geometry, index));
+      if (!records.hashes.get(index)) records.hashes.set(index, await hashPiece(fd, geometry, index, buffers));
     }
     return { have, rechecked: 0 };
   }
   const found = new Bitfield(geometry.pieceCount);
   if (!how.dataWasThere) return { have: found, rechecked: 0 };
   for (let index = 0; index < geometry.pieceCount; index++) {
-    if (await matchesRecord(fd, geometry, index, records)) found.set(index);
+    if (await matchesRecord(fd, geometry, index, records, buffers)) found.set(index);
   }
   return { have: found, rechecked: found.count() };
 }

@@ -26,6 +26,21 @@ afterEach(async () => {
   await Promise.all(corruptPeers.splice(0).map((peer) => peer.close()));
 });
 
+/** An origin whose HEAD answers (size and MD5) and whose every GET fails with 503. */
+async function headOnlyOrigin(content: Buffer): Promise<Awaited<ReturnType<typeof startTestOrigin>>> {
+  const origin = await startTestOrigin({ content });
+  origin.setFaults({ failFirstRequests: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+  return origin;
+}
+
+/** An honest test peer that chokes and rejects the first request of each connection, announcing on `discoveryPort`. */
+async function chokeFirstPeer(content: Buffer, discoveryPort: number): Promise<CorruptPeer> {
+  const peer = new CorruptPeer(content, { chokeFirst: true });
+  corruptPeers.push(peer);
+  await peer.start(discoveryPort);
+  return peer;
+}
+
 function eventsOf(events: readonly CliEvent[], kind: string): CliEvent[] {
   return events.filter((event) => event.event === kind);
 }
@@ -149,13 +164,10 @@ describe('swarm-download: rot on a seeder', () => {
 describe('swarm-download: a seeder that chokes us while a request is on its way', () => {
   it('the reject that follows the choke is stale: the piece is asked again after the unchoke, and the origin is not needed', async () => {
     const content = makeContent(4 * MiB, 606);
-    const origin = await startTestOrigin({ content });
-    // HEAD still answers (size and MD5), every GET fails: every piece must come from the peer.
-    origin.setFaults({ failFirstRequests: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+    // Every GET fails: every piece must come from the peer.
+    const origin = await headOnlyOrigin(content);
     const discoveryPort = newSwarmPort();
-    const seeder = new CorruptPeer(content, { chokeFirst: true });
-    corruptPeers.push(seeder);
-    await seeder.start(discoveryPort);
+    const seeder = await chokeFirstPeer(content, discoveryPort);
 
     const joiner = await spawnMember(origin.url, { discoveryPort });
     const result = await joiner.result;
@@ -169,16 +181,13 @@ describe('swarm-download: a seeder that chokes us while a request is on its way'
 describe('swarm-download: the origin fails, then a peer comes', () => {
   it('origin runs waiting out their retries give their pieces up to the peer, and the file comes from it', async () => {
     const content = makeContent(4 * MiB, 607);
-    const origin = await startTestOrigin({ content });
-    // HEAD answers (size and MD5); every GET fails, so the joiner's origin runs retry with backoff.
-    origin.setFaults({ failFirstRequests: { count: Number.MAX_SAFE_INTEGER, status: 503 } });
+    // Every GET fails, so the joiner's origin runs retry with backoff.
+    const origin = await headOnlyOrigin(content);
     const discoveryPort = newSwarmPort();
     const joiner = await spawnMember(origin.url, { discoveryPort });
     await expect.poll(() => origin.stats.getRequests, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
 
-    const seeder = new CorruptPeer(content, { chokeFirst: true });
-    corruptPeers.push(seeder);
-    await seeder.start(discoveryPort);
+    await chokeFirstPeer(content, discoveryPort);
     const done = await expectVerified(await joiner.result, joiner.paths, content);
     expect(done.originBytes).toBe(0);
     expect(done.peerBytes).toBe(content.length);
