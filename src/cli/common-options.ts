@@ -15,6 +15,7 @@ import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discove
 import { SwarmError, UsageError } from '../errors.js';
 import type { AzureEnv } from '../http-seed/azure-auth.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
+import { DEFAULT_DISCOVERY_WAIT } from '../session/swarm-network.js';
 import type { SwarmSettings } from '../session/transfer.js';
 import { VERSION } from '../version.js';
 import { readSwarmSecret } from './read-swarm-secret.js';
@@ -28,9 +29,6 @@ export interface CliContext {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
 }
-
-/** How long a download listens for peers before its first origin request. */
-export const DISCOVERY_WAIT_MS = 400;
 
 const CONFIG_HELP = 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present';
 
@@ -173,7 +171,7 @@ export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret
     discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
     broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
     announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
-    discoveryWaitMs: DISCOVERY_WAIT_MS,
+    discoveryWait: DEFAULT_DISCOVERY_WAIT,
     swarmSecret,
   };
 }

@@ -26,7 +26,7 @@ import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-do
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
 import { debugLog } from './debug-log.js';
-import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type SwarmNetwork } from './swarm-network.js';
+import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type DiscoveryWait, type SwarmNetwork } from './swarm-network.js';
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {
@@ -146,23 +146,49 @@ export class Swarm {
     return false;
   }
 
-  /** Resolves when a peer has sent its bitfield, after `timeoutMs`, or when `signal` aborts. */
-  async waitForPeer(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (timeoutMs <= 0 || signal.aborted) return;
+  /**
+   * Resolves once a peer has sent its bitfield, or once the swarm looks empty: `wait.quietMs` have
+   * passed and no connection is under way (being dialled, in its handshake, or registered without a
+   * bitfield yet). A connection under way holds the wait, up to `wait.maxMs` in all. Resolves at
+   * once when `signal` is aborted.
+   */
+  async waitForPeer(wait: DiscoveryWait, signal: AbortSignal): Promise<void> {
+    if (wait.maxMs <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
+      let quiet = false;
       const done = (): void => {
-        clearTimeout(timer);
-        this.#peerWaiters.delete(done);
+        clearTimeout(quietTimer);
+        clearTimeout(maxTimer);
+        this.#peerWaiters.delete(check);
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      this.#peerWaiters.add(done);
+      const check = (found: boolean): void => {
+        if (found || (quiet && !this.#joining())) done();
+      };
+      const quietTimer = setTimeout(() => {
+        quiet = true;
+        check(false);
+      }, wait.quietMs);
+      const maxTimer = setTimeout(done, wait.maxMs);
+      this.#peerWaiters.add(check);
       signal.addEventListener('abort', done, { once: true });
     });
   }
 
-  readonly #peerWaiters = new Set<() => void>();
+  /** Waiters of {@link waitForPeer}, told when a bitfield came (true) or a connection settled (false). */
+  readonly #peerWaiters = new Set<(found: boolean) => void>();
+
+  #tellWaiters(found: boolean): void {
+    for (const check of [...this.#peerWaiters]) check(found);
+  }
+
+  /** Whether a connection is under way: dialled, in its handshake, or waiting for its bitfield. */
+  #joining(): boolean {
+    if (this.#connecting.size > 0 || this.#handshaking > 0) return true;
+    for (const peer of this.#peers.values()) if (!peer.bitfieldSeen) return true;
+    return false;
+  }
 
   /** Stops (true) or resumes asking peers for pieces, e.g. while pieces are checked against the origin. */
   pauseRequests(paused: boolean): void {
@@ -235,8 +261,12 @@ export class Swarm {
     debugLog('swarm', () => `dialling ${id.slice(0, 8)} at ${found.address}:${found.tcpPort}`);
     this.#connecting.add(id);
     const socket = connect({ host: found.address, port: found.tcpPort, ...(this.#opts.bindAddress ? { localAddress: this.#opts.bindAddress } : {}) });
-    socket.once('error', () => this.#connecting.delete(id));
-    socket.once('close', () => this.#connecting.delete(id));
+    const settled = (): void => {
+      this.#connecting.delete(id);
+      this.#tellWaiters(false);
+    };
+    socket.once('error', settled);
+    socket.once('close', settled);
     this.adopt(socket, true, found.address);
   }
 
@@ -257,10 +287,14 @@ export class Swarm {
       if (handshaking) this.#handshaking--;
       handshaking = false;
     };
-    connection.once('close', settled);
+    connection.once('close', () => {
+      settled();
+      this.#tellWaiters(false);
+    });
     connection.once('handshake', (theirId: Buffer) => {
       settled();
       this.#register(theirId.toString('hex'), address, connection, outbound);
+      this.#tellWaiters(false);
     });
     connection.start();
   }
@@ -314,6 +348,7 @@ export class Swarm {
     if (!peer.amChoking) this.#server.rechoke(this.#peers.values());
     this.#opts.onChange();
     this.#downloads.scheduleAll();
+    this.#tellWaiters(false);
   }
 
   #drop(peer: Peer, reason: string): void {
@@ -363,7 +398,7 @@ export class Swarm {
     peer.bitfieldSeen = true;
     if (!this.#downloads.addBitfield(peer, bytes)) return this.#drop(peer, 'bad bitfield');
     this.#opts.onChange();
-    for (const wake of [...this.#peerWaiters]) wake();
+    this.#tellWaiters(true);
     this.#downloads.schedule(peer);
   }
 

@@ -19,7 +19,7 @@ import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
 import { RateMeter } from './rate-meter.js';
 import { Swarm } from './swarm.js';
-import type { SwarmNetwork } from './swarm-network.js';
+import type { DiscoveryWait, SwarmNetwork } from './swarm-network.js';
 import { debugLog } from './debug-log.js';
 import { PieceTrust } from './piece-trust.js';
 
@@ -39,7 +39,7 @@ const CLAIM_SETTLE_MS = 15;
 /** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
 export interface SwarmSettings extends SwarmNetwork {
   /** How long to listen for peers before the first origin request. */
-  readonly discoveryWaitMs: number;
+  readonly discoveryWait: DiscoveryWait;
 }
 
 /** Figures shared by progress and the final report. */
@@ -211,11 +211,11 @@ export class Transfer {
     }
   }
 
-  /** Starts the swarm (listening, announcing) and waits briefly for peers to show up. */
+  /** Starts the swarm (listening, announcing) and waits briefly for peers to show up (see `Swarm.waitForPeer`). */
   async start(): Promise<void> {
     if (!this.swarm || !this.#opts.swarm) return;
     await this.swarm.start();
-    await this.swarm.waitForPeer(this.#opts.swarm.discoveryWaitMs, this.#opts.signal);
+    await this.swarm.waitForPeer(this.#opts.swarm.discoveryWait, this.#opts.signal);
   }
 
   #figures(): TransferFigures {

@@ -9,13 +9,13 @@
  * each connection with `choke`, then `reject`, and unchokes 100 ms later: a seeder whose upload
  * slots moved just as a request was on its way.
  *
- * Not responsible for dialling anyone (real hosts dial every peer they hear of) nor for cleanup
- * beyond {@link CorruptPeer.close}. NETWORK SAFETY: listens on 127.0.0.1, broadcasts to
+ * Like a real host, it dials every host it hears announce the swarm (once each), so a host that
+ * starts after it meets it at once. Not responsible for cleanup beyond {@link CorruptPeer.close}. NETWORK SAFETY: listens on 127.0.0.1, broadcasts to
  * 127.255.255.255 only.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Discovery } from '../../src/discovery/discovery.js';
 import { Bitfield } from '../../src/piece-picker/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../../src/piece-picker/piece-geometry.js';
@@ -48,6 +48,7 @@ export class CorruptPeer {
   readonly #swarmId: Buffer;
   readonly #authKey: Buffer;
   readonly #connections = new Set<PeerConnection>();
+  readonly #dialled = new Set<string>();
   #server: Server | null = null;
   #discovery: Discovery | null = null;
   #closing = false;
@@ -83,6 +84,14 @@ export class CorruptPeer {
       intervalMs: 500,
     });
     this.#discovery.on('warning', () => undefined);
+    this.#discovery.on('peer', (peer) => {
+      const id = peer.peerId.toString('hex');
+      if (this.#closing || this.#dialled.has(id)) return;
+      this.#dialled.add(id);
+      const socket = connect({ host: peer.address, port: peer.tcpPort });
+      socket.once('error', () => undefined);
+      this.#adopt(socket, true);
+    });
     await this.#discovery.start();
   }
 
@@ -94,12 +103,12 @@ export class CorruptPeer {
     this.#server?.close();
   }
 
-  #adopt(socket: Socket): void {
+  #adopt(socket: Socket, dialled = false): void {
     const connection = new PeerConnection(socket, {
       swarmId: this.#swarmId,
       peerId: this.#peerId,
       authKey: this.#authKey,
-      dialled: false,
+      dialled,
       maxFrameBytes: 2 * 1024 * 1024,
       handshakeTimeoutMs: 5000,
       idleTimeoutMs: 60_000,
