@@ -141,8 +141,9 @@ export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
 }
 
 /**
- * Opens (or resumes) the cache entry of a probed file. A host without a swarm (`withPeers` false)
- * serves no peer, so it leaves claimed pieces without a digest as they are.
+ * Opens (or resumes) the cache entry of a probed file. With `withPeers` (the daemon, which serves
+ * peers at once) claimed pieces without a digest are hashed now; a download leaves them as they
+ * are: its swarm hashes them when a peer comes.
  */
 export function openProbedEntry(storageDirectory: string, probed: ProbedFile, withPeers = true): Promise<PieceStore> {
   return PieceStore.open(storageDirectory, {
@@ -158,7 +159,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
   const { origin, info, key, geometry } = await probeEntry(opts);
   try {
-    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, opts.network !== null);
+    const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, false);
     opts.onEvent({
       event: 'start',
       url: redactUrl(opts.url),

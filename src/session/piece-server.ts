@@ -71,8 +71,8 @@ export class PieceServer {
   }
 
   /**
-   * Takes a peer's request: queued, or answered with `reject` when we lack the piece or choke the
-   * peer. Returns why to drop the peer (out of range, a flood), or null.
+   * Takes a peer's request: queued, or answered with `reject` when we lack the piece (or its
+   * digest) or choke the peer. Returns why to drop the peer (out of range, a flood), or null.
    */
   request(peer: Peer, piece: number, begin: number, length: number): string | null {
     const { geometry, have } = this.#store;
@@ -85,7 +85,8 @@ export class PieceServer {
       peer.connection.send({ type: 'reject', piece, begin, length });
       return null;
     }
-    if (!have.has(piece)) {
+    // A piece without a digest yet (taken while we had no peer) is not offered until it has one.
+    if (!have.has(piece) || !this.#store.digestOf(piece)) {
       peer.connection.send({ type: 'reject', piece, begin, length });
       return null;
     }

@@ -82,6 +82,21 @@ export class PieceTrust {
   }
 
   /**
+   * We hashed our own copy of `piece` from disk, checked against its CRC (it was taken without a
+   * digest while we had no peer): a piece from the origin counts as an origin digest, a resumed one
+   * as our own claim. Either way it was read just now, so it needs no second hash to be served.
+   * Returns the peers to drop, as {@link originDigest}.
+   */
+  ownDigest(piece: number, digest: Buffer): string[] {
+    this.#checkedAtMs[piece] = Date.now();
+    if (this.fromPeers.has(piece)) {
+      this.book.claim(piece, digest, SELF);
+      return [];
+    }
+    return this.originDigest(piece, digest);
+  }
+
+  /**
    * Checks piece `piece`, written from blocks sent by `senders`, against its digest. Good: the
    * digest is recorded in the store. Bad: returns the senders that reached {@link MAX_BAD_PIECES}
    * (to drop and ban) in `banned`.

@@ -18,8 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Server, type Socket } from 'node:net';
 import type { Discovery } from '../discovery/discovery.js';
 import type { Bitfield } from '../piece-picker/bitfield.js';
+import type { PieceStore } from '../storage/piece-store.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
-import type { PieceRun, WireMessage } from '../wire/codec.js';
+import { MAX_FETCHING_RUNS, type PieceRun, type WireMessage } from '../wire/codec.js';
 import type { PeerConnection } from '../wire/peer-connection.js';
 import { Peer } from './peer.js';
 import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-downloads.js';
@@ -61,6 +62,9 @@ export class Swarm {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #fetching: readonly PieceRun[] = [];
+  /** Runs of pieces we have without a digest, being hashed from disk for peers (see #backfill). */
+  #backfillRuns: readonly PieceRun[] = [];
+  #backfilling = false;
   readonly #bansReported = new Set<string>();
 
   constructor(opts: SwarmOptions) {
@@ -203,12 +207,20 @@ export class Swarm {
     return this.peerId.toString('hex');
   }
 
-  /** Tells every peer we have piece `index` (its digest first), and asks peers for more. */
+  /**
+   * Tells every peer we have piece `index` (its digest first), and asks peers for more. A piece
+   * without a digest (taken while we had no peer) is offered once #backfill has made one.
+   */
   announceHave(index: number): void {
     const digest = this.#opts.store.digestOf(index);
+    if (!digest) {
+      void this.#backfill();
+      this.#downloads.scheduleAll();
+      return;
+    }
     const complete = this.#opts.store.have.isComplete();
     for (const peer of this.#peers.values()) {
-      if (digest) peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
+      peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
       peer.connection.send({ type: 'have', piece: index });
       if (complete && peer.amInterested) {
         peer.amInterested = false;
@@ -245,11 +257,67 @@ export class Swarm {
 
   /** Tells every peer which runs our origin connections fetch now. */
   announceFetching(runs: readonly PieceRun[]): void {
-    this.#fetching = runs.slice(0, 256);
-    for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs: this.#fetching });
+    this.#fetching = runs.slice(0, MAX_FETCHING_RUNS);
+    this.#sendRuns();
     // Pieces a run let go (it ended, or yielded to a peer) are ours to ask of peers now: no other
     // event may come to ask for them (the last blocks from peers may have arrived already).
     this.#downloads.scheduleAll();
+  }
+
+  /** What peers are told we fetch: our origin runs, then the pieces we hash for them. */
+  #announcedRuns(): PieceRun[] {
+    return [...this.#fetching, ...this.#backfillRuns].slice(0, MAX_FETCHING_RUNS);
+  }
+
+  #sendRuns(): void {
+    const runs = this.#announcedRuns();
+    for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs });
+  }
+
+  /**
+   * Pieces we have without a digest (taken from the origin while we had no peer, or resumed) are
+   * hashed from disk while peers are connected, one at a time, each checked against its CRC: a
+   * piece that no longer matches is dropped as rot, never vouched for. Each digest is announced
+   * with a `have` as soon as it is known. Until then the pieces are announced as a `fetching` run
+   * of ours, so peers wait for them instead of taking them from the origin.
+   */
+  async #backfill(): Promise<void> {
+    const { store, trust } = this.#opts;
+    if (this.#backfilling || !this.#busyWithPeers()) return;
+    let runs = undigestedRuns(store);
+    if (runs.length === 0) return;
+    this.#backfilling = true;
+    try {
+      for (; runs.length > 0 && this.#busyWithPeers(); runs = undigestedRuns(store)) {
+        this.#backfillRuns = runs;
+        this.#sendRuns();
+        for (const run of runs) {
+          for (let index = run.startPiece; index < run.endPiece && this.#busyWithPeers(); index++) {
+            if (!store.have.has(index) || store.digestOf(index)) continue;
+            const digest = await store.digestForPeers(index);
+            if (!store.have.has(index) || store.digestOf(index)) continue;
+            if (!digest) {
+              this.#onRot(index);
+              continue;
+            }
+            store.setDigest(index, digest);
+            for (const liar of trust.ownDigest(index, digest)) this.ban(liar, 'announced a digest the origin contradicts');
+            this.announceHave(index);
+          }
+        }
+      }
+    } catch (err) {
+      // A read error here is the store's to report when the piece is served or verified.
+      debugLog('swarm', () => `hashing pieces for peers stopped: ${String(err)}`);
+    } finally {
+      this.#backfilling = false;
+      this.#backfillRuns = [];
+      this.#sendRuns();
+    }
+  }
+
+  #busyWithPeers(): boolean {
+    return !this.#closed && this.#peers.size > 0;
   }
 
   /** A peer announced our swarm id: dial it unless we know it already. */
@@ -325,19 +393,27 @@ export class Swarm {
     this.#peers.set(id, peer);
     connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
     connection.once('close', () => this.#unregister(peer));
-    this.#sendDigests(connection);
-    connection.send({ type: 'bitfield', bytes: this.#opts.store.have.toBytes() });
-    if (this.#fetching.length > 0) connection.send({ type: 'fetching', runs: this.#fetching });
+    // Pieces without a digest yet are announced as runs we fetch, not offered (see #backfill).
+    // The runs go before the bitfield: a joiner waits for the bitfield (waitForPeer), and then
+    // picks its first origin run knowing what we fetch.
+    if (!this.#backfilling) this.#backfillRuns = undigestedRuns(this.#opts.store);
+    const runs = this.#announcedRuns();
+    if (runs.length > 0) connection.send({ type: 'fetching', runs });
+    connection.send({ type: 'bitfield', bytes: this.#sendDigests(connection).toBytes() });
     this.#opts.onChange();
+    void this.#backfill();
   }
 
-  /** The digests of every piece we have, before the bitfield that offers them. */
-  #sendDigests(connection: PeerConnection): void {
+  /** The digests of every piece we have, before the bitfield that offers them; returns that bitfield. */
+  #sendDigests(connection: PeerConnection): Bitfield {
     const { store } = this.#opts;
+    const offered = store.have.clone();
     for (let index = store.have.firstSet(0); index !== -1; index = store.have.firstSet(index + 1)) {
       const digest = store.digestOf(index);
       if (digest) connection.send({ type: 'piece-hash', piece: index, hash: digest });
+      else offered.clear(index);
     }
+    return offered;
   }
 
   #unregister(peer: Peer): void {
@@ -396,6 +472,7 @@ export class Swarm {
     // Once per connection: a second one could not take pieces back, so it would only pretend.
     if (peer.bitfieldSeen) return this.#drop(peer, 'second bitfield');
     peer.bitfieldSeen = true;
+    debugLog('swarm', () => `peer ${peer.id.slice(0, 8)} bitfield`);
     if (!this.#downloads.addBitfield(peer, bytes)) return this.#drop(peer, 'bad bitfield');
     this.#opts.onChange();
     this.#tellWaiters(true);
@@ -413,6 +490,7 @@ export class Swarm {
     const count = this.#pieceCount;
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
     peer.fetching = runs;
+    debugLog('swarm', () => `peer ${peer.id.slice(0, 8)} fetches ${runs.map((run) => `${run.startPiece}-${run.endPiece}`).join(' ') || 'nothing'}`);
     this.#opts.onChange();
   }
 
@@ -425,4 +503,16 @@ export class Swarm {
     }
     this.#downloads.checkStalls(now);
   }
+}
+
+/** The runs of pieces `store` has without a digest, in order. */
+function undigestedRuns(store: PieceStore): PieceRun[] {
+  const runs: PieceRun[] = [];
+  for (let index = store.have.firstSet(0); index !== -1; index = store.have.firstSet(index + 1)) {
+    if (store.digestOf(index)) continue;
+    const last = runs.at(-1);
+    if (last && last.endPiece === index) last.endPiece = index + 1;
+    else runs.push({ startPiece: index, endPiece: index + 1 });
+  }
+  return runs;
 }

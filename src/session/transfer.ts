@@ -174,22 +174,33 @@ export class Transfer {
     this.#fetcher.poke();
   }
 
-  /** Digests are for peers, and for naming bad pieces when the MD5 fails; else a CRC will do. */
+  /**
+   * Digests are for the peers connected now (a peer that comes later gets them hashed from disk,
+   * see `Swarm`), and for naming bad pieces when the MD5 fails; else a CRC will do.
+   */
   get #wantsDigests(): boolean {
-    return this.swarm !== null || this.#checking !== null;
+    return (this.swarm?.peerCount ?? 0) > 0 || this.#checking !== null;
   }
 
   /**
    * A piece from the origin; its digest was recorded on the way to disk, else it is hashed now
-   * when peers or the check against the origin need it.
+   * (checked against its CRC) when peers or the check against the origin need it.
    */
   #onOriginPiece(index: number): void {
     const { store } = this.#opts;
     const digest = store.digestOf(index);
     if (!digest && this.#wantsDigests) {
-      void store.hashOnDisk(index).then((found) => {
-        store.setDigest(index, found);
-        this.#onOriginPiece(index);
+      void store.digestForPeers(index).then((found) => {
+        if (!store.have.has(index)) return;
+        if (found && !store.digestOf(index)) store.setDigest(index, found);
+        if (store.digestOf(index)) {
+          this.#onOriginPiece(index);
+          return;
+        }
+        // Its bytes changed on disk since they came: fetched again.
+        store.unmarkPiece(index);
+        this.#opts.onEvent({ event: 'corrupt-piece', piece: index, source: 'disk', peers: [] });
+        this.#fetcher.poke();
       }, () => undefined);
       return;
     }

@@ -10,12 +10,14 @@
  * are trusted, so the resume file never claims a piece whose bytes could be lost.
  *
  * Every complete piece has a record ({@link PieceHashFile}), written before the resume file that
- * claims the piece: its swarm digest (SHA-256/128), taken on its way in when the host has a swarm
- * or checked from a peer, or else its CRC-32 (a host without a swarm: peers are what need digests,
- * and a digest costs three CRCs of CPU). A resume file that is corrupt, truncated or missing is
- * not the end of the fetched data: each piece with a record is checked again from the data file
- * (by its digest, else its CRC) and kept when it matches. With `hashClaimed`, a claimed piece without a digest is hashed at open,
- * so a host that serves peers has a digest for every piece it offers.
+ * claims the piece: its swarm digest (SHA-256/128), taken on its way in while the host has peers
+ * or checked from a peer, or else its CRC-32 (a host without peers: peers are what need digests,
+ * and a digest costs three CRCs of CPU; {@link PieceStore.digestForPeers} makes one from disk,
+ * checked against the CRC, when a peer comes). A resume file that is corrupt, truncated or missing
+ * is not the end of the fetched data: each piece with a record is checked again from the data file
+ * (by its digest, else its CRC) and kept when it matches. With `hashClaimed`, a claimed piece
+ * without a digest is hashed at open (and dropped if it no longer matches its CRC), so a host that
+ * serves peers at once (the daemon) has a digest for every piece it offers.
  *
  * Not responsible for which pieces to fetch, nor for verification (see prefix-hasher).
  * Concurrency: one process per entry, enforced by an exclusive lock file; within the process,
@@ -189,7 +191,7 @@ export class PieceStore {
       const hashes = await PieceHashFile.open(directory, geometry);
       const crcs = await PieceHashFile.open(directory, geometry, PIECE_CRCS);
       const checked = await reconcileRecords(fd, geometry, { hashes, crcs }, have, { dataWasThere: dataBytes === key.fileBytes, hashClaimed });
-      return new PieceStore(directory, key, fd, { have: checked.have, complete, bootId, hashes, crcs, rechecked: checked.rechecked });
+      return new PieceStore(directory, key, fd, { have: checked.have, complete: complete && checked.have.isComplete(), bootId, hashes, crcs, rechecked: checked.rechecked });
     } catch (err) {
       await fd.close().catch(() => undefined);
       throw err;
@@ -215,6 +217,19 @@ export class PieceStore {
   async hashOnDisk(index: number): Promise<Buffer> {
     try {
       return await hashPiece(this.#fd, this.geometry, index, this.#hashBuffers);
+    } catch (err) {
+      throw asStorageError(err, this.dataPath);
+    }
+  }
+
+  /**
+   * The digest of piece `index` as the data file holds it, for a piece taken without one (alone,
+   * with its CRC only): null when the bytes no longer match its CRC (they rotted since), so no
+   * digest is ever made of damaged bytes. A piece without a CRC on file is taken as it is.
+   */
+  async digestForPeers(index: number): Promise<Buffer | null> {
+    try {
+      return await digestIfIntact(this.#fd, this.geometry, index, this.#crcs.get(index), this.#hashBuffers);
     } catch (err) {
       throw asStorageError(err, this.dataPath);
     }
@@ -391,6 +406,21 @@ async function hashPiece(fd: FileHandle, geometry: PieceGeometry, index: number,
   return finishPieceHash(hash);
 }
 
+/**
+ * Piece `index`'s digest from disk, taken in the same read as its CRC: null when `crcRecord` is
+ * given and the bytes do not match it.
+ */
+async function digestIfIntact(fd: FileHandle, geometry: PieceGeometry, index: number, crcRecord: Buffer | null, buffers: BufferPool): Promise<Buffer | null> {
+  const hash = newPieceHash();
+  let crc = 0;
+  await readPiece(fd, geometry, index, buffers, (bytes) => {
+    hash.update(bytes);
+    if (crcRecord) crc = crc32(bytes, crc);
+  });
+  if (crcRecord && crcRecord.readUInt32BE(0) !== crc >>> 0) return null;
+  return finishPieceHash(hash);
+}
+
 /** Whether piece `index` on disk matches its record: its digest, else its CRC; false with neither. */
 async function matchesRecord(fd: FileHandle, geometry: PieceGeometry, index: number, records: PieceRecords, buffers: BufferPool): Promise<boolean> {
   const digest = records.hashes.get(index);
@@ -412,7 +442,8 @@ interface PieceRecords {
 
 /**
  * Matches the resume file's claim with the records on file. With a usable claim (`have`), a
- * claimed piece without a digest is hashed and its digest recorded when `hashClaimed`. Without
+ * claimed piece without a digest is hashed and its digest recorded when `hashClaimed` (one that no
+ * longer matches its CRC is not kept: no digest is made of damaged bytes). Without
  * one, every piece with a record is checked again and kept when it matches (`rechecked` counts
  * them).
  */
@@ -424,7 +455,10 @@ async function reconcileRecords(
   if (have) {
     if (!how.hashClaimed) return { have, rechecked: 0 };
     for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
-      if (!records.hashes.get(index)) records.hashes.set(index, await hashPiece(fd, geometry, index, buffers));
+      if (records.hashes.get(index)) continue;
+      const digest = await digestIfIntact(fd, geometry, index, records.crcs.get(index), buffers);
+      if (digest) records.hashes.set(index, digest);
+      else have.clear(index);
     }
     return { have, rechecked: 0 };
   }

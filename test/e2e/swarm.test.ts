@@ -78,6 +78,24 @@ describe('swarm-download: LAN swarm', () => {
     for (const seeder of seeders) await expectTerminatedSeeder(seeder, content);
   }, TEST_TIMEOUT_MS);
 
+  it('a seeder that fetched alone (CRCs, no digests) hashes its pieces when a joiner comes, which takes them all from it', async () => {
+    const content = makeContent(32 * MiB, 506);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const seeder = await spawnMember(origin.url, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '60'] });
+    await seeder.waitForKind('seeding');
+    expect(origin.stats.bodyBytes, 'the seeder fetched the file alone, once').toBe(content.length);
+
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const done = await expectVerified(await joiner.result, joiner.paths, content);
+    expect(done.originBytes, 'bytes the joiner took from the origin').toBe(0);
+    expect(done.peerBytes).toBe(content.length);
+    expect(origin.stats.bodyBytes, 'origin body bytes in all').toBe(content.length);
+
+    expect(seeder.cli.kill('SIGTERM'), 'the seeder was still running').toBe(true);
+    await expectTerminatedSeeder(seeder, content);
+  }, TEST_TIMEOUT_MS);
+
   it('three processes finish when one of four is SIGKILLed halfway', async () => {
     const content = makeContent(64 * MiB, 503);
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 16 * MiB } });

@@ -122,6 +122,10 @@ export class WireClient {
         this.#has = Uint8Array.from(m.bytes);
         this.connection.send({ type: 'interested' });
         return;
+      case 'have':
+        // A seeder that fetched alone offers its pieces one by one, as it hashes them for peers.
+        if (Number.isSafeInteger(m.piece) && m.piece >= 0 && m.piece < this.#pieceCount) this.#has[m.piece >> 3] = (this.#has[m.piece >> 3] ?? 0) | (0x80 >> (m.piece & 7));
+        return this.#fill();
       case 'unchoke':
         this.unchokes++;
         this.#choked = false;
@@ -148,14 +152,24 @@ export class WireClient {
     const pipeline = this.#opts.pipeline ?? 4;
     const blockBytes = this.#opts.blockBytes ?? 256 * 1024;
     while (!this.#stopped && !this.#choked && this.#outstanding < pipeline) {
-      const piece = Math.floor(Math.random() * this.#pieceCount);
-      if (((this.#has[piece >> 3] ?? 0) & (0x80 >> (piece & 7))) === 0) return;
+      const piece = this.#randomHeldPiece();
+      if (piece === -1) return;
       const length = Math.min(this.#pieceBytes, this.#fileBytes - piece * this.#pieceBytes);
       const blocks = Math.ceil(length / blockBytes);
       const begin = Math.floor(Math.random() * blocks) * blockBytes;
       this.connection.send({ type: 'request', piece, begin, length: Math.min(blockBytes, length - begin) });
       this.#outstanding++;
     }
+  }
+
+  /** A random piece the seeder offers (the first offered one from a random start), or -1. */
+  #randomHeldPiece(): number {
+    const start = Math.floor(Math.random() * this.#pieceCount);
+    for (let step = 0; step < this.#pieceCount; step++) {
+      const piece = (start + step) % this.#pieceCount;
+      if (((this.#has[piece >> 3] ?? 0) & (0x80 >> (piece & 7))) !== 0) return piece;
+    }
+    return -1;
   }
 }
 

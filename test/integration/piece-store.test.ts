@@ -403,6 +403,40 @@ describe('PieceStore: digests and the check of a lost resume file', () => {
     expect(again.digestOf(1)).toBeNull();
   });
 
+  it('with hashClaimed, a claimed piece with only a CRC gets its digest at open; one that rotted since is dropped', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir, KEY, { hashClaimed: false });
+    const all = [0, 1, 2, 3, 4, 5, 6];
+    await writePieces(store, all);
+    for (const index of all) store.setPieceCrc(index, pieceCrc(pieceContent(KEY, index), crc32));
+    store.markComplete();
+    await store.close();
+    const dataPath = join(entryDirectory(dir, KEY.md5Hex, KEY.fileBytes), 'data');
+    const data = await readFile(dataPath);
+    data[5 * KEY.pieceBytes + 1] = (data[5 * KEY.pieceBytes + 1] ?? 0) ^ 0x80;
+    await writeFile(dataPath, data);
+    const again = await openStore(dir);
+    expect(all.filter((index) => again.have.has(index))).toEqual([0, 1, 2, 3, 4, 6]);
+    expect(again.complete, 'an entry missing a piece is not complete').toBe(false);
+    expect(again.digestOf(1)?.equals(pieceDigest(pieceContent(KEY, 1)))).toBe(true);
+    expect(again.digestOf(5)).toBeNull();
+  });
+
+  it('digestForPeers: the digest of a piece that still matches its CRC (or has none); null for one that rotted', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir, KEY, { hashClaimed: false });
+    await writePieces(store, [0, 2, 4]);
+    for (const index of [0, 2]) store.setPieceCrc(index, pieceCrc(pieceContent(KEY, index), crc32));
+    const dataPath = join(entryDirectory(dir, KEY.md5Hex, KEY.fileBytes), 'data');
+    const data = await readFile(dataPath);
+    data[2 * KEY.pieceBytes + 3] = (data[2 * KEY.pieceBytes + 3] ?? 0) ^ 0x01;
+    await writeFile(dataPath, data);
+    expect((await store.digestForPeers(0))?.equals(pieceDigest(pieceContent(KEY, 0)))).toBe(true);
+    expect(await store.digestForPeers(2), 'rotted since its CRC was taken').toBeNull();
+    expect((await store.digestForPeers(4))?.equals(pieceDigest(pieceContent(KEY, 4))), 'no CRC: taken as it is').toBe(true);
+    expect(store.digestOf(0), 'it records nothing itself').toBeNull();
+  });
+
   it('a lost resume file: pieces with only a CRC are checked by it and kept when it matches; a damaged or unmarked one is not', async () => {
     const dir = await storageDir();
     const store = await openStore(dir, KEY, { hashClaimed: false });

@@ -87,6 +87,29 @@ describe('PieceTrust', () => {
     expect(await trust.goodForServing(1)).toBe(false);
   });
 
+  it('ownDigest: a piece from the origin hashed later is an origin digest (contradicting peers are liars); a resumed one is our own claim', async () => {
+    const { store } = await freshStore();
+    store.markPiece(2);
+    const trust = new PieceTrust(store);
+    expect(trust.fromPeers.has(2), 'resumed: its source is unknown').toBe(true);
+    expect(trust.claim(1, pieceDigest(piece(9)), 'liar')).toBe('ok');
+    expect(trust.ownDigest(1, pieceDigest(piece(1)))).toEqual(['liar']);
+    expect(trust.book.expected(1)?.equals(pieceDigest(piece(1)))).toBe(true);
+    expect(trust.ownDigest(2, pieceDigest(piece(2)))).toEqual([]);
+    expect(trust.claim(2, pieceDigest(piece(8)), 'other'), 'a resumed digest is a claim, not final').toBe('disputed');
+  });
+
+  it('a piece just hashed by ownDigest is served without a second hash within the window', async () => {
+    const { store } = await freshStore();
+    await store.write(3 * PIECE, [piece(0)]);
+    store.markPiece(3);
+    store.markComplete();
+    const trust = new PieceTrust(store);
+    store.setDigest(3, pieceDigest(piece(3)));
+    trust.ownDigest(3, pieceDigest(piece(3)));
+    expect(await trust.goodForServing(3), 'the bytes differ, but it was read just now').toBe(true);
+  });
+
   it('a good piece is checked once per window, not per block', async () => {
     const { store } = await freshStore();
     const trust = new PieceTrust(store);
