@@ -282,6 +282,7 @@ export class CacheDaemon {
       speedLimitUp: opts.speedLimitUp,
       limiters: this.#limiters,
       swarm: { ...swarmSettings(opts.network, probed.key.md5, file.fileBytes, file.geometry.pieceBytes), host: this.#host },
+      digestsWhileAlone: true,
       signal,
       progressIntervalMs: 1000,
       onEvent: (event) => {

@@ -158,6 +158,7 @@ export class Swarm {
    */
   async waitForPeer(wait: DiscoveryWait, signal: AbortSignal): Promise<void> {
     if (wait.maxMs <= 0 || signal.aborted) return;
+    for (const peer of this.#peers.values()) if (peer.bitfieldSeen) return;
     await new Promise<void>((resolve) => {
       let quiet = false;
       const done = (): void => {
@@ -251,6 +252,11 @@ export class Swarm {
     this.#opts.store.unmarkPiece(index);
     // Recorded at once: a seeder has no flush timer, and a kill must not leave the entry "complete".
     void this.#opts.store.flush().catch(() => undefined);
+    if (this.#backfilling) {
+      // No longer ours to hash: peers hear that we do not fetch it after all.
+      this.#backfillRuns = undigestedRuns(this.#opts.store);
+      this.#sendRuns();
+    }
     this.#opts.onCorrupt(index, []);
     this.#opts.onChange();
   }
@@ -313,6 +319,8 @@ export class Swarm {
       this.#backfilling = false;
       this.#backfillRuns = [];
       this.#sendRuns();
+      // A seeder has no flush timer: the digests are kept now, not only at a clean exit.
+      void store.flush().catch(() => undefined);
     }
   }
 
@@ -396,7 +404,7 @@ export class Swarm {
     // Pieces without a digest yet are announced as runs we fetch, not offered (see #backfill).
     // The runs go before the bitfield: a joiner waits for the bitfield (waitForPeer), and then
     // picks its first origin run knowing what we fetch.
-    if (!this.#backfilling) this.#backfillRuns = undigestedRuns(this.#opts.store);
+    this.#backfillRuns = undigestedRuns(this.#opts.store);
     const runs = this.#announcedRuns();
     if (runs.length > 0) connection.send({ type: 'fetching', runs });
     connection.send({ type: 'bitfield', bytes: this.#sendDigests(connection).toBytes() });

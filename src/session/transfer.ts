@@ -72,6 +72,12 @@ export interface TransferOptions {
   /** Process-wide rate limits shared with other transfers (the daemon); default: this transfer's own. */
   readonly limiters?: { readonly up: TokenBucket; readonly down: TokenBucket } | undefined;
   readonly swarm: SwarmSettings | null;
+  /**
+   * With a swarm, take digests on the way in even while no peer is connected (the daemon, whose
+   * cache serves peers for days: its pieces are then never hashed twice). Default: only while
+   * peers are connected; a peer that comes later gets the others hashed from disk.
+   */
+  readonly digestsWhileAlone?: boolean | undefined;
   readonly signal: AbortSignal;
   readonly progressIntervalMs: number;
   readonly onEvent: (event: TransferEvent) => void;
@@ -179,7 +185,9 @@ export class Transfer {
    * see `Swarm`), and for naming bad pieces when the MD5 fails; else a CRC will do.
    */
   get #wantsDigests(): boolean {
-    return (this.swarm?.peerCount ?? 0) > 0 || this.#checking !== null;
+    if (this.#checking !== null) return true;
+    if (!this.swarm) return false;
+    return this.swarm.peerCount > 0 || this.#opts.digestsWhileAlone === true;
   }
 
   /**

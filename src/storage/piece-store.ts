@@ -191,7 +191,13 @@ export class PieceStore {
       const hashes = await PieceHashFile.open(directory, geometry);
       const crcs = await PieceHashFile.open(directory, geometry, PIECE_CRCS);
       const checked = await reconcileRecords(fd, geometry, { hashes, crcs }, have, { dataWasThere: dataBytes === key.fileBytes, hashClaimed });
-      return new PieceStore(directory, key, fd, { have: checked.have, complete: complete && checked.have.isComplete(), bootId, hashes, crcs, rechecked: checked.rechecked });
+      const store = new PieceStore(directory, key, fd, { have: checked.have, complete: complete && checked.have.isComplete(), bootId, hashes, crcs, rechecked: checked.rechecked });
+      // Digests taken (or pieces dropped) at open are kept at once, not after the next piece.
+      if (checked.changed) {
+        store.#dirty = true;
+        await store.flush();
+      }
+      return store;
     } catch (err) {
       await fd.close().catch(() => undefined);
       throw err;
@@ -203,9 +209,10 @@ export class PieceStore {
     return this.#hashes.get(index);
   }
 
-  /** Records the digest of piece `index` (persisted before the resume file that claims it). */
+  /** Records the digest of piece `index` (persisted by the next flush, before the resume file that claims it). */
   setDigest(index: number, digest: Uint8Array): void {
     this.#hashes.set(index, digest);
+    this.#dirty = true;
   }
 
   /** Records the CRC-32 of piece `index` ({@link pieceCrc}), persisted by the next flush. */
@@ -225,11 +232,14 @@ export class PieceStore {
   /**
    * The digest of piece `index` as the data file holds it, for a piece taken without one (alone,
    * with its CRC only): null when the bytes no longer match its CRC (they rotted since), so no
-   * digest is ever made of damaged bytes. A piece without a CRC on file is taken as it is.
+   * digest is ever made of damaged bytes. A piece without a CRC on file (carried over from another
+   * piece size) is taken as it is: such a piece is resumed, so its digest counts only as our own
+   * claim (see `PieceTrust.ownDigest`), unless the whole-file MD5 verified it.
    */
   async digestForPeers(index: number): Promise<Buffer | null> {
+    const crc = this.#crcs.get(index);
     try {
-      return await digestIfIntact(this.#fd, this.geometry, index, this.#crcs.get(index), this.#hashBuffers);
+      return await digestIfIntact(this.#fd, this.geometry, index, crc && Buffer.from(crc), this.#hashBuffers);
     } catch (err) {
       throw asStorageError(err, this.dataPath);
     }
@@ -287,6 +297,8 @@ export class PieceStore {
     if (!this.have.has(index)) return;
     this.have.clear(index);
     this.#durable.clear(index);
+    // Its records go with it: the piece's next bytes get records of their own.
+    this.#hashes.clear(index);
     this.#crcs.clear(index);
     this.#complete = false;
     this.#dirty = true;
@@ -450,24 +462,26 @@ interface PieceRecords {
 async function reconcileRecords(
   fd: FileHandle, geometry: PieceGeometry, records: PieceRecords, have: Bitfield | null,
   how: { readonly dataWasThere: boolean; readonly hashClaimed: boolean },
-): Promise<{ have: Bitfield; rechecked: number }> {
+): Promise<{ have: Bitfield; rechecked: number; changed: boolean }> {
   const buffers = new BufferPool(HASH_READ_BYTES, 1);
   if (have) {
-    if (!how.hashClaimed) return { have, rechecked: 0 };
+    if (!how.hashClaimed) return { have, rechecked: 0, changed: false };
+    let changed = false;
     for (let index = have.firstSet(0); index !== -1; index = have.firstSet(index + 1)) {
       if (records.hashes.get(index)) continue;
       const digest = await digestIfIntact(fd, geometry, index, records.crcs.get(index), buffers);
       if (digest) records.hashes.set(index, digest);
       else have.clear(index);
+      changed = true;
     }
-    return { have, rechecked: 0 };
+    return { have, rechecked: 0, changed };
   }
   const found = new Bitfield(geometry.pieceCount);
-  if (!how.dataWasThere) return { have: found, rechecked: 0 };
+  if (!how.dataWasThere) return { have: found, rechecked: 0, changed: false };
   for (let index = 0; index < geometry.pieceCount; index++) {
     if (await matchesRecord(fd, geometry, index, records, buffers)) found.set(index);
   }
-  return { have: found, rechecked: found.count() };
+  return { have: found, rechecked: found.count(), changed: false };
 }
 
 /** The kernel's boot id (Linux), or null where there is none. */

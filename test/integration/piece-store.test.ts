@@ -422,6 +422,31 @@ describe('PieceStore: digests and the check of a lost resume file', () => {
     expect(again.digestOf(5)).toBeNull();
   });
 
+  it('with hashClaimed, the digests taken at open are on disk at once, not only after a clean close', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir, KEY, { hashClaimed: false });
+    await writePieces(store, [1, 3]);
+    for (const index of [1, 3]) store.setPieceCrc(index, pieceCrc(pieceContent(KEY, index), crc32));
+    await store.close();
+    const again = await openStore(dir);
+    const records = await readFile(join(entryDirectory(dir, KEY.md5Hex, KEY.fileBytes), `hashes-${KEY.pieceBytes}`));
+    const digest = pieceDigest(pieceContent(KEY, 3));
+    expect(records.subarray(3 * digest.length, 4 * digest.length).equals(digest)).toBe(true);
+    expect(again.digestOf(3)?.equals(digest)).toBe(true);
+  });
+
+  it('a piece given up (unmarkPiece) loses its records: its next bytes get records of their own', async () => {
+    const dir = await storageDir();
+    const store = await openStore(dir);
+    await writeWithDigests(store, [2]);
+    store.unmarkPiece(2);
+    expect(store.digestOf(2)).toBeNull();
+    await store.close();
+    const again = await openStore(dir);
+    expect(again.have.has(2)).toBe(false);
+    expect(again.digestOf(2)).toBeNull();
+  });
+
   it('digestForPeers: the digest of a piece that still matches its CRC (or has none); null for one that rotted', async () => {
     const dir = await storageDir();
     const store = await openStore(dir, KEY, { hashClaimed: false });
