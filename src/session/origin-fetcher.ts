@@ -215,7 +215,11 @@ export class OriginFetcher {
     this.#yieldIfTaken(run);
   }
 
-  /** Picks a run: where the last one ended when that is free (BEP 19: stream on), else by policy. */
+  /**
+   * Picks a run: where the last one ended when that is free (BEP 19: stream on), else by policy.
+   * Alone (sequential), a connection does not stream on from a random first run: it fills the
+   * prefix from the start, so the MD5 keeps pace with the download instead of waiting at a hole.
+   */
   #pick(preferredStart: number): ActiveRun | null {
     if (this.#signal.aborted) return null;
     let taken = this.#opts.store.have.or(this.#inFlight);
@@ -224,7 +228,7 @@ export class OriginFetcher {
     const policy = this.#picks === 0 && this.#opts.othersTaken ? 'bep19' : this.#opts.policy();
     const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount
       : policy === 'bep19' ? this.#swarmRunPieces : this.#maxRunPieces;
-    if (preferredStart >= 0 && preferredStart < this.#geometry.pieceCount && !taken.has(preferredStart)) {
+    if (policy === 'bep19' && preferredStart >= 0 && preferredStart < this.#geometry.pieceCount && !taken.has(preferredStart)) {
       let end = preferredStart + 1;
       while (end < this.#geometry.pieceCount && end - preferredStart < maxRunPieces && !taken.has(end)) end += 1;
       return this.#claim(preferredStart, end);
