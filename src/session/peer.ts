@@ -59,6 +59,8 @@ export class Peer {
   amInterested = false;
   /** Requests it sent while choked since we last unchoked it. */
   chokedRequests = 0;
+  /** Requests for pieces we did not offer, over the connection (see MAX_UNOFFERED_REQUESTS). */
+  unofferedRequests = 0;
 
   /** Whether we dialled it. */
   readonly outbound: boolean;

@@ -7,8 +7,9 @@
  * piece that rotted on disk is answered with `reject`, never served as good.
  *
  * Caps, per peer: at most {@link MAX_QUEUED_PER_PEER} requests queued (more is a flood: the caller
- * drops the peer), at most {@link MAX_CHOKED_REQUESTS} requests while choked (answered with
- * `reject`; more is a flood), one block read at a time, and no new block while more than the
+ * drops the peer), at most {@link MAX_CHOKED_REQUESTS} requests while choked and
+ * {@link MAX_UNOFFERED_REQUESTS} for pieces we do not offer (answered with `reject`; more is a
+ * flood), one block read at a time, and no new block while more than the
  * connection's piece cap (`maxQueuedPieceBytes`) wait unsent. Block buffers come from a small
  * pool and go back to it once the socket is done with them. Only {@link UPLOAD_SLOTS} peers are
  * served at once.
@@ -30,6 +31,12 @@ import { chooseUnchoked } from './upload-slots.js';
 export const MAX_QUEUED_PER_PEER = 64;
 /** Requests a choked peer may send between two unchokes (each is rejected); one more is a flood. */
 export const MAX_CHOKED_REQUESTS = 256;
+/**
+ * Requests for pieces we do not offer (lack, or hold no digest for yet) one connection may send
+ * (each is rejected); one more is a flood. An honest peer asks only for offered pieces, and for a
+ * piece we lost (rot) only until our `reject` reaches it.
+ */
+export const MAX_UNOFFERED_REQUESTS = 64;
 /** Peers served (unchoked) at once. */
 export const UPLOAD_SLOTS = 8;
 /** How often the slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
@@ -87,6 +94,7 @@ export class PieceServer {
     }
     // A piece without a digest yet (taken while we had no peer) is not offered until it has one.
     if (!have.has(piece) || !this.#store.digestOf(piece)) {
+      if (++peer.unofferedRequests > MAX_UNOFFERED_REQUESTS) return 'request flood for pieces not offered';
       peer.connection.send({ type: 'reject', piece, begin, length });
       return null;
     }

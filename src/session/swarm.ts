@@ -215,7 +215,14 @@ export class Swarm {
   announceHave(index: number): void {
     const digest = this.#opts.store.digestOf(index);
     if (!digest) {
-      void this.#backfill();
+      // Hashed for peers by #backfill; until then it is one of the runs peers hear we fetch, so
+      // none of them takes it from the origin meanwhile.
+      if (this.#backfilling) {
+        this.#backfillRuns = undigestedRuns(this.#opts.store);
+        this.#sendRuns();
+      } else {
+        void this.#backfill();
+      }
       this.#downloads.scheduleAll();
       return;
     }

@@ -191,13 +191,14 @@ export class Transfer {
   }
 
   /**
-   * A piece from the origin; its digest was recorded on the way to disk, else it is hashed now
-   * (checked against its CRC) when peers or the check against the origin need it.
+   * A piece from the origin; its digest was recorded on the way to disk, else (a run claimed while
+   * we had no peer) the swarm hashes it for peers, or it is hashed now (checked against its CRC)
+   * for the check against the origin.
    */
   #onOriginPiece(index: number): void {
     const { store } = this.#opts;
     const digest = store.digestOf(index);
-    if (!digest && this.#wantsDigests) {
+    if (!digest && this.#checking !== null) {
       void store.digestForPeers(index).then((found) => {
         if (!store.have.has(index)) return;
         if (found && !store.digestOf(index)) store.setDigest(index, found);
