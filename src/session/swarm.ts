@@ -7,7 +7,8 @@
  * {@link PeerDownloads}); a peer that sent too many bad pieces, or announced a digest that
  * contradicts the origin's, is dropped and banned. Digests travel as `piece-hash` messages before
  * the `have` or `bitfield` that offers the piece; only pieces with a digest to check against are
- * asked of peers.
+ * asked of peers. Pieces we took while we had no peer (a CRC, no digest) are hashed from disk when
+ * one comes, and announced as a `fetching` run of ours until each is offered (see #backfill).
  *
  * Not responsible for the origin (the origin fetcher) nor for the whole-file MD5. It tells the
  * session what happens through the callbacks in {@link SwarmOptions}. Every peer misbehaviour
