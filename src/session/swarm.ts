@@ -218,12 +218,8 @@ export class Swarm {
     if (!digest) {
       // Hashed for peers by #backfill; until then it is one of the runs peers hear we fetch, so
       // none of them takes it from the origin meanwhile.
-      if (this.#backfilling) {
-        this.#backfillRuns = undigestedRuns(this.#opts.store);
-        this.#sendRuns();
-      } else {
-        void this.#backfill();
-      }
+      if (this.#backfilling) this.#refreshBackfillRuns();
+      else void this.#backfill();
       this.#downloads.scheduleAll();
       return;
     }
@@ -260,11 +256,8 @@ export class Swarm {
     this.#opts.store.unmarkPiece(index);
     // Recorded at once: a seeder has no flush timer, and a kill must not leave the entry "complete".
     void this.#opts.store.flush().catch(() => undefined);
-    if (this.#backfilling) {
-      // No longer ours to hash: peers hear that we do not fetch it after all.
-      this.#backfillRuns = undigestedRuns(this.#opts.store);
-      this.#sendRuns();
-    }
+    // No longer ours to hash: peers hear that we do not fetch it after all.
+    if (this.#backfilling) this.#refreshBackfillRuns();
     this.#opts.onCorrupt(index, []);
     this.#opts.onChange();
   }
@@ -286,6 +279,12 @@ export class Swarm {
   #sendRuns(): void {
     const runs = this.#announcedRuns();
     for (const peer of this.#peers.values()) peer.connection.send({ type: 'fetching', runs });
+  }
+
+  /** The pieces still to hash changed during a #backfill pass: peers hear the runs as they are now. */
+  #refreshBackfillRuns(): void {
+    this.#backfillRuns = undigestedRuns(this.#opts.store);
+    this.#sendRuns();
   }
 
   /**
@@ -409,27 +408,29 @@ export class Swarm {
     this.#peers.set(id, peer);
     connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
     connection.once('close', () => this.#unregister(peer));
-    // Pieces without a digest yet are announced as runs we fetch, not offered (see #backfill).
-    // The runs go before the bitfield: a joiner waits for the bitfield (waitForPeer), and then
-    // picks its first origin run knowing what we fetch.
     this.#backfillRuns = undigestedRuns(this.#opts.store);
-    const runs = this.#announcedRuns();
-    if (runs.length > 0) connection.send({ type: 'fetching', runs });
-    connection.send({ type: 'bitfield', bytes: this.#sendDigests(connection).toBytes() });
+    this.#offer(connection);
     this.#opts.onChange();
     void this.#backfill();
   }
 
-  /** The digests of every piece we have, before the bitfield that offers them; returns that bitfield. */
-  #sendDigests(connection: PeerConnection): Bitfield {
+  /**
+   * What a new peer hears first: the runs we fetch (or hash for peers: pieces without a digest
+   * yet are announced so, not offered), then the digest of every piece we offer, then the bitfield
+   * that offers them. The runs go before the bitfield: a joiner waits for the bitfield
+   * (waitForPeer), and then picks its first origin run knowing what we fetch.
+   */
+  #offer(connection: PeerConnection): void {
     const { store } = this.#opts;
+    const runs = this.#announcedRuns();
+    if (runs.length > 0) connection.send({ type: 'fetching', runs });
     const offered = store.have.clone();
     for (let index = store.have.firstSet(0); index !== -1; index = store.have.firstSet(index + 1)) {
       const digest = store.digestOf(index);
       if (digest) connection.send({ type: 'piece-hash', piece: index, hash: digest });
       else offered.clear(index);
     }
-    return offered;
+    connection.send({ type: 'bitfield', bytes: offered.toBytes() });
   }
 
   #unregister(peer: Peer): void {

@@ -191,28 +191,13 @@ export class Transfer {
   }
 
   /**
-   * A piece from the origin; its digest was recorded on the way to disk, else (a run claimed while
-   * we had no peer) the swarm hashes it for peers, or it is hashed now (checked against its CRC)
-   * for the check against the origin.
+   * A piece from the origin. Its digest was recorded on the way to disk, except in a run claimed
+   * while we had no peer (the swarm hashes those for peers when one comes). The check against the
+   * origin always has one: its fetcher is made while `#checking` is set, so every run it claims
+   * takes digests.
    */
   #onOriginPiece(index: number): void {
-    const { store } = this.#opts;
-    const digest = store.digestOf(index);
-    if (!digest && this.#checking !== null) {
-      void store.digestForPeers(index).then((found) => {
-        if (!store.have.has(index)) return;
-        if (found && !store.digestOf(index)) store.setDigest(index, found);
-        if (store.digestOf(index)) {
-          this.#onOriginPiece(index);
-          return;
-        }
-        // Its bytes changed on disk since they came: fetched again.
-        store.unmarkPiece(index);
-        this.#opts.onEvent({ event: 'corrupt-piece', piece: index, source: 'disk', peers: [] });
-        this.#fetcher.poke();
-      }, () => undefined);
-      return;
-    }
+    const digest = this.#opts.store.digestOf(index);
     const before = this.#checking?.get(index);
     if (before && digest && !before.equals(digest)) this.#onCheckedBad(index);
     this.#onPieceHash();
