@@ -15,7 +15,7 @@ import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discove
 import { SwarmError, UsageError } from '../errors.js';
 import type { AzureEnv } from '../http-seed/azure-auth.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
-import { DEFAULT_DISCOVERY_WAIT } from '../session/swarm-network.js';
+import { DEFAULT_DISCOVERY_WAIT } from '../host/connection-settings.js';
 import type { SwarmSettings } from '../session/transfer.js';
 import { VERSION } from '../version.js';
 import { readSwarmSecret } from './read-swarm-secret.js';

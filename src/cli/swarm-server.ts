@@ -14,7 +14,7 @@ import { formatBytes } from '../config/size.js';
 import { ControlServer } from '../control/control-server.js';
 import { defaultControlSocket } from '../control/socket-path.js';
 import { ExitCode, storageErrorFrom, toSwarmError, type SwarmError } from '../errors.js';
-import { CacheDaemon, type DaemonEvent } from '../session/cache-daemon.js';
+import { CacheDaemon, type DaemonEvent } from '../daemon/cache-daemon.js';
 import { azureFrom, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { VERSION } from '../version.js';
 

@@ -3,7 +3,7 @@
  *
  * Pure: no I/O; randomness is passed in as `random01`.
  */
-import type { Bitfield } from './bitfield.js';
+import type { Bitfield } from '../pieces/bitfield.js';
 
 /**
  * How origin connections choose where to start.

@@ -4,7 +4,7 @@
  *
  * Pure: no I/O; randomness is passed in as `random01`.
  */
-import type { Bitfield } from './bitfield.js';
+import type { Bitfield } from '../pieces/bitfield.js';
 
 /** The state {@link pickPeerPiece} chooses from. Every bitfield has the same length. */
 export interface PeerPickInput {

@@ -3,7 +3,7 @@
  *
  * Pure: no I/O, no clock; time is passed in as `sinceMs` / `nowMs`.
  */
-import { Bitfield } from './bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 
 /** One outstanding request: piece `piece` asked of `peerId` at `sinceMs`. */
 export interface PieceRequest {

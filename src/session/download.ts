@@ -18,7 +18,7 @@ import type { OriginClient, OriginInfo } from '../http-seed/origin-client.js';
 import { redactUrl } from '../http-seed/redact.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
-import { pieceGeometry, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';

@@ -23,14 +23,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OriginError } from '../errors.js';
 import type { OriginClient } from '../http-seed/origin-client.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
-import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../pieces/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { StreamDigester } from '../storage/piece-digest.js';
 import { crc32, type PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
-import { debugLog } from './debug-log.js';
+import { debugLog } from '../debug-log.js';
 import { waitBeforeRetry } from './wait-before-retry.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */

@@ -12,16 +12,16 @@ import type { OriginClient } from '../http-seed/origin-client.js';
 import { md5Hex } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import type { OriginPolicy } from '../piece-picker/origin-run-picker.js';
-import { pieceStart } from '../piece-picker/piece-geometry.js';
+import { pieceStart } from '../pieces/piece-geometry.js';
 import { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
-import { RateMeter } from './rate-meter.js';
-import { Swarm } from './swarm.js';
-import type { DiscoveryWait, SwarmNetwork } from './swarm-network.js';
-import { debugLog } from './debug-log.js';
-import { PieceTrust } from './piece-trust.js';
+import { RateMeter } from '../rate-limit/rate-meter.js';
+import { Swarm } from '../swarm/swarm.js';
+import type { DiscoveryWait, SwarmNetwork } from '../host/connection-settings.js';
+import { debugLog } from '../debug-log.js';
+import { PieceTrust } from '../swarm/piece-trust.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 50;

@@ -13,7 +13,7 @@
  * Pure (node:crypto computes, it does no I/O). Not responsible for where bytes come from.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PIECE_HASH_BYTES } from '../wire/codec.js';
 
 export { PIECE_HASH_BYTES };

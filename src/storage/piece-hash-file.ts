@@ -17,7 +17,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PieceGeometry } from '../piece-picker/piece-geometry.js';
+import type { PieceGeometry } from '../pieces/piece-geometry.js';
 import { PIECE_HASH_BYTES } from './piece-digest.js';
 
 /** What a record file holds: its name and its record size. */

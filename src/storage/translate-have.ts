@@ -5,8 +5,8 @@
  *
  * Pure. Not responsible for checking that both geometries describe the same file size.
  */
-import { Bitfield } from '../piece-picker/bitfield.js';
-import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { Bitfield } from '../pieces/bitfield.js';
+import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../pieces/piece-geometry.js';
 
 export function translateHave(from: PieceGeometry, have: Bitfield, to: PieceGeometry): Bitfield {
   if (from.fileBytes !== to.fileBytes) {

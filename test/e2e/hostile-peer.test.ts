@@ -23,7 +23,7 @@ import { MiB, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
 
-/** The seeder's caps and timeouts (src/session/swarm-network.ts, piece-server.ts; README, Trust). */
+/** The seeder's caps and timeouts (src/host/connection-settings.ts, src/swarm/piece-server.ts; README, Trust). */
 const HANDSHAKE_TIMEOUT_MS = 5000;
 const FRAME_TIMEOUT_MS = 10_000;
 

@@ -17,7 +17,7 @@ import { MiB, describeRun, md5Hex, startTestOrigin, useE2eCleanup } from './e2e-
 
 useE2eCleanup();
 
-/** Bad pieces a peer may send before it is banned (src/session/piece-trust.ts, README). */
+/** Bad pieces a peer may send before it is banned (src/swarm/piece-trust.ts, README). */
 const MAX_BAD_PIECES = 2;
 const TEST_TIMEOUT_MS = 90_000;
 

@@ -3,7 +3,7 @@
  * per piece. `bits("YYnnY")`, `bits("** * ")`, `avail("2223333")`. Plus the invariant checker
  * `checkRun`, run on every origin run a test sees.
  */
-import { Bitfield } from '../../src/piece-picker/bitfield.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
 import type { OriginRun } from '../../src/piece-picker/origin-run-picker.js';
 
 const SET_CHARS = new Set(['Y', 'y', '*', 'x', 'X', '1']);

@@ -8,7 +8,7 @@ import { crc32 } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ExitCode, StorageError } from '../../src/errors.js';
-import { Bitfield } from '../../src/piece-picker/bitfield.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
 import { entryDirectory, PieceStore, type EntryKey } from '../../src/storage/piece-store.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from '../../src/storage/resume-state.js';
 import { pieceCrc, pieceDigest } from '../../src/storage/piece-digest.js';

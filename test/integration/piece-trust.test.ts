@@ -7,7 +7,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_BAD_PIECES, PieceTrust } from '../../src/session/piece-trust.js';
+import { MAX_BAD_PIECES, PieceTrust } from '../../src/swarm/piece-trust.js';
 import { pieceDigest } from '../../src/storage/piece-digest.js';
 import { PieceStore, entryDirectory, type EntryKey } from '../../src/storage/piece-store.js';
 

@@ -11,10 +11,10 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Bitfield } from '../../src/piece-picker/bitfield.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
 import { TokenBucket } from '../../src/rate-limit/token-bucket.js';
-import { PieceTrust } from '../../src/session/piece-trust.js';
-import { Swarm } from '../../src/session/swarm.js';
+import { PieceTrust } from '../../src/swarm/piece-trust.js';
+import { Swarm } from '../../src/swarm/swarm.js';
 import { PieceStore } from '../../src/storage/piece-store.js';
 import { freeishPort } from '../helpers/run-cli.js';
 

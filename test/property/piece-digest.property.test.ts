@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { pieceGeometry, pieceLength, pieceStart } from '../../src/piece-picker/piece-geometry.js';
+import { pieceGeometry, pieceLength, pieceStart } from '../../src/pieces/piece-geometry.js';
 import { StreamDigester, pieceCrc, pieceDigest, type PieceSumKind } from '../../src/storage/piece-digest.js';
 
 describe('StreamDigester', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Bitfield } from '../../src/piece-picker/bitfield.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../../src/piece-picker/origin-run-picker.js';
 import { pickPeerPiece, type PeerPickInput } from '../../src/piece-picker/peer-piece-picker.js';
 import { RequestLedger } from '../../src/piece-picker/request-ledger.js';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { Bitfield } from '../../src/piece-picker/bitfield.js';
-import { pieceGeometry, type PieceGeometry } from '../../src/piece-picker/piece-geometry.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
+import { pieceGeometry, type PieceGeometry } from '../../src/pieces/piece-geometry.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from '../../src/storage/resume-state.js';
 import { translateHave } from '../../src/storage/translate-have.js';
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { Bitfield } from '../../../src/piece-picker/bitfield.js';
-import { pieceGeometry } from '../../../src/piece-picker/piece-geometry.js';
+import { Bitfield } from '../../../src/pieces/bitfield.js';
+import { pieceGeometry } from '../../../src/pieces/piece-geometry.js';
 import { translateHave } from '../../../src/storage/translate-have.js';
 
 const KiB = 1024;

@@ -7,7 +7,7 @@
  * Not responsible for the wire (the swarm sends and drops), nor for fetching again (the swarm
  * and the origin fetcher do). Concurrency: event loop only; the disk reads it awaits may overlap.
  */
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { HashBook, type ClaimVerdict } from './hash-book.js';
 

@@ -5,8 +5,8 @@
  *
  * Pure. Not responsible for sending or receiving (kraken's ledger idea), nor for choosing pieces.
  */
-import { Bitfield } from '../piece-picker/bitfield.js';
-import { pieceLength, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { Bitfield } from '../pieces/bitfield.js';
+import { pieceLength, type PieceGeometry } from '../pieces/piece-geometry.js';
 
 interface Assignment {
   readonly peerId: string;

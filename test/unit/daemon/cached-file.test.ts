@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CachedFile } from '../../../src/session/cached-file.js';
+import { CachedFile } from '../../../src/daemon/cached-file.js';
 import { VerifyError } from '../../../src/errors.js';
 
 const KEY = { md5Hex: 'ab'.repeat(16), fileBytes: 60_000, pieceBytes: 16_384 };

@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SwarmHost } from '../../src/session/swarm-host.js';
-import type { Swarm } from '../../src/session/swarm.js';
+import { SwarmHost } from '../../src/host/host.js';
+import type { Swarm } from '../../src/swarm/swarm.js';
 import { HANDSHAKE_BYTES, encodeHandshake } from '../../src/wire/handshake.js';
 import { freeishPort } from '../helpers/run-cli.js';
 

@@ -7,7 +7,7 @@
  */
 import type { PieceRun } from '../wire/codec.js';
 import type { PeerConnection } from '../wire/peer-connection.js';
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 
 /** A block request, ours or theirs. */
 export interface BlockRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashBook, MAX_CLAIMS_PER_PIECE } from '../../../src/session/hash-book.js';
+import { HashBook, MAX_CLAIMS_PER_PIECE } from '../../../src/swarm/hash-book.js';
 
 const d = (byte: number): Buffer => Buffer.alloc(16, byte);
 

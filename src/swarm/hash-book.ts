@@ -16,7 +16,7 @@
  * Memory: at most {@link MAX_CLAIMS_PER_PIECE} digests and {@link MAX_PEERS_PER_CLAIM} peer ids
  * per piece.
  */
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 
 /** Distinct digests remembered per piece (more are counted as a dispute, not stored). */
 export const MAX_CLAIMS_PER_PIECE = 4;

@@ -16,8 +16,8 @@ import type { Server, Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
-import type { Swarm } from './swarm.js';
-import { listenForPeers, startDiscovery, type SwarmHostLink, type SwarmNetwork } from './swarm-network.js';
+import type { Swarm } from '../swarm/swarm.js';
+import { listenForPeers, startDiscovery, type SwarmHostLink, type SwarmNetwork } from './connection-settings.js';
 
 /** How long an incoming connection may take to send its handshake before routing. */
 const ROUTE_TIMEOUT_MS = 5000;

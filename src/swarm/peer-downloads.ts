@@ -14,14 +14,14 @@
  * Concurrency: all state changes on the event loop; block writes overlap freely.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
-import { pieceStart } from '../piece-picker/piece-geometry.js';
+import { pieceStart } from '../pieces/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { PIECE_PAYLOAD_HEADER_BYTES } from '../wire/codec.js';
-import { debugLog } from './debug-log.js';
+import { debugLog } from '../debug-log.js';
 import { type Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';

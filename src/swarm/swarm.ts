@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Server, type Socket } from 'node:net';
 import type { Discovery } from '../discovery/discovery.js';
-import type { Bitfield } from '../piece-picker/bitfield.js';
+import type { Bitfield } from '../pieces/bitfield.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { MAX_FETCHING_RUNS, type PieceRun, type WireMessage } from '../wire/codec.js';
@@ -27,8 +27,8 @@ import { Peer } from './peer.js';
 import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-downloads.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
-import { debugLog } from './debug-log.js';
-import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type DiscoveryWait, type SwarmNetwork } from './swarm-network.js';
+import { debugLog } from '../debug-log.js';
+import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type DiscoveryWait, type SwarmNetwork } from '../host/connection-settings.js';
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {

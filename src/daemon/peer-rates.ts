@@ -7,7 +7,7 @@
  */
 import type { PeerStatus, PeersResponse } from '../control/api-types.js';
 import type { CachedFile } from './cached-file.js';
-import { RateMeter } from './rate-meter.js';
+import { RateMeter } from '../rate-limit/rate-meter.js';
 
 interface PeerTotals {
   id: string;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Bitfield } from '../../../src/piece-picker/bitfield.js';
+import { Bitfield } from '../../../src/pieces/bitfield.js';
 import { bits, show } from '../../helpers/picker-fixtures.js';
 
 describe('Bitfield', () => {

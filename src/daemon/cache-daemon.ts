@@ -19,19 +19,19 @@ import { CACHE_FULL, ExitCode, NotFoundError, SwarmError, UsageError, VerifyErro
 import { redactUrl } from '../http-seed/http-origin.js';
 import { md5Hex, parseMd5Text } from '../http-seed/md5-header.js';
 import { formatBytes } from '../config/size.js';
-import { Bitfield } from '../piece-picker/bitfield.js';
+import { Bitfield } from '../pieces/bitfield.js';
 import { TokenBucket } from '../rate-limit/token-bucket.js';
 import { planEviction } from '../storage/eviction-policy.js';
 import { scanEntries, writeEntryMeta, type ScannedEntry } from '../storage/entry-meta.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import { CachedFile } from './cached-file.js';
-import { openProbedEntry, probeEntry, swarmSettings, type DownloadOptions, type ProbeOptions, type ProbedFile } from './download.js';
-import { PieceTrust } from './piece-trust.js';
+import { openProbedEntry, probeEntry, swarmSettings, type DownloadOptions, type ProbeOptions, type ProbedFile } from '../session/download.js';
+import { PieceTrust } from '../swarm/piece-trust.js';
 import { PeerRates } from './peer-rates.js';
-import { Swarm } from './swarm.js';
-import { SwarmHost } from './swarm-host.js';
-import { Transfer, type SwarmSettings } from './transfer.js';
+import { Swarm } from '../swarm/swarm.js';
+import { SwarmHost } from '../host/host.js';
+import { Transfer, type SwarmSettings } from '../session/transfer.js';
 
 /** Everything the daemon needs, already validated. */
 export interface DaemonOptions

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pieceGeometry } from '../../../src/piece-picker/piece-geometry.js';
-import { PeerRequests } from '../../../src/session/peer-requests.js';
+import { pieceGeometry } from '../../../src/pieces/piece-geometry.js';
+import { PeerRequests } from '../../../src/swarm/peer-requests.js';
 
 const KiB = 1024;
 // 4 pieces of 64 KiB, the last one 40 KiB; blocks of 16 KiB.

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { RateMeter } from '../../../src/session/rate-meter.js';
+import { RateMeter } from '../../../src/rate-limit/rate-meter.js';
 
 /** Feeds `meter` a sample every `stepMs` from `fromMs` to `toMs` at `bytesPerSec`; returns the last rate and total. */
 function feed(meter: RateMeter, fromMs: number, toMs: number, stepMs: number, startBytes: number, bytesPerSec: number): { rate: number; total: number } {

@@ -1,6 +1,6 @@
 /**
  * Where a swarm listens and announces, and the caps and timeouts of its connections: the network
- * settings a {@link Swarm} (one file) and the daemon's shared host (swarm-host.ts) are started
+ * settings a {@link Swarm} (one file) and the daemon's shared host (host.ts) are started
  * with, the discovery both start, and the peer connection a swarm opens on each socket.
  *
  * Not responsible for what runs over a connection (the swarm), nor for routing incoming
@@ -11,7 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
 import { secretKeys } from '../discovery/swarm-secret.js';
 import { PeerConnection } from '../wire/peer-connection.js';
-import type { Swarm } from './swarm.js';
+import type { Swarm } from '../swarm/swarm.js';
 
 /** At most this many peers at once. */
 export const MAX_PEERS = 64;
@@ -110,7 +110,7 @@ export async function startDiscovery(
   return discovery;
 }
 
-/** What a {@link Swarm} needs of a shared host (see swarm-host.ts). */
+/** What a {@link Swarm} needs of a shared host (see host.ts). */
 export interface SwarmHostLink {
   /** The process's peer id, used by every swarm it hosts. */
   readonly peerId: Buffer;

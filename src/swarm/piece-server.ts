@@ -20,7 +20,7 @@
  * range or a flood, or whose block cannot be read, is the caller's to drop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pieceLength, pieceStart } from '../piece-picker/piece-geometry.js';
+import { pieceLength, pieceStart } from '../pieces/piece-geometry.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   autoPieceBytes, MAX_PIECE_BYTES, MIN_PIECE_BYTES, pieceAt, pieceGeometry, pieceLength, pieceStart,
-} from '../../../src/piece-picker/piece-geometry.js';
+} from '../../../src/pieces/piece-geometry.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

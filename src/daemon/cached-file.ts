@@ -9,13 +9,13 @@
 import { join } from 'node:path';
 import type { ApiError, FileInfo, FileState, FileStatus } from '../control/api-types.js';
 import { redactUrl } from '../http-seed/http-origin.js';
-import { pieceGeometry, type PieceGeometry } from '../piece-picker/piece-geometry.js';
+import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { withUrl, type EntryMeta } from '../storage/entry-meta-codec.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { SwarmError } from '../errors.js';
-import { RateMeter } from './rate-meter.js';
-import type { Swarm } from './swarm.js';
-import type { Transfer } from './transfer.js';
+import { RateMeter } from '../rate-limit/rate-meter.js';
+import type { Swarm } from '../swarm/swarm.js';
+import type { Transfer } from '../session/transfer.js';
 
 /** The outcome of one download attempt, shared by every client that waits for it. */
 class Attempt {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseUnchoked, type SlotCandidate } from '../../../src/session/upload-slots.js';
+import { chooseUnchoked, type SlotCandidate } from '../../../src/swarm/upload-slots.js';
 
 /** Peers from a string, one character each: '.' not interested, digit = bytes served (interested), 'U' suffix marks unchoked. */
 function peers(spec: string): SlotCandidate[] {
