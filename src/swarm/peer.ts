@@ -6,7 +6,7 @@
  * connection). Every queue here is bounded; a peer that overflows one is the swarm's to drop.
  */
 import type { PieceRun } from '../wire/codec.js';
-import type { PeerConnection } from '../wire/peer-connection.js';
+import type { PeerLink } from './peer-link.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
 /** A block request, ours or theirs. */
@@ -27,7 +27,7 @@ export function blockKey(piece: number, begin: number): string {
 export class Peer {
   readonly id: string;
   readonly address: string;
-  readonly connection: PeerConnection;
+  readonly connection: PeerLink;
   /** Pieces the peer has. */
   readonly has: Bitfield;
   /** It sent its bitfield (once per connection; a second one is a protocol error). */
@@ -65,7 +65,7 @@ export class Peer {
   /** Whether we dialled it. */
   readonly outbound: boolean;
 
-  constructor(id: string, address: string, connection: PeerConnection, pieceCount: number, outbound: boolean) {
+  constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean) {
     this.outbound = outbound;
     this.id = id;
     this.address = address;
