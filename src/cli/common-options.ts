@@ -16,7 +16,7 @@ import { SwarmError, UsageError } from '../errors.js';
 import type { AzureEnv } from '../http-seed/azure-auth.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
 import { DEFAULT_DISCOVERY_WAIT } from '../host/connection-settings.js';
-import type { SwarmSettings } from '../session/transfer.js';
+import type { NetworkSettings } from '../session/open-host.js';
 import { VERSION } from '../version.js';
 import { readSwarmSecret } from './read-swarm-secret.js';
 import type { OutputStream } from './reporter.js';
@@ -151,7 +151,7 @@ export function originFrom(args: TransferArgs): { connections: number; stallTime
 }
 
 /** The LAN swarm's settings from the flags and the config. */
-export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret: Buffer | null): Omit<SwarmSettings, 'swarmId' | 'authKey'> {
+export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret: Buffer | null): NetworkSettings {
   const broadcast = (args['broadcast-address'] ?? []).map(String);
   for (const address of broadcast) {
     if (!isIpLiteral(address) || address.includes(':')) {
@@ -166,11 +166,13 @@ export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret
   }
   return {
     bindAddress: config.bindAddress,
-    discoveryBindAddress,
     port: checkCount('port', args.port, 0, 65535),
-    discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
-    broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
-    announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
+    broadcast: {
+      bindAddress: discoveryBindAddress,
+      discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
+      broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
+      announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
+    },
     discoveryWait: DEFAULT_DISCOVERY_WAIT,
     swarmSecret,
   };

@@ -30,14 +30,15 @@ import { openProbedEntry, probeEntry, swarmSettings, type DownloadOptions, type 
 import { PieceTrust } from '../swarm/piece-trust.js';
 import { PeerRates } from './peer-rates.js';
 import { Swarm } from '../swarm/swarm.js';
-import { SwarmHost } from '../host/host.js';
-import { Transfer, type SwarmSettings } from '../session/transfer.js';
+import type { Host } from '../host/host.js';
+import { openHost, type NetworkSettings } from '../session/open-host.js';
+import { Transfer } from '../session/transfer.js';
 
 /** Everything the daemon needs, already validated. */
 export interface DaemonOptions
   extends Pick<DownloadOptions, 'storageDirectory' | 'preferredPieceBytes' | 'speedLimitDown' | 'speedLimitUp' | 'connections' | 'stallTimeoutMs' | 'retry' | 'originType' | 'azureEnv'> {
   readonly maxStorageBytes: number | null;
-  readonly network: Omit<SwarmSettings, 'swarmId' | 'host' | 'authKey'>;
+  readonly network: NetworkSettings;
   readonly version: string;
   readonly onEvent: (event: DaemonEvent) => void;
 }
@@ -55,7 +56,7 @@ export type DaemonEvent =
 /** The cache daemon. Construct, `start()`, serve requests, `stop()`. */
 export class CacheDaemon {
   readonly #opts: DaemonOptions;
-  readonly #host: SwarmHost;
+  readonly #host: Host;
   readonly #files = new Map<string, CachedFile>();
   readonly #probing = new Map<string, Promise<CachedFile>>();
   readonly #evicting = new Map<string, Promise<void>>();
@@ -66,7 +67,8 @@ export class CacheDaemon {
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
-    this.#host = new SwarmHost(opts.network);
+    this.#host = openHost(opts.network);
+    this.#host.onWarning = (kind, message) => opts.onEvent({ event: 'warning', message: `${kind}: ${message}` });
     this.#limiters = { up: new TokenBucket(opts.speedLimitUp, Date.now()), down: new TokenBucket(opts.speedLimitDown, Date.now()) };
   }
 
@@ -121,8 +123,7 @@ export class CacheDaemon {
     }
     const swarm = new Swarm({
       store,
-      ...swarmSettings(this.#opts.network, Buffer.from(file.md5Hex, 'hex'), file.fileBytes, file.geometry.pieceBytes),
-      host: this.#host,
+      ...swarmSettings(this.#opts.network, this.#host, Buffer.from(file.md5Hex, 'hex'), file.fileBytes, file.geometry.pieceBytes),
       trust: new PieceTrust(store),
       onCorrupt: (piece) => this.#opts.onEvent({ event: 'warning', message: `${file.id}: piece ${piece} failed its digest; no longer served` }),
       onBan: (peer, reason) => this.#opts.onEvent({ event: 'warning', message: `${file.id}: banned peer ${peer}: ${reason}` }),
@@ -136,7 +137,7 @@ export class CacheDaemon {
     });
     file.store = store;
     file.swarm = swarm;
-    await swarm.start();
+    swarm.start();
     this.#opts.onEvent({ event: 'seeding', id: file.id, size: file.fileBytes });
   }
 
@@ -281,7 +282,7 @@ export class CacheDaemon {
       speedLimitDown: opts.speedLimitDown,
       speedLimitUp: opts.speedLimitUp,
       limiters: this.#limiters,
-      swarm: { ...swarmSettings(opts.network, probed.key.md5, file.fileBytes, file.geometry.pieceBytes), host: this.#host },
+      swarm: swarmSettings(opts.network, this.#host, probed.key.md5, file.fileBytes, file.geometry.pieceBytes),
       digestsWhileAlone: true,
       signal,
       progressIntervalMs: 1000,
@@ -355,7 +356,7 @@ export class CacheDaemon {
     await probed.origin.close();
     const held = this.#files.get(`${md5Hex(probed.key.md5)}-${probed.info.fileBytes}`);
     if (held) return held.info();
-    const peers = this.#host.peersAnnouncing(swarmIdForPieces(probed.key.md5, probed.info.fileBytes, probed.geometry.pieceBytes));
+    const peers = this.#host.peersKnown(swarmIdForPieces(probed.key.md5, probed.info.fileBytes, probed.geometry.pieceBytes));
     throw new NotFoundError(`swarm-server does not hold ${redactUrl(url)} (MD5 ${md5Hex(probed.key.md5)}, ${formatBytes(probed.info.fileBytes)}; ${peers} peers on the LAN announce it); fetch it with \`swarm download URL -b\``);
   }
 

@@ -170,7 +170,8 @@ export class CachedFile {
       this.originBytes = this.transfer.originBytes;
       this.peerBytes = this.transfer.peerBytes;
     }
-    await (this.transfer ?? this.swarm)?.stop().catch(() => undefined);
+    if (this.transfer) await this.transfer.stop().catch(() => undefined);
+    else this.swarm?.stop();
     await this.store?.close().catch(() => undefined);
     this.transfer = null;
     this.swarm = null;

@@ -1,22 +1,14 @@
 /**
- * Where a swarm listens and announces, and the caps and timeouts of its connections: the network
- * settings a {@link Swarm} (one file) and the daemon's shared host (host.ts) are started
- * with, the discovery both start, and the peer connection a swarm opens on each socket.
+ * The timeouts and frame caps of peer connections, the first wait for peers, and the TCP listener:
+ * what the host (host.ts) opens connections with.
  *
  * Not responsible for what runs over a connection (the swarm), nor for routing incoming
  * connections to swarms (the host). Concurrency: event loop only; nothing here keeps state.
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
-import { secretKeys } from '../discovery/swarm-secret.js';
 import { PeerConnection } from '../wire/peer-connection.js';
-import type { Swarm } from '../swarm/swarm.js';
 
-/** At most this many peers at once. */
-export const MAX_PEERS = 64;
-/** At most this many connections still in their handshake at once (more are closed at once). */
-export const MAX_HANDSHAKING = 32;
 /** A peer's hello and proof must arrive within this. */
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 /** A frame begun must be complete within this. */
@@ -39,39 +31,13 @@ export interface DiscoveryWait {
 /** The wait of every download: a tenth of a second when nobody answers. */
 export const DEFAULT_DISCOVERY_WAIT: DiscoveryWait = { quietMs: 100, maxMs: 1000 };
 
-/** Where a swarm listens and announces. */
-export interface SwarmNetwork {
-  readonly swarmId: Buffer;
-  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
-  readonly authKey: Buffer;
-  /** The swarm secret's bytes, or null: discovery packets are then authenticated with it. */
-  readonly swarmSecret: Buffer | null;
-  /** Local address for TCP (listen and dial); null for all interfaces. */
-  readonly bindAddress: string | null;
-  /**
-   * Local address the UDP discovery socket binds: null for all interfaces, or the broadcast
-   * address of the interface that owns `bindAddress` (a socket bound to a unicast address hears no
-   * broadcasts on Linux).
-   */
-  readonly discoveryBindAddress: string | null;
-  readonly port: number;
-  readonly discoveryPort: number;
-  readonly broadcastAddresses: readonly string[];
-  readonly announceIntervalMs: number;
-  /**
-   * A process-wide listener and discovery shared by many swarms (the daemon); when given, this
-   * swarm opens no socket of its own and `port`, `discoveryPort`, `broadcastAddresses` and
-   * `announceIntervalMs` are the host's business.
-   */
-  readonly host?: SwarmHostLink | undefined;
-}
-
 /**
- * Listens for peer connections on `network`'s port and bind address, handing each socket to
- * `onSocket`; rejects when the port cannot be had. Resolves with the server and the port it got.
+ * Listens for peer connections on `network`'s port and bind address (null: all interfaces),
+ * handing each socket to `onSocket`; rejects when the port cannot be had. Resolves with the
+ * server and the port it got.
  */
 export async function listenForPeers(
-  network: Pick<SwarmNetwork, 'port' | 'bindAddress'>,
+  network: { readonly port: number; readonly bindAddress: string | null },
   onSocket: (socket: Socket) => void,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer(onSocket);
@@ -80,44 +46,6 @@ export async function listenForPeers(
   await once(server, 'listening');
   const address = server.address();
   return { server, port: typeof address === 'object' && address ? address.port : 0 };
-}
-
-/**
- * Starts discovery for `network`: announcing `swarmIds()` with our TCP port, authenticated with
- * the swarm secret when there is one, and reporting each peer heard to `onPeer`.
- */
-export async function startDiscovery(
-  network: Omit<SwarmNetwork, 'swarmId' | 'authKey' | 'host'>,
-  peerId: Buffer,
-  tcpPort: number,
-  swarmIds: () => Buffer[],
-  onPeer: (peer: DiscoveredPeer) => void,
-): Promise<Discovery> {
-  const discovery = new Discovery({
-    peerId,
-    tcpPort,
-    swarmIds,
-    discoveryPort: network.discoveryPort,
-    broadcastAddresses: [...network.broadcastAddresses],
-    bindAddress: network.discoveryBindAddress,
-    intervalMs: network.announceIntervalMs,
-    random: Math.random,
-    secretKey: network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null,
-  });
-  discovery.on('peer', onPeer);
-  discovery.on('warning', () => undefined);
-  await discovery.start();
-  return discovery;
-}
-
-/** What a {@link Swarm} needs of a shared host (see host.ts). */
-export interface SwarmHostLink {
-  /** The process's peer id, used by every swarm it hosts. */
-  readonly peerId: Buffer;
-  /** Routes incoming connections with this swarm's id and discovered peers to it. */
-  attach(swarm: Swarm): void;
-  /** Stops routing to it. */
-  detach(swarm: Swarm): void;
 }
 
 /** Who we are on a connection, and how big its frames may be. */

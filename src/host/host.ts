@@ -1,41 +1,98 @@
 /**
- * One TCP listener and one discovery socket for every swarm of a process (the daemon, which holds
- * many files): incoming connections are routed to the swarm named by the swarm id in the peer's
- * handshake, and announcements carry the swarm ids of every file held.
+ * One host on the peer network: it owns the TCP listener, dialling, the connection caps and
+ * lifecycle ({@link ConnectionTable}), the ban list and every peer source. `swarm-download` is a
+ * host with one swarm, `swarm-server` a host with many. A swarm (one file) opens no socket and
+ * starts no discovery: the host hands it connections whose proof handshake has passed.
  *
- * The host reads the first {@link HANDSHAKE_BYTES} of an incoming connection without consuming
- * them (they are pushed back with `unshift`), so the swarm's peer connection reads the whole
- * handshake as if it had accepted the socket itself; the handshake module is not changed.
+ * Incoming connections are routed to the swarm named by the swarm id of the peer's handshake: the
+ * host reads the first {@link HANDSHAKE_BYTES} without consuming them (they are pushed back with
+ * `unshift`), so the peer connection reads the whole handshake itself. Candidates from every
+ * source (and from peer exchange) go into one candidate book; the host dials those that are due
+ * (caps and per-address backoff in the table) for the swarms that want them, at once and then on
+ * a one-second tick. A source can only suggest an address: the handshake decides.
  *
- * Not responsible for the wire protocol after routing, nor for which files are held (swarms
- * attach and detach). A connection that sends no valid handshake within 5 s, or names a swarm we
- * do not hold, is closed. Concurrency: one event loop; attach/detach take effect at once.
+ * Not responsible for what runs over a connection (the swarm), nor for which files are held
+ * (swarms attach and detach). Concurrency: one event loop; attach/detach take effect at once.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server, Socket } from 'node:net';
-import { Discovery, type DiscoveredPeer } from '../discovery/discovery.js';
+import { connect, type Server, type Socket } from 'node:net';
+import { debugLog } from '../debug-log.js';
+import type { ConnectionOrigin, PeerCandidate, PeerSource, PeerSourceKind, SwarmWant } from '../peer-sources/peer-source.js';
+import { PEER_SOURCE_KINDS } from '../peer-sources/peer-source.js';
+import type { PeerInfo, PeerLink } from '../swarm/peer-link.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
+import type { PeerConnection } from '../wire/peer-connection.js';
 import { WireError } from '../wire/wire-error.js';
-import type { Swarm } from '../swarm/swarm.js';
-import { listenForPeers, startDiscovery, type SwarmHostLink, type SwarmNetwork } from './connection-settings.js';
+import { CandidateBook, type Candidate } from './candidate-book.js';
+import { listenForPeers, openPeerConnection } from './connection-settings.js';
+import { ConnectionTable, DEFAULT_CAPS, type ConnectionCaps } from './connection-table.js';
 
 /** How long an incoming connection may take to send its handshake before routing. */
 const ROUTE_TIMEOUT_MS = 5000;
 /** Incoming connections waiting for their handshake at once. */
 const MAX_PENDING = 256;
+/** How often due candidates are dialled again. */
+const TICK_MS = 1000;
 
-/** The listener and discovery of many swarms. Construct, `start()`, attach swarms, `stop()`. */
-export class SwarmHost implements SwarmHostLink {
+/** What the host needs of a swarm it holds. */
+export interface HostedSwarm {
+  readonly swarmId: Buffer;
+  /** The key peers prove they hold in the handshake. */
+  readonly authKey: Buffer;
+  /** Pieces of the file and bytes per block: frames must fit them. */
+  readonly pieceCount: number;
+  readonly blockBytes: number;
+  /** Buffers for frames split across reads. */
+  readonly allocateFrame?: (bytes: number) => Buffer;
+  /** Bytes still missing; 0 once complete (it then dials only peers known to want the file). */
+  readonly leftBytes: number;
+  /** A connection whose handshake passed: the swarm's now. Called synchronously from the handshake. */
+  addPeer(link: PeerLink, info: PeerInfo): void;
+  /** The host's state for this swarm changed: a connection settled, a source answered. */
+  hostChanged(): void;
+}
+
+/** Where the host listens. */
+export interface HostOptions {
+  /** Local address for TCP (listen and dial); null for all interfaces. */
+  readonly bindAddress: string | null;
+  /** TCP port for peers; 0 for any free port. */
+  readonly port: number;
+  /** The peer sources, started with the host. */
+  readonly sources: readonly PeerSource[];
+  /** @default DEFAULT_CAPS */
+  readonly caps?: ConnectionCaps;
+}
+
+/** Per source: which swarms it has answered for (`all`: every one). */
+interface SourceState {
+  readonly source: PeerSource;
+  all: boolean;
+  readonly answered: Set<string>;
+  readonly warned: Set<string>;
+}
+
+/** The host. Construct, `start()`, attach swarms, `stop()`. */
+export class Host {
   readonly peerId = randomBytes(20);
-  readonly #network: Omit<SwarmNetwork, 'swarmId' | 'host' | 'authKey'>;
-  readonly #swarms = new Map<string, Swarm>();
+  readonly #opts: HostOptions;
+  readonly #table: ConnectionTable;
+  readonly #book = new CandidateBook();
+  readonly #swarms = new Map<string, HostedSwarm>();
+  readonly #links = new Map<number, PeerConnection>();
   readonly #pending = new Set<Socket>();
+  readonly #sources: SourceState[];
   #server: Server | null = null;
-  #discovery: Discovery | null = null;
+  #timer: NodeJS.Timeout | null = null;
   #tcpPort = 0;
+  #stopped = false;
+  /** Called with each source warning (once per distinct message). */
+  onWarning: (kind: PeerSourceKind, message: string) => void = () => undefined;
 
-  constructor(network: Omit<SwarmNetwork, 'swarmId' | 'host' | 'authKey'>) {
-    this.#network = network;
+  constructor(opts: HostOptions) {
+    this.#opts = opts;
+    this.#table = new ConnectionTable(this.peerId.toString('hex'), opts.caps ?? DEFAULT_CAPS);
+    this.#sources = opts.sources.map((source) => ({ source, all: false, answered: new Set<string>(), warned: new Set<string>() }));
   }
 
   /** The TCP port peers connect to (after `start()`). */
@@ -43,53 +100,210 @@ export class SwarmHost implements SwarmHostLink {
     return this.#tcpPort;
   }
 
+  /** Connections dialling or in their handshake now, over the host. */
+  get connectionsUnderWay(): number {
+    return this.#table.underWay();
+  }
+
   /** The swarms attached now. */
-  get swarms(): readonly Swarm[] {
+  get swarms(): readonly HostedSwarm[] {
     return [...this.#swarms.values()];
   }
 
-  /** Listens on the TCP port and starts announcing. */
+  /** Listens on the TCP port, then starts every source. Rejects when the port cannot be had. */
   async start(): Promise<void> {
-    const { server, port } = await listenForPeers(this.#network, (socket) => this.#route(socket));
+    const { server, port } = await listenForPeers(this.#opts, (socket) => this.#route(socket));
     this.#server = server;
     this.#tcpPort = port;
-    this.#discovery = await startDiscovery(this.#network, this.peerId, this.#tcpPort,
-      () => [...this.#swarms.values()].map((swarm) => swarm.swarmId), (peer) => this.#discovered(peer));
-  }
-
-  /** Closes the listener, discovery, and connections still waiting to be routed. */
-  async stop(): Promise<void> {
-    await this.#discovery?.stop().catch(() => undefined);
-    for (const socket of this.#pending) socket.destroy();
-    this.#server?.close();
-  }
-
-  /** How many peers announced `swarmId` lately (whether or not we hold it). */
-  peersAnnouncing(swarmId: Buffer): number {
-    return this.#discovery?.peersFor(swarmId).length ?? 0;
-  }
-
-  /** Routes connections and peers with `swarm`'s id to it, and announces it soon. */
-  attach(swarm: Swarm): void {
-    this.#swarms.set(swarm.swarmId.toString('hex'), swarm);
-    this.#discovery?.announceNow();
-    for (const peer of this.#discovery?.peersFor(swarm.swarmId) ?? []) {
-      swarm.discovered({ peerId: peer.peerId, address: peer.address, tcpPort: peer.tcpPort });
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer.unref();
+    try {
+      for (const state of this.#sources) await state.source.start({ peerId: this.peerId, tcpPort: port }, this.#wants(), this.#sinkFor(state));
+    } catch (err) {
+      await this.stop();
+      throw err;
     }
   }
 
-  /** Stops routing to `swarm`. */
-  detach(swarm: Swarm): void {
-    const key = swarm.swarmId.toString('hex');
-    if (this.#swarms.get(key) === swarm) this.#swarms.delete(key);
+  /** Stops the sources (a tracker hears `stopped`), the listener and every connection. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.all(this.#sources.map((state) => state.source.stop().catch(() => undefined)));
+    for (const socket of this.#pending) socket.destroy();
+    for (const link of this.#links.values()) link.destroy('shutting down');
+    this.#server?.close();
   }
 
-  #discovered(peer: DiscoveredPeer): void {
-    for (const id of peer.swarmIds) this.#swarms.get(id.toString('hex'))?.discovered(peer);
+  /** Holds `swarm`: routes its connections to it, tells the sources, and dials its known candidates. */
+  attach(swarm: HostedSwarm): void {
+    this.#swarms.set(swarm.swarmId.toString('hex'), swarm);
+    this.#updateSources();
+    this.#dialDue();
+  }
+
+  /** Stops routing to `swarm` and closes its connections. */
+  detach(swarm: HostedSwarm): void {
+    const key = swarm.swarmId.toString('hex');
+    if (this.#swarms.get(key) !== swarm) return;
+    this.#swarms.delete(key);
+    for (const entry of this.#table.entries()) if (entry.swarm === key) this.#links.get(entry.id)?.destroy('file dropped');
+    this.#updateSources();
+  }
+
+  /** A swarm's completeness changed: trackers hear `completed`. */
+  swarmChanged(): void {
+    this.#updateSources();
+  }
+
+  /**
+   * Whether a connection of `swarmId` is under way (dialled or in its handshake), or a source has
+   * not answered for it yet: the first wait before the origin holds for them (bounded by the swarm).
+   */
+  joining(swarmId: Buffer): boolean {
+    const key = swarmId.toString('hex');
+    // A connection not routed yet (its handshake still coming) may be for this swarm.
+    if (this.#pending.size > 0 || this.#table.underWay(key) > 0) return true;
+    return this.#sources.some((state) => !state.all && !state.answered.has(key));
+  }
+
+  /** Bans `peerId` on this host: its connections close, it is never taken again. */
+  ban(peerId: string): void {
+    this.#table.ban(peerId);
+    for (const entry of this.#table.entries()) if (entry.peerId === peerId) this.#links.get(entry.id)?.destroy('banned');
+  }
+
+  /** An inbound peer told us its listen port (its `listen` message). */
+  listening(connectionId: number, port: number): void {
+    this.#table.listening(connectionId, port);
+  }
+
+  /** Addresses a peer of `swarmId` told us of (peer exchange): candidates like any other source's. */
+  exchanged(swarmId: Buffer, found: readonly { address: string; port: number }[]): void {
+    this.#addCandidates('exchange', found.map((peer) => ({ ...peer, swarmId, peerId: null })));
+  }
+
+  /** How many candidates the sources know for `swarmId` (whether or not we hold it). */
+  peersKnown(swarmId: Buffer): number {
+    return this.#book.countFor(swarmId.toString('hex'));
+  }
+
+  /** Active connections of `swarmId` by how they came to be. */
+  peersBySource(swarmId: Buffer): Record<ConnectionOrigin, number> {
+    const key = swarmId.toString('hex');
+    const counts = Object.fromEntries([...PEER_SOURCE_KINDS, 'incoming'].map((kind) => [kind, 0])) as Record<ConnectionOrigin, number>;
+    for (const entry of this.#table.entries()) if (entry.swarm === key && entry.state === 'active') counts[entry.origin]++;
+    return counts;
+  }
+
+  #wants(): SwarmWant[] {
+    return [...this.#swarms.values()].map((swarm) => ({ swarmId: swarm.swarmId, leftBytes: swarm.leftBytes }));
+  }
+
+  #updateSources(): void {
+    const wants = this.#wants();
+    for (const state of this.#sources) state.source.update(wants);
+  }
+
+  #sinkFor(state: SourceState): Parameters<PeerSource['start']>[2] {
+    const kind = state.source.kind;
+    return {
+      candidates: (found) => this.#addCandidates(kind, found),
+      answered: (swarmId) => {
+        if (swarmId === null) state.all = true;
+        else state.answered.add(swarmId.toString('hex'));
+        this.#tellSwarms(swarmId);
+      },
+      warning: (message) => {
+        if (state.warned.has(message)) return;
+        if (state.warned.size > 64) state.warned.clear();
+        state.warned.add(message);
+        this.onWarning(kind, message);
+      },
+    };
+  }
+
+  #tellSwarms(swarmId: Buffer | null): void {
+    if (swarmId === null) for (const swarm of this.#swarms.values()) swarm.hostChanged();
+    else this.#swarms.get(swarmId.toString('hex'))?.hostChanged();
+  }
+
+  #addCandidates(origin: PeerSourceKind, found: readonly PeerCandidate[]): void {
+    if (this.#stopped) return;
+    debugLog('host', () => `${found.length} candidates from ${origin}`);
+    const nowMs = Date.now();
+    for (const candidate of found) this.#book.add(origin, candidate, nowMs);
+    this.#dialDue();
+  }
+
+  #tick(): void {
+    const nowMs = Date.now();
+    this.#book.prune(nowMs);
+    this.#table.prune(nowMs);
+    this.#dialDue();
+  }
+
+  /** Dials every candidate that is due, for every swarm that wants it, within the caps. */
+  #dialDue(): void {
+    if (this.#stopped || this.#tcpPort === 0) return;
+    const nowMs = Date.now();
+    for (const candidate of this.#book.all()) {
+      const swarms = candidate.swarm === null
+        ? [...this.#swarms.values()].filter((swarm) => swarm.leftBytes > 0)
+        : [this.#swarms.get(candidate.swarm)].filter((swarm) => swarm !== undefined);
+      for (const swarm of swarms) {
+        const refusal = this.#table.mayDial(swarm.swarmId.toString('hex'), candidate.address, candidate.port, candidate.origin, nowMs, candidate.peerId);
+        if (refusal === 'under-way-cap') return;
+        if (refusal === null) this.#dial(swarm, candidate);
+      }
+    }
+  }
+
+  #dial(swarm: HostedSwarm, candidate: Candidate): void {
+    const key = swarm.swarmId.toString('hex');
+    const id = this.#table.dialling(key, candidate.address, candidate.port, candidate.origin);
+    debugLog('host', () => `dialling ${candidate.address}:${candidate.port} for ${key.slice(0, 8)} (${candidate.origin})`);
+    const { bindAddress } = this.#opts;
+    const socket = connect({ host: candidate.address, port: candidate.port, ...(bindAddress ? { localAddress: bindAddress } : {}) });
+    socket.once('connect', () => this.#table.connected(id));
+    this.#run(socket, swarm, id, true, candidate.address);
+  }
+
+  /** Runs the handshake of `socket` for `swarm`; on success hands it to the swarm. */
+  #run(socket: Socket, swarm: HostedSwarm, id: number, outbound: boolean, address: string): void {
+    socket.setNoDelay(true);
+    const connection = openPeerConnection(socket, {
+      swarmId: swarm.swarmId, peerId: this.peerId, authKey: swarm.authKey, outbound,
+      pieceCount: swarm.pieceCount, blockBytes: swarm.blockBytes,
+      ...(swarm.allocateFrame ? { allocateFrame: swarm.allocateFrame } : {}),
+    });
+    this.#links.set(id, connection);
+    connection.once('close', (reason) => {
+      this.#links.delete(id);
+      this.#table.closed(id, Date.now(), reason === 'connected to self');
+      swarm.hostChanged();
+      // A freed slot may let a waiting candidate through.
+      if (!this.#stopped) setImmediate(() => this.#dialDue());
+    });
+    connection.once('handshake', (theirId: Buffer) => this.#handshake(connection, swarm, id, theirId.toString('hex'), address));
+    connection.start();
+  }
+
+  #handshake(connection: PeerConnection, swarm: HostedSwarm, id: number, peerId: string, address: string): void {
+    const verdict = this.#table.handshake(id, peerId);
+    if (verdict.kind === 'refuse' || this.#swarms.get(swarm.swarmId.toString('hex')) !== swarm) {
+      connection.destroy(verdict.kind === 'refuse' ? verdict.reason : 'file dropped');
+      return;
+    }
+    if (verdict.kind === 'replace') this.#links.get(verdict.replaced)?.destroy('duplicate connection');
+    const entry = this.#table.get(id);
+    if (!entry) return;
+    swarm.addPeer(connection, { id: peerId, address, outbound: entry.outbound, origin: entry.origin, connectionId: id, listenPort: entry.listenPort });
+    swarm.hostChanged();
   }
 
   #route(socket: Socket): void {
-    if (this.#pending.size >= MAX_PENDING) {
+    if (this.#stopped || this.#pending.size >= MAX_PENDING) {
       socket.destroy();
       return;
     }
@@ -98,8 +312,9 @@ export class SwarmHost implements SwarmHostLink {
     const timer = setTimeout(() => socket.destroy(), ROUTE_TIMEOUT_MS);
     const done = (): void => {
       clearTimeout(timer);
-      this.#pending.delete(socket);
+      if (!this.#pending.delete(socket)) return;
       socket.off('data', onData);
+      this.#tellSwarms(null);
     };
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
@@ -120,13 +335,15 @@ export class SwarmHost implements SwarmHostLink {
 
   #hand(socket: Socket, head: Buffer): void {
     const handshake = decodeHandshake(head);
-    const swarm = handshake instanceof WireError ? undefined : this.#swarms.get(handshake.swarmId.toString('hex'));
-    if (!swarm) {
+    const key = handshake instanceof WireError ? '' : handshake.swarmId.toString('hex');
+    const swarm = this.#swarms.get(key);
+    const id = swarm ? this.#table.accepted(key, socket.remoteAddress ?? '?', socket.remotePort ?? 0) : null;
+    if (!swarm || id === null) {
       socket.destroy();
       return;
     }
     // The peer connection reads the handshake again from the bytes pushed back.
-    swarm.adopt(socket);
+    this.#run(socket, swarm, id, false, socket.remoteAddress ?? '?');
     socket.resume();
   }
 }

@@ -70,7 +70,7 @@ export interface PeerSource {
    * fix (a port in use, a bad name), never for an answer that did not come.
    */
   start(local: LocalPeer, swarms: readonly SwarmWant[], sink: PeerSourceSink): Promise<void>;
-  /** The swarms to find peers for now (one added, removed, or completed). */
+  /** The swarms to find peers for now (one added, removed, or completed). May come before `start`, whose list then holds. */
   update(swarms: readonly SwarmWant[]): void;
   /** Stops; a tracker hears `stopped`. Resolves within a few seconds at most. */
   stop(): Promise<void>;

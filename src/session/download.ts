@@ -21,6 +21,9 @@ import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
+import type { Host } from '../host/host.js';
+import type { SwarmHostLink } from '../swarm/swarm.js';
+import { openHost, type NetworkSettings } from './open-host.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
 import { waitBeforeRetry } from './wait-before-retry.js';
 
@@ -37,8 +40,8 @@ export interface DownloadOptions {
   readonly connections: number;
   readonly stallTimeoutMs: number;
   readonly retry: RetryOptions;
-  /** The LAN swarm's settings, or null to fetch from the origin alone. */
-  readonly network: Omit<SwarmSettings, 'swarmId' | 'authKey'> | null;
+  /** Where the host listens and how it finds peers, or null to fetch from the origin alone. */
+  readonly network: NetworkSettings | null;
   /** Keep seeding after publishing until no peer asked anything for this long; null: exit at once. */
   readonly seedIdleMs: number | null;
   readonly signal: AbortSignal;
@@ -103,11 +106,12 @@ async function openOrigin(opts: ProbeOptions): Promise<OriginClient> {
   return new HttpOrigin(opts.url, { connections: opts.connections, stallTimeoutMs: opts.stallTimeoutMs });
 }
 
-/** The swarm settings of one file: its swarm id, and the key its peers prove they hold. */
-export function swarmSettings(network: Omit<SwarmSettings, 'swarmId' | 'authKey'>, md5: Buffer, fileBytes: number, pieceBytes: number): SwarmSettings {
+/** The swarm settings of one file on `host`: its swarm id, and the key its peers prove they hold. */
+export function swarmSettings(network: NetworkSettings, host: SwarmHostLink, md5: Buffer, fileBytes: number, pieceBytes: number): SwarmSettings {
   const secretKey = network.swarmSecret ? secretKeys(network.swarmSecret).handshakeKey : null;
   return {
-    ...network,
+    host,
+    discoveryWait: network.discoveryWait,
     swarmId: swarmIdForPieces(md5, fileBytes, pieceBytes),
     authKey: swarmAuthKey(md5, fileBytes, pieceBytes, secretKey),
   };
@@ -154,6 +158,17 @@ export function openProbedEntry(storageDirectory: string, probed: ProbedFile, wi
   }, { hashClaimed: withPeers });
 }
 
+/** Starts `host`; on failure closes `store` (the caller's finally does not hold it yet). */
+async function startHost(host: Host, store: PieceStore): Promise<void> {
+  try {
+    await host.start();
+  } catch (err) {
+    await host.stop();
+    await store.close();
+    throw err;
+  }
+}
+
 /** Runs one download; resolves with the published path. */
 export async function download(opts: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
@@ -171,6 +186,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       pieceCount: geometry.pieceCount,
       resumedBytes: store.haveBytes,
     });
+    const host = opts.network ? openHost(opts.network) : null;
     const transfer = new Transfer({
       origin,
       store,
@@ -180,11 +196,14 @@ export async function download(opts: DownloadOptions): Promise<string> {
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,
       speedLimitUp: opts.speedLimitUp,
-      swarm: opts.network ? swarmSettings(opts.network, key.md5, info.fileBytes, geometry.pieceBytes) : null,
+      swarm: opts.network && host ? swarmSettings(opts.network, host, key.md5, info.fileBytes, geometry.pieceBytes) : null,
       signal: opts.signal,
       progressIntervalMs: opts.progressIntervalMs,
       onEvent: opts.onEvent,
     });
+    // The swarm joins before the host starts: the sources' first announcements name the file.
+    transfer.join();
+    if (host) await startHost(host, store);
     try {
       await transfer.start();
       if (!store.complete) await transfer.fetch();
@@ -207,6 +226,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       }
     } finally {
       await transfer.stop();
+      await host?.stop();
       await store.close();
     }
     return opts.outputPath;

@@ -18,8 +18,8 @@ import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
 import { RateMeter } from '../rate-limit/rate-meter.js';
-import { Swarm } from '../swarm/swarm.js';
-import type { DiscoveryWait, SwarmNetwork } from '../host/connection-settings.js';
+import { Swarm, type SwarmHostLink } from '../swarm/swarm.js';
+import type { DiscoveryWait } from '../host/connection-settings.js';
 import { debugLog } from '../debug-log.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
 
@@ -36,8 +36,13 @@ const SYNC_INTERVAL_MS = 1000;
  */
 const CLAIM_SETTLE_MS = 15;
 
-/** Network settings of the LAN swarm; `null` in {@link TransferOptions} means no swarm. */
-export interface SwarmSettings extends SwarmNetwork {
+/** The swarm of a transfer; `null` in {@link TransferOptions} means no swarm. */
+export interface SwarmSettings {
+  readonly swarmId: Buffer;
+  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
+  readonly authKey: Buffer;
+  /** The host the swarm joins (started already). */
+  readonly host: SwarmHostLink;
   /** How long to listen for peers before the first origin request. */
   readonly discoveryWait: DiscoveryWait;
 }
@@ -216,10 +221,22 @@ export class Transfer {
     }
   }
 
-  /** Starts the swarm (listening, announcing) and waits briefly for peers to show up (see `Swarm.waitForPeer`). */
+  /**
+   * Joins the swarm to its host (at most once). Before the host starts, so that its sources'
+   * first announcements already name this file.
+   */
+  join(): void {
+    if (!this.swarm || this.#joined) return;
+    this.#joined = true;
+    this.swarm.start();
+  }
+
+  #joined = false;
+
+  /** Joins the swarm to its (started) host and waits briefly for peers to show up (see `Swarm.waitForPeer`). */
   async start(): Promise<void> {
     if (!this.swarm || !this.#opts.swarm) return;
-    await this.swarm.start();
+    this.join();
     await this.swarm.waitForPeer(this.#opts.swarm.discoveryWait, this.#opts.signal);
   }
 

@@ -5,6 +5,7 @@
  *
  * Not responsible for anything before the handshake (the host dials, routes and authenticates).
  */
+import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { WireMessage } from '../wire/codec.js';
 
 /** One authenticated connection to a peer, as the swarm uses it. */
@@ -23,4 +24,19 @@ export interface PeerLink {
   on(event: 'message', listener: (message: WireMessage) => void): unknown;
   /** The link closed (once); `reason` is for logs. */
   once(event: 'close', listener: (reason: string) => void): unknown;
+}
+
+/** A connection handed to a swarm, and what the host knows of it. */
+export interface PeerInfo {
+  /** The peer's id in hex. */
+  readonly id: string;
+  /** The address dialled, or the remote address. */
+  readonly address: string;
+  readonly outbound: boolean;
+  /** How the connection came to be: the source of the address dialled, or `incoming`. */
+  readonly origin: ConnectionOrigin;
+  /** The host's id of the connection (for `SwarmHostLink.listening`). */
+  readonly connectionId: number;
+  /** The port the peer listens on, when known (we dialled it). */
+  readonly listenPort: number | null;
 }

@@ -6,6 +6,7 @@
  * connection). Every queue here is bounded; a peer that overflows one is the swarm's to drop.
  */
 import type { PieceRun } from '../wire/codec.js';
+import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { PeerLink } from './peer-link.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
@@ -64,9 +65,12 @@ export class Peer {
 
   /** Whether we dialled it. */
   readonly outbound: boolean;
+  /** How the connection came to be (the source of the address we dialled, or `incoming`). */
+  readonly source: ConnectionOrigin;
 
-  constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean) {
+  constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean, source: ConnectionOrigin = outbound ? 'fixed' : 'incoming') {
     this.outbound = outbound;
+    this.source = source;
     this.id = id;
     this.address = address;
     this.connection = connection;

@@ -1,6 +1,7 @@
 /**
- * The LAN swarm of one file: finds peers (discovery), keeps TCP connections to them, dispatches
- * their messages, asks them for pieces we lack ({@link PeerDownloads}) and serves them the pieces
+ * The swarm of one file: a dispatcher of the authenticated connections its host hands it (the
+ * host dials, listens, runs the proof handshake and owns the caps and the ban list; see
+ * host/host.ts). It dispatches their messages, asks them for pieces we lack ({@link PeerDownloads}) and serves them the pieces
  * we have ({@link PieceServer}).
  *
  * Every piece from peers is checked against its digest before it is marked (see
@@ -15,20 +16,18 @@
  * (bad frame, bad bitfield, request out of range, unrequested block, stall) drops that peer.
  * Concurrency: all state changes on the event loop; block writes and reads overlap freely.
  */
-import { randomBytes } from 'node:crypto';
-import { connect, type Server, type Socket } from 'node:net';
-import type { Discovery } from '../discovery/discovery.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
 import { MAX_FETCHING_RUNS, type PieceRun, type WireMessage } from '../wire/codec.js';
-import type { PeerConnection } from '../wire/peer-connection.js';
+import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import { Peer } from './peer.js';
+import type { PeerInfo, PeerLink } from './peer-link.js';
 import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-downloads.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
 import { debugLog } from '../debug-log.js';
-import { MAX_HANDSHAKING, MAX_PEERS, listenForPeers, openPeerConnection, startDiscovery, type DiscoveryWait, type SwarmNetwork } from '../host/connection-settings.js';
+import type { DiscoveryWait } from '../host/connection-settings.js';
 
 /** A connected peer as reported to the daemon's API. */
 export interface PeerSummary {
@@ -37,10 +36,32 @@ export interface PeerSummary {
   readonly piecesHeld: number;
   readonly downloadedBytes: number;
   readonly uploadedBytes: number;
+  /** How the connection came to be: the source of the address we dialled, or `incoming`. */
+  readonly source: ConnectionOrigin;
+}
+
+/** What a swarm needs of its host (host/host.ts implements it). */
+export interface SwarmHostLink {
+  /** The host's peer id, used by every swarm it holds. */
+  readonly peerId: Buffer;
+  /** Routes connections with this swarm's id to it, and finds peers for it. */
+  attach(swarm: Swarm): void;
+  /** Stops routing to it and closes its connections. */
+  detach(swarm: Swarm): void;
+  /** The swarm's completeness changed (trackers hear `completed`). */
+  swarmChanged(): void;
+  /** Whether a connection for `swarmId` is under way or a source has not answered for it yet. */
+  joining(swarmId: Buffer): boolean;
+  /** Bans a peer on the whole host. */
+  ban(peerId: string): void;
 }
 
 /** What the swarm needs. */
-export interface SwarmOptions extends SwarmNetwork, PeerDownloadsOptions {
+export interface SwarmOptions extends PeerDownloadsOptions {
+  readonly swarmId: Buffer;
+  /** The key peers prove they hold in the handshake (`swarmAuthKey`). */
+  readonly authKey: Buffer;
+  readonly host: SwarmHostLink;
   readonly upLimiter: TokenBucket;
   /** A peer asked us for something (for idle tracking). */
   readonly onRequest: () => void;
@@ -53,13 +74,10 @@ export class Swarm {
   readonly peerId: Buffer;
   readonly #opts: SwarmOptions;
   readonly #peers = new Map<string, Peer>();
-  readonly #connecting = new Set<string>();
-  #handshaking = 0;
   #lastRechokeMs = 0;
   readonly #downloads: PeerDownloads;
-  #listener: Server | null = null;
   readonly #server: PieceServer;
-  #discovery: Discovery | null = null;
+  #wasComplete: boolean;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #fetching: readonly PieceRun[] = [];
@@ -70,7 +88,8 @@ export class Swarm {
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
-    this.peerId = opts.host?.peerId ?? randomBytes(20);
+    this.peerId = opts.host.peerId;
+    this.#wasComplete = opts.store.have.isComplete();
     this.#downloads = new PeerDownloads(opts, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
     this.#server = new PieceServer(opts.store, opts.upLimiter, BLOCK_BYTES, 4 * BLOCK_BYTES, opts.onRequest, {
       goodForServing: (index) => opts.trust.goodForServing(index),
@@ -93,6 +112,32 @@ export class Swarm {
     return this.#opts.swarmId;
   }
 
+  /** The key peers prove they hold in the handshake. */
+  get authKey(): Buffer {
+    return this.#opts.authKey;
+  }
+
+  /** Pieces of the file (a frame must fit its bitfield). */
+  get pieceCount(): number {
+    return this.#pieceCount;
+  }
+
+  /** Bytes per block request (a frame must fit a block). */
+  get blockBytes(): number {
+    return BLOCK_BYTES;
+  }
+
+  /** Buffers for frames split across reads. */
+  get allocateFrame(): (bytes: number) => Buffer {
+    return this.#downloads.allocateFrame;
+  }
+
+  /** Bytes we still lack. */
+  get leftBytes(): number {
+    const { store } = this.#opts;
+    return store.geometry.fileBytes - store.haveBytes;
+  }
+
   /** The peers connected now. */
   peers(): PeerSummary[] {
     return [...this.#peers.values()].map((peer) => ({
@@ -101,31 +146,29 @@ export class Swarm {
       piecesHeld: peer.has.count(),
       downloadedBytes: peer.downloadedBytes,
       uploadedBytes: peer.uploadedBytes,
+      source: peer.source,
     }));
   }
 
-  /** Starts listening and announcing (or joins the shared host). */
-  async start(): Promise<void> {
+  /** Joins the host: it routes this swarm's connections here and finds peers for it. */
+  start(): void {
     this.#timer = setInterval(() => this.#onTick(), 1000);
     this.#timer.unref();
-    if (this.#opts.host) {
-      this.#opts.host.attach(this);
-      return;
-    }
-    const { server, port } = await listenForPeers(this.#opts, (socket) => this.adopt(socket));
-    this.#listener = server;
-    this.#discovery = await startDiscovery(this.#opts, this.peerId, port, () => [this.#opts.swarmId], (peer) => this.discovered(peer));
+    this.#opts.host.attach(this);
   }
 
-  /** Stops everything; connections are closed. */
-  async stop(): Promise<void> {
+  /** Leaves the host; connections are closed. */
+  stop(): void {
     this.#closed = true;
     this.#downloads.close();
     if (this.#timer) clearInterval(this.#timer);
-    this.#opts.host?.detach(this);
-    await this.#discovery?.stop().catch(() => undefined);
+    this.#opts.host.detach(this);
     for (const peer of this.#peers.values()) peer.connection.destroy('shutting down');
-    this.#listener?.close();
+  }
+
+  /** The host's state for this swarm changed (a connection settled, a source answered). */
+  hostChanged(): void {
+    this.#tellWaiters(false);
   }
 
   /** Pieces that peers have or fetch from the origin: not for our origin connections. */
@@ -189,9 +232,9 @@ export class Swarm {
     for (const check of [...this.#peerWaiters]) check(found);
   }
 
-  /** Whether a connection is under way: dialled, in its handshake, or waiting for its bitfield. */
+  /** Whether a connection is under way: dialled, in its handshake, or waiting for its bitfield (or a source has not answered yet). */
   #joining(): boolean {
-    if (this.#connecting.size > 0 || this.#handshaking > 0) return true;
+    if (this.#opts.host.joining(this.#opts.swarmId)) return true;
     for (const peer of this.#peers.values()) if (!peer.bitfieldSeen) return true;
     return false;
   }
@@ -224,6 +267,10 @@ export class Swarm {
       return;
     }
     const complete = this.#opts.store.have.isComplete();
+    if (complete !== this.#wasComplete) {
+      this.#wasComplete = complete;
+      this.#opts.host.swarmChanged();
+    }
     for (const peer of this.#peers.values()) {
       peer.connection.send({ type: 'piece-hash', piece: index, hash: digest });
       peer.connection.send({ type: 'have', piece: index });
@@ -249,6 +296,7 @@ export class Swarm {
     if (!this.#bansReported.has(id)) this.#opts.onBan(id, reason);
     this.#bansReported.add(id);
     this.#peers.get(id)?.connection.destroy(reason);
+    this.#opts.host.ban(id);
   }
 
   /** A piece we have no longer matches its digest (rot): stop offering it; it is fetched again. */
@@ -335,81 +383,22 @@ export class Swarm {
     return !this.#closed && this.#peers.size > 0;
   }
 
-  /** A peer announced our swarm id: dial it unless we know it already. */
-  discovered(found: { peerId: Buffer; address: string; tcpPort: number }): void {
-    const id = found.peerId.toString('hex');
-    if (this.#closed || this.#peers.has(id) || this.#connecting.has(id) || id === this.#idHex || this.#opts.trust.isBanned(id)) return;
-    if (this.#peers.size >= MAX_PEERS) return;
-    // Both sides of a pair may dial at once; #register keeps one connection (see there).
-    debugLog('swarm', () => `dialling ${id.slice(0, 8)} at ${found.address}:${found.tcpPort}`);
-    this.#connecting.add(id);
-    const socket = connect({ host: found.address, port: found.tcpPort, ...(this.#opts.bindAddress ? { localAddress: this.#opts.bindAddress } : {}) });
-    const settled = (): void => {
-      this.#connecting.delete(id);
-      this.#tellWaiters(false);
-    };
-    socket.once('error', settled);
-    socket.once('close', settled);
-    this.adopt(socket, true, found.address);
-  }
-
-  /** Runs the wire protocol on `socket` (accepted, or dialled to `dialled`). */
-  adopt(socket: Socket, outbound = false, dialled?: string): void {
-    if (this.#closed || this.#peers.size >= MAX_PEERS || this.#handshaking >= MAX_HANDSHAKING) {
-      socket.destroy();
-      return;
-    }
-    socket.setNoDelay(true);
-    const address = dialled ?? socket.remoteAddress ?? '?';
-    const { swarmId, authKey } = this.#opts;
-    const connection = openPeerConnection(socket, { swarmId, peerId: this.peerId, authKey, outbound, pieceCount: this.#pieceCount, blockBytes: BLOCK_BYTES,
-      allocateFrame: this.#downloads.allocateFrame });
-    this.#handshaking++;
-    let handshaking = true;
-    const settled = (): void => {
-      if (handshaking) this.#handshaking--;
-      handshaking = false;
-    };
-    connection.once('close', () => {
-      settled();
-      this.#tellWaiters(false);
-    });
-    connection.once('handshake', (theirId: Buffer) => {
-      settled();
-      this.#register(theirId.toString('hex'), address, connection, outbound);
-      this.#tellWaiters(false);
-    });
-    connection.start();
-  }
-
   /**
-   * Adds a peer whose handshake completed. When a pair already has a connection, both sides keep
-   * the same one of the two: the one the lower peer id dialled, else the first.
+   * A connection whose proof handshake passed, handed over by the host (which has already settled
+   * duplicates, caps and bans). Called synchronously from the handshake, so no message is missed.
    */
-  #register(id: string, address: string, connection: PeerConnection, outbound: boolean): void {
-    this.#connecting.delete(id);
-    const existing = this.#peers.get(id);
-    if (this.#closed || id === this.#idHex || this.#opts.trust.isBanned(id)) {
-      connection.destroy('closed');
+  addPeer(link: PeerLink, info: PeerInfo): void {
+    if (this.#closed || this.#opts.trust.isBanned(info.id)) {
+      link.destroy('closed');
       return;
     }
-    if (existing) {
-      const weAreLower = this.#idHex < id;
-      const canonical = outbound === weAreLower;
-      if (!canonical || existing.outbound === weAreLower) {
-        connection.destroy('duplicate connection');
-        return;
-      }
-      existing.connection.destroy('duplicate connection');
-      this.#unregister(existing);
-    }
-    const peer = new Peer(id, address, connection, this.#pieceCount, outbound);
-    debugLog('swarm', () => `peer ${id.slice(0, 8)} at ${address} (${outbound ? 'dialled' : 'accepted'})`);
-    this.#peers.set(id, peer);
-    connection.on('message', (message: WireMessage) => this.#onMessage(peer, message));
-    connection.once('close', () => this.#unregister(peer));
+    const peer = new Peer(info.id, info.address, link, this.#pieceCount, info.outbound, info.origin);
+    debugLog('swarm', () => `peer ${info.id.slice(0, 8)} at ${info.address} (${info.outbound ? 'dialled' : 'accepted'}, ${info.origin})`);
+    this.#peers.set(info.id, peer);
+    link.on('message', (message: WireMessage) => this.#onMessage(peer, message));
+    link.once('close', () => this.#unregister(peer));
     this.#backfillRuns = undigestedRuns(this.#opts.store);
-    this.#offer(connection);
+    this.#offer(link);
     this.#opts.onChange();
     void this.#backfill();
   }
@@ -420,7 +409,7 @@ export class Swarm {
    * that offers them. The runs go before the bitfield: a joiner waits for the bitfield
    * (waitForPeer), and then picks its first origin run knowing what we fetch.
    */
-  #offer(connection: PeerConnection): void {
+  #offer(connection: PeerLink): void {
     const { store } = this.#opts;
     const runs = this.#announcedRuns();
     if (runs.length > 0) connection.send({ type: 'fetching', runs });

@@ -1,89 +1,178 @@
 /**
- * The daemon's shared listener on real loopback sockets: a connection is handed to the swarm its
- * handshake names, with the handshake bytes intact for the swarm's own peer connection; a
- * connection naming no swarm we hold, or speaking another protocol, is closed.
+ * The host on real loopback sockets: it routes an incoming connection to the swarm its handshake
+ * names and hands it over once the proof passed; it closes connections for swarms it does not hold
+ * and other protocols; it dials what a source suggests (and says which source); and it never has
+ * more connections under way than its cap, whatever a source suggests.
+ *
+ * NETWORK SAFETY: every socket is on 127.0.0.1.
  */
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SwarmHost } from '../../src/host/host.js';
-import type { Swarm } from '../../src/swarm/swarm.js';
-import { HANDSHAKE_BYTES, encodeHandshake } from '../../src/wire/handshake.js';
-import { freeishPort } from '../helpers/run-cli.js';
+import { DEFAULT_CAPS } from '../../src/host/connection-table.js';
+import { Host, type HostedSwarm } from '../../src/host/host.js';
+import type { PeerCandidate, PeerSource, PeerSourceSink } from '../../src/peer-sources/peer-source.js';
+import type { PeerInfo, PeerLink } from '../../src/swarm/peer-link.js';
+import { encodeHandshake } from '../../src/wire/handshake.js';
+import type { PeerConnection } from '../../src/wire/peer-connection.js';
+import { openPeerConnection } from '../../src/host/connection-settings.js';
 
-/** The part of a swarm the host uses: its id, and where routed sockets go. */
-function recordingSwarm(id: number): { swarm: Swarm; adopted: Promise<Buffer> } {
-  const swarmId = Buffer.alloc(32, id);
-  let deliver: (bytes: Buffer) => void = () => undefined;
-  const adopted = new Promise<Buffer>((resolve) => (deliver = resolve));
-  const swarm = {
-    swarmId,
-    discovered: () => undefined,
-    adopt: (socket: Socket) => {
-      let bytes = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        bytes = Buffer.concat([bytes, chunk]);
-        if (bytes.length >= HANDSHAKE_BYTES + 5) deliver(bytes);
-      });
+/** A swarm that records the peers it is handed. */
+function recordingSwarm(id: number): HostedSwarm & { added: Promise<PeerInfo>; infos: PeerInfo[] } {
+  let deliver: (info: PeerInfo) => void = () => undefined;
+  const added = new Promise<PeerInfo>((resolve) => (deliver = resolve));
+  const infos: PeerInfo[] = [];
+  return {
+    swarmId: Buffer.alloc(32, id),
+    authKey: Buffer.alloc(32, 100 + id),
+    pieceCount: 8,
+    blockBytes: 16_384,
+    leftBytes: 1,
+    added,
+    infos,
+    addPeer: (_link: PeerLink, info: PeerInfo) => {
+      infos.push(info);
+      deliver(info);
     },
+    hostChanged: () => undefined,
   };
-  return { swarm: swarm as unknown as Swarm, adopted };
 }
 
-const hosts: SwarmHost[] = [];
+/** A source that suggests what the test tells it to. */
+class ManualSource implements PeerSource {
+  readonly kind = 'fixed' as const;
+  sink: PeerSourceSink | null = null;
+  async start(_local: unknown, _swarms: unknown, sink: PeerSourceSink): Promise<void> {
+    this.sink = sink;
+    sink.answered(null);
+  }
+  update(): void {}
+  async stop(): Promise<void> {}
+  suggest(found: PeerCandidate[]): void {
+    this.sink?.candidates(found);
+  }
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((host) => host.stop()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startHost(): Promise<SwarmHost> {
-  const host = new SwarmHost({ bindAddress: '127.0.0.1', discoveryBindAddress: null, port: 0, discoveryPort: freeishPort(), broadcastAddresses: ['127.255.255.255'], announceIntervalMs: 2000, swarmSecret: null });
-  hosts.push(host);
+async function startHost(sources: PeerSource[] = [], caps = DEFAULT_CAPS, port = 0): Promise<Host> {
+  const host = new Host({ bindAddress: '127.0.0.1', port, sources, caps });
+  cleanups.push(() => host.stop());
   await host.start();
   return host;
 }
 
-async function dial(host: SwarmHost, bytes: Buffer[]): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port: host.tcpPort });
+/** A client peer that dials `port` and runs the proof handshake for `swarm`. */
+async function clientPeer(port: number, swarm: HostedSwarm): Promise<PeerConnection> {
+  const socket = connect({ host: '127.0.0.1', port });
   await once(socket, 'connect');
-  for (const chunk of bytes) socket.write(chunk);
-  return socket;
+  const connection = openPeerConnection(socket, { swarmId: swarm.swarmId, peerId: Buffer.alloc(20, 9), authKey: swarm.authKey, outbound: true, pieceCount: swarm.pieceCount, blockBytes: swarm.blockBytes });
+  cleanups.push(() => connection.destroy('test over'));
+  connection.start();
+  return connection;
 }
 
-describe('SwarmHost', () => {
+describe('Host', () => {
   it('start() rejects with EADDRINUSE when its peer port is taken, and holds nothing', async () => {
     const first = await startHost();
-    const second = new SwarmHost({ bindAddress: '127.0.0.1', discoveryBindAddress: null, port: first.tcpPort, discoveryPort: freeishPort(), broadcastAddresses: ['127.255.255.255'], announceIntervalMs: 2000, swarmSecret: null });
+    const second = new Host({ bindAddress: '127.0.0.1', port: first.tcpPort, sources: [] });
     await expect(second.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
     expect(second.tcpPort).toBe(0);
   });
 
-  it('routes by the handshake swarm id and leaves the bytes for the swarm, however they trickle in', async () => {
+  it('hands an incoming connection to the swarm its handshake names, once the proof passed', async () => {
     const host = await startHost();
     const one = recordingSwarm(1);
     const two = recordingSwarm(2);
-    host.attach(one.swarm);
-    host.attach(two.swarm);
-    const handshake = encodeHandshake({ swarmId: Buffer.alloc(32, 2), peerId: Buffer.alloc(20, 9) });
-    const socket = await dial(host, [handshake.subarray(0, 10), handshake.subarray(10, 50), Buffer.concat([handshake.subarray(50), Buffer.from('hello')])]);
-    const received = await two.adopted;
-    expect(received.equals(Buffer.concat([handshake, Buffer.from('hello')]))).toBe(true);
-    socket.destroy();
+    host.attach(one);
+    host.attach(two);
+    const client = await clientPeer(host.tcpPort, two);
+    const info = await two.added;
+    expect(info).toMatchObject({ id: '09'.repeat(20), address: '127.0.0.1', outbound: false, origin: 'incoming' });
+    expect(one.infos).toEqual([]);
+    expect(client.closed).toBe(false);
+    expect(host.peersBySource(two.swarmId).incoming).toBe(1);
   });
 
   it('closes connections for swarms it does not hold, detached ones, and other protocols', async () => {
     const host = await startHost();
     const one = recordingSwarm(1);
-    host.attach(one.swarm);
-    host.detach(one.swarm);
+    host.attach(one);
+    host.detach(one);
     for (const bytes of [
       encodeHandshake({ swarmId: Buffer.alloc(32, 1), peerId: Buffer.alloc(20, 9) }),
       encodeHandshake({ swarmId: Buffer.alloc(32, 7), peerId: Buffer.alloc(20, 9) }),
       Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
     ]) {
-      const socket = await dial(host, [bytes]);
+      const socket = connect({ host: '127.0.0.1', port: host.tcpPort });
+      await once(socket, 'connect');
+      socket.write(bytes);
       socket.on('error', () => undefined);
       socket.resume();
       await once(socket, 'close');
     }
+    expect(one.infos).toEqual([]);
   });
+
+  it('dials an address a source suggests, for each swarm that wants peers, and names the source', async () => {
+    const listener = await startHost();
+    const source = new ManualSource();
+    const dialler = await startHost([source]);
+    const theirs = recordingSwarm(3);
+    const ours = recordingSwarm(3);
+    listener.attach(theirs);
+    dialler.attach(ours);
+    source.suggest([{ address: '127.0.0.1', port: listener.tcpPort, swarmId: null, peerId: null }]);
+    const [mine, their] = await Promise.all([ours.added, theirs.added]);
+    expect(mine).toMatchObject({ id: listener.peerId.toString('hex'), outbound: true, origin: 'fixed', listenPort: listener.tcpPort });
+    expect(their).toMatchObject({ id: dialler.peerId.toString('hex'), outbound: false, origin: 'incoming' });
+    expect(dialler.peersBySource(ours.swarmId).fixed).toBe(1);
+    // Suggested again while connected: no second connection.
+    source.suggest([{ address: '127.0.0.1', port: listener.tcpPort, swarmId: null, peerId: null }]);
+    expect(ours.infos).toHaveLength(1);
+  });
+
+  it('never has more connections under way than its cap, however many addresses a source suggests', async () => {
+    // Servers that accept and never speak: each dial stays in its handshake until the timeout.
+    const open = new Set<Socket>();
+    let host: Host | null = null;
+    let most = 0;
+    let seen = 0;
+    let reachedCap: () => void = () => undefined;
+    const capReached = new Promise<void>((resolve) => (reachedCap = resolve));
+    const onConnection = (socket: Socket): void => {
+      open.add(socket);
+      seen++;
+      most = Math.max(most, host?.connectionsUnderWay ?? 0);
+      if (open.size === 4) reachedCap();
+      socket.on('error', () => undefined);
+      socket.once('close', () => open.delete(socket));
+    };
+    const servers: Server[] = [];
+    for (let index = 0; index < 12; index++) {
+      const server = createServer(onConnection);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      servers.push(server);
+    }
+    cleanups.push(() => {
+      for (const socket of open) socket.destroy();
+      for (const server of servers) server.close();
+    });
+    const ports = servers.map((server) => (server.address() as { port: number }).port);
+    const source = new ManualSource();
+    host = await startHost([source], { ...DEFAULT_CAPS, maxUnderWay: 4 });
+    host.attach(recordingSwarm(4));
+    source.suggest(ports.map((port) => ({ address: '127.0.0.1', port, swarmId: null, peerId: null })));
+    await capReached;
+    expect(host.joining(Buffer.alloc(32, 4))).toBe(true);
+    expect(seen).toBe(4);
+    // The first handshake timeout frees a slot: the next dial comes only then.
+    await new Promise<void>((resolve) => servers.forEach((server) => server.on('connection', () => resolve())));
+    expect(seen).toBe(5);
+    expect(most, 'connections under way when each arrived').toBeLessThanOrEqual(4);
+  }, 20_000);
 });

@@ -15,6 +15,8 @@ import { Bitfield } from '../../src/pieces/bitfield.js';
 import { TokenBucket } from '../../src/rate-limit/token-bucket.js';
 import { PieceTrust } from '../../src/swarm/piece-trust.js';
 import { Swarm } from '../../src/swarm/swarm.js';
+import { DEFAULT_DISCOVERY_WAIT } from '../../src/host/connection-settings.js';
+import { openHost } from '../../src/session/open-host.js';
 import { PieceStore } from '../../src/storage/piece-store.js';
 import { freeishPort } from '../helpers/run-cli.js';
 
@@ -29,17 +31,20 @@ async function startSwarm(discoveryPort: number, port: number): Promise<Swarm> {
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const store = await PieceStore.open(dir, { md5Hex: 'ab'.repeat(16), fileBytes: 4 << 20, pieceBytes: 1 << 20, etag: null });
   cleanups.push(() => store.close());
+  const host = openHost({
+    bindAddress: '127.0.0.1',
+    port,
+    swarmSecret: null,
+    broadcast: { bindAddress: null, discoveryPort, broadcastAddresses: ['127.255.255.255'], announceIntervalMs: 60_000 },
+    discoveryWait: DEFAULT_DISCOVERY_WAIT,
+  });
+  await host.start();
+  cleanups.push(() => host.stop());
   const swarm = new Swarm({
     store,
     swarmId: Buffer.alloc(32, 7),
     authKey: Buffer.alloc(32, 9),
-    swarmSecret: null,
-    bindAddress: '127.0.0.1',
-    discoveryBindAddress: null,
-    port,
-    discoveryPort,
-    broadcastAddresses: ['127.255.255.255'],
-    announceIntervalMs: 60_000,
+    host,
     upLimiter: new TokenBucket(null, Date.now()),
     downLimiter: new TokenBucket(null, Date.now()),
     originInFlight: () => new Bitfield(4),
@@ -51,8 +56,8 @@ async function startSwarm(discoveryPort: number, port: number): Promise<Swarm> {
     onCorrupt: () => undefined,
     trust: new PieceTrust(store),
   });
-  await swarm.start();
-  cleanups.push(() => swarm.stop());
+  swarm.start();
+  cleanups.push(async () => swarm.stop());
   return swarm;
 }
 

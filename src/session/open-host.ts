@@ -1,0 +1,36 @@
+/**
+ * Builds the host of a program from its network settings: the listener's address and port, and
+ * one peer source per way of finding peers that is on (broadcast by default; fixed addresses, DNS
+ * names and trackers when given). The one place that composes the host with the sources.
+ *
+ * Not responsible for starting it (`Host.start`) nor for what the swarms do.
+ */
+import { secretKeys } from '../discovery/swarm-secret.js';
+import type { DiscoveryWait } from '../host/connection-settings.js';
+import { Host } from '../host/host.js';
+import { BroadcastSource, type BroadcastSettings } from '../peer-sources/broadcast-source.js';
+import type { PeerSource } from '../peer-sources/peer-source.js';
+
+/** Where a host listens and how it finds peers; validated already. */
+export interface NetworkSettings {
+  /** Local address for TCP (listen and dial); null for all interfaces. */
+  readonly bindAddress: string | null;
+  /** TCP port for peers; 0 for any free port. */
+  readonly port: number;
+  /** The swarm secret's bytes, or null: discovery packets and handshakes are then keyed with it. */
+  readonly swarmSecret: Buffer | null;
+  /** UDP broadcast discovery, or null when it is off (`--no-broadcast`). */
+  readonly broadcast: Omit<BroadcastSettings, 'secretKey'> | null;
+  /** How long a download listens for peers before its first origin request. */
+  readonly discoveryWait: DiscoveryWait;
+}
+
+/** The host of `network`, with its sources (not started). */
+export function openHost(network: NetworkSettings): Host {
+  const sources: PeerSource[] = [];
+  if (network.broadcast) {
+    const secretKey = network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null;
+    sources.push(new BroadcastSource({ ...network.broadcast, secretKey }));
+  }
+  return new Host({ bindAddress: network.bindAddress, port: network.port, sources });
+}
