@@ -21,6 +21,7 @@ const PURE = [
   'src/wire/frame-decoder.ts',
   'src/wire/handshake.ts',
   'src/wire/wire-error.ts',
+  'src/wire/ip-address.ts',
   'src/discovery/announce-codec.ts',
   'src/discovery/announce-plan.ts',
   'src/discovery/broadcast-addresses.ts',
