@@ -39,6 +39,7 @@ const PURE = [
   'src/rate-limit/rate-meter.ts',
   'src/swarm/peer-requests.ts',
   'src/swarm/hash-book.ts',
+  'src/swarm/peer-exchange.ts',
   'src/storage/piece-digest.ts',
   'src/testing/origin-content.ts',
   'src/testing/wire-arbitraries.ts',
