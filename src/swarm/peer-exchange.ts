@@ -109,6 +109,15 @@ export class PexSender {
   }
 
   /**
+   * The earliest time {@link next} may return a message: `null` before the first message (it may
+   * go at once), else the last message's time plus the interval. For the shell's timer: call
+   * `next` then, and whenever the peer set changes; `next` itself decides.
+   */
+  get nextAtMs(): number | null {
+    return this.#lastSentMs === null ? null : this.#lastSentMs + this.#intervalMs;
+  }
+
+  /**
    * The message to send at `nowMs`, or `null` when it is too soon, nothing is new, or the
    * lifetime cap is reached. `exchangeable` lists the listen addresses of the peers we have, in
    * the order they should be told (duplicates are sent once); `recipient` is this connection's

@@ -33,7 +33,9 @@ describe('pexKey', () => {
 describe('PexSender', () => {
   it('sends the first message at once, then nothing before the interval is up', () => {
     const sender = new PexSender();
+    expect(sender.nextAtMs).toBeNull();
     expect(addresses(sender.next(0, peers(2), null))).toEqual(['10.0.0.0:7000', '10.0.0.1:7000']);
+    expect(sender.nextAtMs).toBe(PEX_INTERVAL_MS);
     expect(sender.next(PEX_INTERVAL_MS - 1, peers(3), null)).toBeNull();
     expect(addresses(sender.next(PEX_INTERVAL_MS, peers(3), null))).toEqual(['10.0.0.2:7000']);
     expect(sender.next(PEX_INTERVAL_MS * 2 - 1, peers(4), null)).toBeNull();
