@@ -8,8 +8,9 @@
  * draws the randomness from its own seed.
  */
 import fc from 'fast-check';
-import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MessageId, PIECE_HASH_BYTES, encodeMessage } from '../wire/codec.js';
-import type { PieceRun, WireMessage } from '../wire/codec.js';
+import { MAX_BLOCK_BYTES, MAX_FETCHING_RUNS, MAX_PEX_PEERS, MessageId, PIECE_HASH_BYTES, encodeMessage } from '../wire/codec.js';
+import type { PexAddress, PieceRun, WireMessage } from '../wire/codec.js';
+import { formatIpAddress } from '../wire/ip-address.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
 import { encodeHandshake, encodeHello } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
@@ -24,6 +25,26 @@ const run: fc.Arbitrary<PieceRun> = fc
   .tuple(u32, u32)
   .filter(([a, b]) => a !== b)
   .map(([a, b]) => ({ startPiece: Math.min(a, b), endPiece: Math.max(a, b) }));
+
+/** A TCP port, 1..65535, often at the ends. */
+export const tcpPort: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: 1, max: 0xffff }), fc.constantFrom(1, 0xffff));
+
+/** 16 bytes rich in zero runs and `ffff` words, so IPv6 text compression and mapped forms get drawn. */
+export const ipv6Bytes: fc.Arbitrary<Uint8Array> = fc
+  .array(fc.oneof(fc.constantFrom(0, 0, 0xffff, 1), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 })
+  .map((words) => {
+    const bytes = new Uint8Array(16);
+    words.forEach((word, i) => { bytes[i * 2] = word >> 8; bytes[i * 2 + 1] = word & 0xff; });
+    return bytes;
+  });
+
+/** An IPv4 or IPv6 address in canonical text (as `peers` decodes it). */
+export const ipAddressText: fc.Arbitrary<string> = fc
+  .oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), ipv6Bytes)
+  .map((bytes) => formatIpAddress(bytes));
+
+/** A listen address as a `peers` entry carries it: canonical address text and a port. */
+export const pexAddress: fc.Arbitrary<PexAddress> = fc.record({ address: ipAddressText, port: tcpPort });
 
 /** Any valid message, with small bitfields and blocks. */
 export const wireMessage: fc.Arbitrary<WireMessage> = fc.oneof(
@@ -41,6 +62,9 @@ export const wireMessage: fc.Arbitrary<WireMessage> = fc.oneof(
     .map((runs): WireMessage => ({ type: 'fetching', runs })),
   fc.record({ piece: u32, hash: fc.uint8Array({ minLength: PIECE_HASH_BYTES, maxLength: PIECE_HASH_BYTES }) })
     .map((m): WireMessage => ({ type: 'piece-hash', ...m })),
+  tcpPort.map((port): WireMessage => ({ type: 'listen', port })),
+  fc.oneof(fc.array(pexAddress, { maxLength: 8 }), fc.array(pexAddress, { minLength: MAX_PEX_PEERS, maxLength: MAX_PEX_PEERS }))
+    .map((added): WireMessage => ({ type: 'peers', added })),
   fc.integer({ min: 0, max: 255 }).filter((id) => !KNOWN_IDS.has(id)).map((id): WireMessage => ({ type: 'unknown', id })),
 );
 
@@ -83,11 +107,53 @@ function withRunCount(body: Uint8Array): Uint8Array {
   return out;
 }
 
+/** One `peers`-like entry, and whether it is a well-formed one. */
+interface SoupPeersEntry {
+  readonly bytes: Uint8Array;
+  readonly wellFormed: boolean;
+}
+
+/** One `peers`-like entry: a family that is usually 4 or 6, address bytes, a port, maybe cut short. */
+const soupPeersEntry: fc.Arbitrary<SoupPeersEntry> = fc
+  .record({
+    family: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(4, 6) }, { weight: 1, arbitrary: fc.nat({ max: 255 }) }),
+    bytes: fc.uint8Array({ minLength: 18, maxLength: 18 }),
+    port: fc.oneof(fc.constant(0), fc.nat({ max: 0xffff })),
+    cutBytes: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 18 }) }),
+  })
+  .map(({ family, bytes, port, cutBytes }) => {
+    const entry = Buffer.alloc(1 + (family === 4 ? 4 : 16) + 2);
+    entry[0] = family;
+    entry.set(bytes.subarray(0, entry.length - 3), 1);
+    entry.writeUInt16BE(port, entry.length - 2);
+    const wellFormed = (family === 4 || family === 6) && port !== 0 && cutBytes === 0;
+    return { bytes: entry.subarray(0, Math.max(1, entry.length - cutBytes)), wellFormed };
+  });
+
+/** A body of a few `peers`-like entries, so entry decoding gets exercised. */
+const soupPeersBody: fc.Arbitrary<Uint8Array> = fc
+  .array(soupPeersEntry, { maxLength: 4 })
+  .map((entries) => Buffer.concat(entries.map((entry) => entry.bytes)));
+
+/**
+ * A `peers` payload (id included) of up to {@link MAX_PEX_PEERS} + 1 entries, most well formed,
+ * and whether the codec must accept it: every entry well formed and at most the cap.
+ */
+export const hostilePeersPayload: fc.Arbitrary<{ payload: Uint8Array; mustAccept: boolean }> = fc
+  .oneof(
+    fc.array(soupPeersEntry, { maxLength: 6 }),
+    fc.array(soupPeersEntry.filter((entry) => entry.wellFormed), { minLength: MAX_PEX_PEERS - 1, maxLength: MAX_PEX_PEERS + 1 }),
+  )
+  .map((entries) => ({
+    payload: Buffer.concat([Uint8Array.of(MessageId.peers), ...entries.map((entry) => entry.bytes)]),
+    mustAccept: entries.length <= MAX_PEX_PEERS && entries.every((entry) => entry.wellFormed),
+  }));
+
 /** One frame of soup: a length prefix that is often but not always right, an id, a body. */
 const soupFrame: fc.Arbitrary<Uint8Array> = fc
   .record({
-    id: fc.oneof(fc.constantFrom(...KNOWN_IDS), fc.integer({ min: 0, max: 255 })),
-    body: fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.uint8Array({ minLength: 2, maxLength: 40 }).map(withRunCount)),
+    id: fc.oneof(fc.constantFrom(...KNOWN_IDS), fc.integer({ min: 0, max: 255 }), fc.constant(MessageId.peers)),
+    body: fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.uint8Array({ minLength: 2, maxLength: 40 }).map(withRunCount), soupPeersBody),
     prefix: fc.oneof(
       { weight: 6, arbitrary: fc.constant(-1) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 64 }) },

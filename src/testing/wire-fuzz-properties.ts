@@ -1,7 +1,8 @@
 /**
- * The fuzz properties of the wire decoders (frame decoder, payload decoder, handshake, hello), run
- * by test/fuzz/wire-decoder.fuzz.test.ts and `scripts/fuzz-wire.js`. Each says: never throws
- * anything but what the decoder's contract allows, and accepts exactly the inputs it should.
+ * The fuzz properties of the wire decoders (frame decoder, payload decoder and its `peers` entries,
+ * handshake, hello), run by test/fuzz/wire-decoder.fuzz.test.ts and `scripts/fuzz-wire.js`. Each
+ * says: never throws anything but what the decoder's contract allows, and accepts exactly the
+ * inputs it should.
  *
  * Test support, never loaded by the programs. Pure.
  */
@@ -10,7 +11,9 @@ import { decodePayload, encodeMessage } from '../wire/codec.js';
 import { decodeHandshake, decodeHello, encodeHandshake } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';
 import { fuzzProperty, type FuzzProperty } from './fuzz-property.js';
-import { cuts, feed, hostileHandshake, hostileHello, hostileStream, smallMaxFrameBytes, splitAt } from './wire-arbitraries.js';
+import {
+  cuts, feed, hostileHandshake, hostileHello, hostilePeersPayload, hostileStream, smallMaxFrameBytes, splitAt,
+} from './wire-arbitraries.js';
 
 /** The first 20 bytes of every handshake, written out here rather than taken from the code under test. */
 const HANDSHAKE_HEADER = '\x13swarm-wire/1       ';
@@ -36,6 +39,23 @@ function checkDecodePayload(bytes: Uint8Array): boolean {
   if (decoded instanceof WireError) return false;
   if (decoded.type === 'unknown' || decoded.type === 'keep-alive') return true;
   if (!encodeMessage(decoded).subarray(4).equals(payload)) throw new Error(`the decoded ${decoded.type} re-encodes to other bytes`);
+  return true;
+}
+
+/**
+ * A `peers` payload of well-formed entries within the cap is accepted; any refusal is BAD_FIELD
+ * (the entries fill the body, so no length is wrong); what is accepted re-encodes to the same bytes.
+ */
+function checkDecodePeers({ payload, mustAccept }: { payload: Uint8Array; mustAccept: boolean }): boolean {
+  const decoded = decodePayload(payload);
+  const accepted = !(decoded instanceof WireError);
+  if (mustAccept) expectVerdict('decodePayload(peers)', accepted, true);
+  if (decoded instanceof WireError) {
+    if (decoded.code !== 'BAD_FIELD') throw new Error(`a peers payload refused with ${decoded.code}, not BAD_FIELD`);
+    return false;
+  }
+  if (decoded.type !== 'peers') throw new Error(`a peers payload decoded as ${decoded.type}`);
+  if (!encodeMessage(decoded).subarray(4).equals(payload)) throw new Error('the decoded peers re-encodes to other bytes');
   return true;
 }
 
@@ -66,6 +86,10 @@ export const WIRE_FUZZ_PROPERTIES: readonly FuzzProperty[] = [
     fc.tuple(smallMaxFrameBytes, hostileStream, cuts), checkFrameDecoder, 0.1,
   ),
   fuzzProperty('decodePayload never throws; accepted payloads are canonical', hostileStream, checkDecodePayload, 0.1),
+  fuzzProperty(
+    'decodePayload on peers payloads: well-formed entries within the cap accepted, else BAD_FIELD; canonical',
+    hostilePeersPayload, checkDecodePeers, 0.3,
+  ),
   fuzzProperty('decodeHandshake never throws; accepts only 80 bytes with an intact header', hostileHandshake, checkDecodeHandshake, 0.1),
   fuzzProperty(
     'decodeHello never throws; accepts only 112 bytes of an intact header with the auth bit',

@@ -1,14 +1,21 @@
 /**
  * The message codec of the swarm wire protocol: BEP 3 framing (`u32` big-endian length, then
- * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`), 21 (`reject`) and 22
- * (`piece-hash`).
+ * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`), 21 (`reject`), 22
+ * (`piece-hash`), and for peer exchange (after BEP 11's `ut_pex`, without BEP 10's bencoded
+ * extension frames) 23 (`listen`: the TCP port the sender accepts peers on) and 24 (`peers`:
+ * listen addresses of peers the sender has; its body in `codec-peers.ts`).
  *
  * Pure: no I/O. Free functions on bytes. Not responsible for: splitting a byte stream into frames
  * (see `frame-decoder.ts`), the handshake (see `handshake.ts`), or whether a piece index fits the
  * file (the session checks that; the codec does not know the piece count).
  */
 
+import { assertPort, decodePeersBody, encodePeersBody } from './codec-peers.js';
+import type { PexAddress } from './codec-peers.js';
 import { WireError } from './wire-error.js';
+
+export { MAX_PEERS_PAYLOAD_BYTES, MAX_PEX_PEERS } from './codec-peers.js';
+export type { PexAddress } from './codec-peers.js';
 
 /** Largest block a `request` may ask for and a `piece` may carry: 1 MiB. */
 export const MAX_BLOCK_BYTES = 1024 * 1024;
@@ -42,6 +49,8 @@ export const MessageId = {
   fetching: 20,
   reject: 21,
   pieceHash: 22,
+  listen: 23,
+  peers: 24,
 } as const;
 
 /** A block of a piece: `length` bytes at byte `begin` of piece `piece`. */
@@ -60,6 +69,8 @@ export interface PieceRun {
 /**
  * One decoded frame. `bitfield.bytes` and `piece.block` are views into the frame's bytes, not
  * copies, and so is `piece-hash.hash`. `unknown` is any id we do not know; its body is dropped (forward compatibility).
+ * `peers.added` addresses decode to canonical text (see `ip-address.ts`: `1.2.3.4`, `2001:db8::1`,
+ * an IPv4-mapped IPv6 address as `::ffff:1.2.3.4`).
  */
 export type WireMessage =
   | { type: 'keep-alive' }
@@ -75,6 +86,8 @@ export type WireMessage =
   | { type: 'fetching'; runs: ReadonlyArray<PieceRun> }
   | ({ type: 'reject' } & BlockRef)
   | { type: 'piece-hash'; piece: number; hash: Uint8Array }
+  | { type: 'listen'; port: number }
+  | { type: 'peers'; added: ReadonlyArray<PexAddress> }
   | { type: 'unknown'; id: number };
 
 /** The `type` of a {@link WireMessage}. */
@@ -98,7 +111,9 @@ const KNOWN_IDS: ReadonlySet<number> = new Set(Object.values(MessageId));
  * The whole frame of `m`, length prefix included. Throws a `TypeError` quoting the bad value when
  * a field is out of range: indexes and offsets must be integers in [0, 2^32), block lengths in
  * [1, {@link MAX_BLOCK_BYTES}], `fetching` runs at most {@link MAX_FETCHING_RUNS} with
- * start < end, an `unknown` id an integer in [0, 255] that is not a known id.
+ * start < end, a `listen` port in [1, 65535], `peers` at most {@link MAX_PEX_PEERS} entries of an
+ * IP literal (no names, no zone ids) and a port in [1, 65535], an `unknown` id an integer in
+ * [0, 255] that is not a known id.
  */
 export function encodeMessage(m: WireMessage): Buffer {
   switch (m.type) {
@@ -131,6 +146,17 @@ export function encodeMessage(m: WireMessage): Buffer {
       return encodeFetching(m.runs);
     case 'piece-hash':
       return encodePieceHash(m.piece, m.hash);
+    case 'listen': {
+      const frame = frameWithBody(MessageId.listen, 2);
+      frame.writeUInt16BE(assertPort('listen.port', m.port), 5);
+      return frame;
+    }
+    case 'peers': {
+      const body = encodePeersBody(m.added);
+      const frame = frameWithBody(MessageId.peers, body.length);
+      frame.set(body, 5);
+      return frame;
+    }
     case 'unknown':
       return encodeUnknown(m.id);
     default:
@@ -249,7 +275,9 @@ function assertBlockLength(name: string, value: number): number {
 /**
  * Decodes one frame's payload (the bytes after the length prefix; empty means keep-alive).
  * Returns a `WireError` (never throws one) when the body size is wrong for the id (`BAD_LENGTH`)
- * or a field is out of range (`BAD_FIELD`). Unknown ids decode as `{ type: 'unknown', id }`.
+ * or a field is out of range (`BAD_FIELD`: also a `peers` message of more than
+ * {@link MAX_PEX_PEERS} entries, a truncated entry, a family other than 4 or 6, or port 0, and a
+ * `listen` port 0). Unknown ids decode as `{ type: 'unknown', id }`.
  * `bitfield.bytes` and `piece.block` are views into `payload`. Throws a `TypeError` only when
  * `payload` is not a Uint8Array.
  */
@@ -283,6 +311,12 @@ export function decodePayload(payload: Uint8Array): WireMessage | WireError {
       return bodyBytes === 4 + PIECE_HASH_BYTES
         ? { type: 'piece-hash', piece: readU32(payload, 1), hash: payload.subarray(5) }
         : badLength('piece-hash', bodyBytes, `exactly ${4 + PIECE_HASH_BYTES}`);
+    case MessageId.listen:
+      return decodeListen(payload);
+    case MessageId.peers: {
+      const added = decodePeersBody(payload.subarray(1));
+      return added instanceof WireError ? added : { type: 'peers', added };
+    }
     default:
       return { type: 'unknown', id };
   }
@@ -317,7 +351,7 @@ function decodePiece(payload: Uint8Array): WireMessage | WireError {
 function decodeFetching(payload: Uint8Array): WireMessage | WireError {
   const bodyBytes = payload.length - 1;
   if (bodyBytes < 2) return badLength('fetching', bodyBytes, 'at least 2');
-  const count = ((payload[1] ?? 0) << 8) | (payload[2] ?? 0);
+  const count = readU16(payload, 1);
   if (count > MAX_FETCHING_RUNS) {
     return new WireError('BAD_FIELD', `fetching lists ${count} runs, more than ${MAX_FETCHING_RUNS}`);
   }
@@ -336,8 +370,18 @@ function decodeFetching(payload: Uint8Array): WireMessage | WireError {
   return { type: 'fetching', runs };
 }
 
+function decodeListen(payload: Uint8Array): WireMessage | WireError {
+  if (payload.length - 1 !== 2) return badLength('listen', payload.length - 1, 'exactly 2');
+  const port = readU16(payload, 1);
+  return port === 0 ? new WireError('BAD_FIELD', 'listen port 0') : { type: 'listen', port };
+}
+
 function badLength(type: string, bodyBytes: number, expected: string): WireError {
   return new WireError('BAD_LENGTH', `${type} body of ${bodyBytes} bytes, expected ${expected}`);
+}
+
+function readU16(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
 }
 
 /** The big-endian u32 at `offset`; the caller has checked that four bytes are there. */

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import {
-  MAX_BLOCK_BYTES, MAX_FRAME_BYTES, decodePayload, encodeMessage, encodePieceHeader,
+  MAX_BLOCK_BYTES, MAX_FRAME_BYTES, MAX_PEERS_PAYLOAD_BYTES, MAX_PEX_PEERS, decodePayload, encodeMessage, encodePieceHeader,
 } from '../../../src/wire/codec.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
 import { WireError } from '../../../src/wire/wire-error.js';
@@ -33,6 +33,17 @@ const FRAMES: Array<[WireMessage, string]> = [
     { type: 'piece-hash', piece: 7, hash: hex('00112233445566778899aabbccddeeff') },
     '00000015 16 00000007 00112233445566778899aabbccddeeff',
   ],
+  [{ type: 'listen', port: 6881 }, '00000003 17 1ae1'],
+  [{ type: 'listen', port: 1 }, '00000003 17 0001'],
+  [{ type: 'listen', port: 65535 }, '00000003 17 ffff'],
+  [{ type: 'peers', added: [] }, '00000001 18'],
+  [{ type: 'peers', added: [{ address: '127.0.0.1', port: 6881 }] }, '00000008 18 04 7f000001 1ae1'],
+  [
+    { type: 'peers', added: [{ address: '2001:db8::1', port: 1 }, { address: '10.0.0.2', port: 65535 }] },
+    '0000001b 18 06 20010db8000000000000000000000001 0001 04 0a000002 ffff',
+  ],
+  [{ type: 'peers', added: [{ address: '::ffff:1.2.3.4', port: 80 }] }, '00000014 18 06 00000000000000000000ffff01020304 0050'],
+  [{ type: 'peers', added: [{ address: '::', port: 2 }] }, '00000014 18 06 00000000000000000000000000000000 0002'],
   [{ type: 'unknown', id: 9 }, '00000001 09'],
   [{ type: 'unknown', id: 255 }, '00000001 ff'],
 ];
@@ -48,7 +59,7 @@ describe('encodeMessage / decodePayload', () => {
   it('decodes unknown ids with any body as { type: unknown, id }, dropping the body', () => {
     expect(decodePayload(hex('09 0102030405'))).toEqual({ type: 'unknown', id: 9 });
     expect(decodePayload(hex('80'))).toEqual({ type: 'unknown', id: 128 });
-    expect(decodePayload(hex('17 00'))).toEqual({ type: 'unknown', id: 23 });
+    expect(decodePayload(hex('19 00'))).toEqual({ type: 'unknown', id: 25 });
   });
 
   it('returns views of the payload for bitfield bytes and piece blocks, not copies', () => {
@@ -58,6 +69,21 @@ describe('encodeMessage / decodePayload', () => {
     const decodedBitfield = decodePayload(bitfield) as WireMessage;
     expect(decodedPiece.type === 'piece' && decodedPiece.block.buffer).toBe(piece.buffer);
     expect(decodedBitfield.type === 'bitfield' && decodedBitfield.bytes.buffer).toBe(bitfield.buffer);
+  });
+
+  it('decodes peers addresses to canonical text', () => {
+    expect(decodePayload(hex('18 06 20010DB8000000000000000000000001 0050 06 00000000000000000000000000000001 0051'))).toEqual({
+      type: 'peers', added: [{ address: '2001:db8::1', port: 80 }, { address: '::1', port: 81 }],
+    });
+  });
+
+  it(`fits ${MAX_PEX_PEERS} IPv6 peers in ${MAX_PEERS_PAYLOAD_BYTES} bytes, under the smallest frame cap the swarm uses`, () => {
+    const added = Array.from({ length: MAX_PEX_PEERS }, (_, i) => ({ address: `2001:db8:ffff:ffff:ffff:ffff:ffff:${(i + 1).toString(16)}`, port: 65535 }));
+    const frame = encodeMessage({ type: 'peers', added });
+    expect(frame.readUInt32BE(0)).toBe(MAX_PEERS_PAYLOAD_BYTES);
+    // openPeerConnection caps frames at max(blockBytes + 64, bitfield bytes + 64), at least 1 KiB in use.
+    expect(MAX_PEERS_PAYLOAD_BYTES).toBeLessThan(1024);
+    expect(plain(decodePayload(frame.subarray(4)) as WireMessage)).toEqual(plain({ type: 'peers', added }));
   });
 
   it('encodes a 1 MiB block: the largest frame fits MAX_FRAME_BYTES exactly', () => {
@@ -94,6 +120,9 @@ describe('decodePayload rejects bad bodies', () => {
     ['16 00000001', 'BAD_LENGTH'],
     ['16 00000001 00112233445566778899aabbccddee', 'BAD_LENGTH'],
     ['16 00000001 00112233445566778899aabbccddeeff00', 'BAD_LENGTH'],
+    ['17', 'BAD_LENGTH'],
+    ['17 1a', 'BAD_LENGTH'],
+    ['17 1ae100', 'BAD_LENGTH'],
     // well-sized, bad values
     ['07 00000001 00000000', 'BAD_FIELD'],
     ['06 00000001 00000000 00000000', 'BAD_FIELD'],
@@ -103,6 +132,19 @@ describe('decodePayload rejects bad bodies', () => {
     ['14 ffff', 'BAD_FIELD'],
     ['14 0001 00000005 00000005', 'BAD_FIELD'],
     ['14 0002 00000000 00000001 00000009 00000003', 'BAD_FIELD'],
+    ['17 0000', 'BAD_FIELD'],
+    // peers: truncated entries, unknown families, port 0
+    ['18 04', 'BAD_FIELD'],
+    ['18 04 7f000001', 'BAD_FIELD'],
+    ['18 04 7f000001 1a', 'BAD_FIELD'],
+    ['18 04 7f000001 1ae1 04', 'BAD_FIELD'],
+    ['18 06 7f000001 1ae1', 'BAD_FIELD'],
+    ['18 06 00000000000000000000000000000001 00', 'BAD_FIELD'],
+    ['18 00 7f000001 1ae1', 'BAD_FIELD'],
+    ['18 05 7f000001 1ae1', 'BAD_FIELD'],
+    ['18 04 7f000001 1ae1 ff', 'BAD_FIELD'],
+    ['18 04 7f000001 0000', 'BAD_FIELD'],
+    ['18 04 7f000001 1ae1 06 00000000000000000000000000000001 0000', 'BAD_FIELD'],
   ])('%s: %s', (payload, code) => {
     const result = decodePayload(hex(payload));
     expect(result).toBeInstanceOf(WireError);
@@ -113,6 +155,14 @@ describe('decodePayload rejects bad bodies', () => {
     const payload = Buffer.alloc(9 + MAX_BLOCK_BYTES + 1);
     payload[0] = 7;
     expect((decodePayload(payload) as WireError).code).toBe('BAD_FIELD');
+  });
+
+  it(`accepts ${MAX_PEX_PEERS} peers entries and refuses ${MAX_PEX_PEERS + 1} as BAD_FIELD`, () => {
+    const entry = '04 7f000001 1ae1';
+    expect(decodePayload(hex(`18 ${entry.repeat(MAX_PEX_PEERS)}`))).toMatchObject({ type: 'peers', added: { length: MAX_PEX_PEERS } });
+    const tooMany = decodePayload(hex(`18 ${entry.repeat(MAX_PEX_PEERS + 1)}`));
+    expect(tooMany).toBeInstanceOf(WireError);
+    expect((tooMany as WireError).code).toBe('BAD_FIELD');
   });
 
   it('accepts exactly 256 fetching runs', () => {
@@ -147,7 +197,23 @@ describe('encodeMessage rejects out-of-range fields with a TypeError quoting the
     [{ type: 'fetching', runs: null }, /got null/],
     [{ type: 'piece-hash', piece: 0, hash: new Uint8Array(15) }, /16 bytes, got 15 bytes/],
     [{ type: 'piece-hash', piece: -1, hash: new Uint8Array(16) }, /got -1/],
+    [{ type: 'listen', port: 0 }, /listen.port .*got 0/],
+    [{ type: 'listen', port: 65536 }, /got 65536/],
+    [{ type: 'listen', port: 1.5 }, /got 1.5/],
+    [{ type: 'listen', port: '80' }, /got 80 \(string\)/],
+    [{ type: 'peers', added: Array.from({ length: 51 }, () => ({ address: '1.2.3.4', port: 1 })) }, /got 51 entries/],
+    [{ type: 'peers', added: null }, /got null/],
+    [{ type: 'peers', added: [{ address: 'localhost', port: 1 }] }, /literal, got "localhost"/],
+    [{ type: 'peers', added: [{ address: 'fe80::1%eth0', port: 1 }] }, /got "fe80::1%eth0"/],
+    [{ type: 'peers', added: [{ address: '[::1]', port: 1 }] }, /got "\[::1\]"/],
+    [{ type: 'peers', added: [{ address: '01.2.3.4', port: 1 }] }, /got "01.2.3.4"/],
+    [{ type: 'peers', added: [{ address: 7, port: 1 }] }, /got 7/],
+    [{ type: 'peers', added: [null] }, /added\[0\].address .*got undefined/],
+    [{ type: 'peers', added: [{ address: '1.2.3.4', port: 1 }, { address: '::1', port: 0 }] }, /added\[1\].port .*got 0/],
+    [{ type: 'peers', added: [{ address: '::1', port: 70000 }] }, /got 70000/],
     [{ type: 'unknown', id: 5 }, /got 5/],
+    [{ type: 'unknown', id: 23 }, /got 23/],
+    [{ type: 'unknown', id: 24 }, /got 24/],
     [{ type: 'unknown', id: 256 }, /got 256/],
     [{ type: 'handshake' }, /"handshake"/],
   ])('%j', (message, pattern) => {
