@@ -13,7 +13,7 @@ import { BLOCK_BYTES, PeerDownloads } from '../../../src/swarm/peer-downloads.js
 import { MAX_BAD_PIECES, PieceTrust } from '../../../src/swarm/piece-trust.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
 import { FakeLink } from '../../helpers/fake-link.js';
-import { bits } from '../../helpers/picker-fixtures.js';
+import { bits, indexesOf } from '../../helpers/picker-fixtures.js';
 import { digestOf, pieceOf, putPieces, useTempStores } from '../../helpers/temp-store.js';
 import { Watch } from '../../helpers/watch.js';
 
@@ -79,12 +79,6 @@ async function setup(options: { pieces: number; pieceBytes?: number; lastBytes?:
     ban: (id, reason) => { h.bans.push({ id, reason }); peers.get(id)?.connection.destroy(reason); },
   });
   return Object.assign(h, { downloads });
-}
-
-function indexesOf(field: Bitfield): number[] {
-  const out: number[] = [];
-  for (let i = field.firstSet(0); i !== -1; i = field.firstSet(i + 1)) out.push(i);
-  return out;
 }
 
 /** A peer on a fake link, registered as the swarm does: its messages go to the downloads. */
@@ -169,6 +163,13 @@ describe('PeerDownloads: interest and requests', () => {
     const h = await setup({ pieces: 6, have: 'Ynnnnn', digests: 'YYYYnn' });
     const a = peerWith(h, 'a', 'YYYYYY');
     expect(requests(a)).toEqual([[3, 0, PIECE]]);
+  });
+
+  it('does not ask peers for a piece our origin connections fetch now', async () => {
+    const h = await setup({ pieces: 4 });
+    h.originInFlight.set(3);
+    const a = peerWith(h, 'a', 'YYYY');
+    expect(requests(a)).toEqual([[2, 0, PIECE]]);
   });
 
   it('once a piece matched its digest, a peer is asked up to the pipeline depth, and kept there', async () => {
