@@ -8,7 +8,7 @@
  * an origin that ignores Range sends the whole body from byte 0 and says so in `rangesIgnored`
  * from its first answer on; `onData`'s answer is backpressure and a short answer stops the read.
  * Unlike it: no sockets, no timeouts, and an empty answer is not an error (the interface allows a
- * read to come back short).
+ * read to come back short) unless `emptyReadIsError` says to answer as `HttpOrigin` does.
  *
  * Not responsible for the retry loop (the caller's). Concurrency: any number of reads at once.
  */
@@ -30,6 +30,11 @@ export interface FakeOriginOptions {
   readonly etag?: string | null;
   /** Answer every read with the whole body from byte 0, as an origin that ignores Range. @default false */
   readonly ignoreRanges?: boolean;
+  /**
+   * As `HttpOrigin`: a read that ends without a byte taken past its start (the body was empty, or
+   * `onData` took nothing) throws a retryable `ORIGIN_BAD_RESPONSE`. @default false
+   */
+  readonly emptyReadIsError?: boolean;
 }
 
 /** An origin file held in memory. */
@@ -45,6 +50,7 @@ export class FakeOrigin implements OriginClient {
   readonly #chunkBytes: number;
   readonly #etag: string | null;
   readonly #ignoreRanges: boolean;
+  readonly #emptyReadIsError: boolean;
   #failures: Array<{ readonly afterBytes: number; readonly error: OriginError }> = [];
   #closed = false;
 
@@ -56,6 +62,7 @@ export class FakeOrigin implements OriginClient {
     this.#chunkBytes = chunkBytes;
     this.#etag = options.etag === undefined ? '"fake-v1"' : options.etag;
     this.#ignoreRanges = options.ignoreRanges ?? false;
+    this.#emptyReadIsError = options.emptyReadIsError ?? false;
   }
 
   /** Whether {@link close} was called. */
@@ -81,6 +88,14 @@ export class FakeOrigin implements OriginClient {
 
   /** Serves [start, endExclusive) (or the whole body) to `read.onData`; see the module comment. */
   async fetchRange(read: RangeRead): Promise<number> {
+    const reached = await this.#serve(read);
+    if (this.#emptyReadIsError && reached <= read.start) {
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${this.url} sent an empty body for a range`, { retryable: true });
+    }
+    return reached;
+  }
+
+  async #serve(read: RangeRead): Promise<number> {
     this.ranges.push({ start: read.start, endExclusive: read.endExclusive, etag: read.etag });
     read.signal.throwIfAborted();
     if (read.etag !== null && read.etag !== this.#etag) throw originChangedError(this.url);
