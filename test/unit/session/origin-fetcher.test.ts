@@ -49,16 +49,18 @@ async function setup(have: string, options: Partial<OriginFetcherOptions> = {}, 
   const content = makeContent(FILE_BYTES, 5);
   await putPieces(store, content, indexesOf(bits(have)));
   const origin = new FakeOrigin(content, originOptions);
-  const h = { store, origin, content, pieces: [] as number[], runs: [] as PieceRun[][], bytes: 0, fetcher: undefined as unknown as OriginFetcher };
-  const fetcher = new OriginFetcher({
-    origin, store, etag: '"fake-v1"', connections: 1, policy: () => 'sequential', untilComplete: false,
-    retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 }, limiter: new TokenBucket(null, 0), signal: new AbortController().signal,
-    onPiece: (index) => h.pieces.push(index),
-    onBytes: (bytes) => { h.bytes += bytes; },
-    onRunsChanged: () => h.runs.push(h.fetcher.runs()),
-    ...options,
-  });
-  return Object.assign(h, { fetcher });
+  const h: Harness = {
+    store, origin, content, pieces: [], runs: [], bytes: 0,
+    fetcher: new OriginFetcher({
+      origin, store, etag: '"fake-v1"', connections: 1, policy: () => 'sequential', untilComplete: false,
+      retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 }, limiter: new TokenBucket(null, 0), signal: new AbortController().signal,
+      onPiece: (index) => h.pieces.push(index),
+      onBytes: (bytes) => { h.bytes += bytes; },
+      onRunsChanged: () => h.runs.push(h.fetcher.runs()),
+      ...options,
+    }),
+  };
+  return h;
 }
 
 /** The ranges asked, in pieces: [first piece, end piece or the file's end as a byte count]. */

@@ -65,20 +65,22 @@ async function setup(options: { pieces: number; pieceBytes?: number; lastBytes?:
   for (const index of indexesOf(bits(options.digests ?? 'Y'.repeat(options.pieces)))) trust.claim(index, digestOf(store, content, index), 'announcer');
   const peers = new Map<string, Peer>();
   const watch = new Watch();
-  const h: Harness = { store, content, trust, peers, originInFlight: new Bitfield(options.pieces), pieces: [], corrupt: [], bans: [], peerBytes: [], changes: 0, watch,
-    downloads: undefined as unknown as PeerDownloads };
-  const downloads = new PeerDownloads({
-    store, trust, downLimiter: new TokenBucket(null, 0), originInFlight: () => h.originInFlight,
-    onPiece: (index) => { h.pieces.push(index); watch.poke(); },
-    onPeerBytes: (bytes) => { h.peerBytes.push(bytes); watch.poke(); },
-    onChange: () => { h.changes += 1; },
-    onCorrupt: (piece, senders) => { h.corrupt.push({ piece, peers: senders }); watch.poke(); },
-  }, {
-    peers,
-    // As Swarm.ban: the peer is refused and its connection dropped.
-    ban: (id, reason) => { h.bans.push({ id, reason }); peers.get(id)?.connection.destroy(reason); },
-  });
-  return Object.assign(h, { downloads });
+  const originInFlight = new Bitfield(options.pieces);
+  const h: Harness = {
+    store, content, trust, peers, originInFlight, pieces: [], corrupt: [], bans: [], peerBytes: [], changes: 0, watch,
+    downloads: new PeerDownloads({
+      store, trust, downLimiter: new TokenBucket(null, 0), originInFlight: () => originInFlight,
+      onPiece: (index) => { h.pieces.push(index); watch.poke(); },
+      onPeerBytes: (bytes) => { h.peerBytes.push(bytes); watch.poke(); },
+      onChange: () => { h.changes += 1; },
+      onCorrupt: (piece, senders) => { h.corrupt.push({ piece, peers: senders }); watch.poke(); },
+    }, {
+      peers,
+      // As Swarm.ban: the peer is refused and its connection dropped.
+      ban: (id, reason) => { h.bans.push({ id, reason }); peers.get(id)?.connection.destroy(reason); },
+    }),
+  };
+  return h;
 }
 
 /** A peer on a fake link, registered as the swarm does: its messages go to the downloads. */

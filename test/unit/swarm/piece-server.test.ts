@@ -43,15 +43,17 @@ async function setup(): Promise<Harness> {
   await store.write(pieceStart(store.geometry, 2), [pieceOf(store, content, 2)]);
   store.markPiece(2);
   const trust = new PieceTrust(store);
-  const h = { store, content, rots: [] as number[], activity: 0, server: undefined as unknown as PieceServer };
-  const server = new PieceServer(store, new TokenBucket(null, 0), BLOCK, MAX_BLOCK, () => { h.activity += 1; }, {
-    goodForServing: (index) => trust.goodForServing(index),
-    onRot: (index) => {
-      h.rots.push(index);
-      store.unmarkPiece(index);
-    },
-  });
-  return Object.assign(h, { server });
+  const h: Harness = {
+    store, content, rots: [], activity: 0,
+    server: new PieceServer(store, new TokenBucket(null, 0), BLOCK, MAX_BLOCK, () => { h.activity += 1; }, {
+      goodForServing: (index) => trust.goodForServing(index),
+      onRot: (index) => {
+        h.rots.push(index);
+        store.unmarkPiece(index);
+      },
+    }),
+  };
+  return h;
 }
 
 /** A peer on a fake link; `interested` as it said; `unchoked` by a rechoke of it alone. */
