@@ -1,7 +1,7 @@
 /**
  * String fixtures for piece-picker tests, after libtorrent's test_piece_picker.cpp: one character
  * per piece. `bits("YYnnY")`, `bits("** * ")`, `avail("2223333")`. Plus the invariant checker
- * `checkRun`, run on every origin run a test sees.
+ * `checkRun`, run on every origin run a test sees, and `indexesOf`, a bitfield as a list.
  */
 import { Bitfield } from '../../src/pieces/bitfield.js';
 import type { OriginRun } from '../../src/piece-picker/origin-run-picker.js';
@@ -24,6 +24,13 @@ export function bits(pattern: string): Bitfield {
 export function show(field: Bitfield): string {
   let out = '';
   for (let i = 0; i < field.length; i++) out += field.has(i) ? 'Y' : 'n';
+  return out;
+}
+
+/** The indexes of the set pieces of `field`, in order. */
+export function indexesOf(field: Bitfield): number[] {
+  const out: number[] = [];
+  for (let i = field.firstSet(0); i !== -1; i = field.firstSet(i + 1)) out.push(i);
   return out;
 }
 
