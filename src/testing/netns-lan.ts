@@ -19,7 +19,7 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 
 /** Starts `command args` inside a namespace (through `ip netns exec`). */
 export type NamespaceSpawn = (command: string, args: readonly string[], options?: SpawnOptions) => ChildProcess;
@@ -95,6 +95,7 @@ export const ROUTER_HOST_OCTET = 254;
 
 const MAX_SUBNETS = 8;
 const MAX_HOSTS = 253;
+const ETC_NETNS = '/etc/netns';
 
 /** Why namespaces cannot be made here, or null when they can (root and iproute2). */
 export function namespaceLanUnavailable(): string | null {
@@ -155,7 +156,18 @@ function destroyMade(made: Made): void {
       // already gone
     }
   }
-  for (const dir of made.etcDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.etcDirs.splice(0)) {
+    if (dir === ETC_NETNS) rmEmptyDir(dir);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rmEmptyDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (others' files) or already gone
+  }
 }
 
 function addNamespace(made: Made, namespace: string): void {
@@ -203,10 +215,11 @@ function addHost(made: Made, id: string, bridgeNs: string, index: number, subnet
 function useResolverOf(made: Made, hosts: readonly LanHost[]): (address: string) => void {
   return (address) => {
     if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw new TypeError(`resolver must be an IPv4 address, got ${JSON.stringify(address)}`);
+    if (!existsSync(ETC_NETNS) && !made.etcDirs.includes(ETC_NETNS)) made.etcDirs.push(ETC_NETNS); // removed last, if empty
     for (const host of hosts) {
-      const dir = `/etc/netns/${host.namespace}`;
+      const dir = `${ETC_NETNS}/${host.namespace}`;
       mkdirSync(dir, { recursive: true });
-      if (!made.etcDirs.includes(dir)) made.etcDirs.push(dir);
+      if (!made.etcDirs.includes(dir)) made.etcDirs.unshift(dir);
       writeFileSync(`${dir}/resolv.conf`, `nameserver ${address}\n`);
     }
   };
