@@ -23,6 +23,9 @@ export const PEER_PORT = 41771;
 /** The DNS name holding one A record per client. */
 export const PEERS_DNS_NAME = 'swarm.lan.test';
 
+/** The tag of the tracker source's info_hash derivation (see {@link trackerInfoHashCandidates}). */
+const TRACKER_INFO_HASH_TAG = 'swarm-tracker/1';
+
 /** What a client's flags may depend on. */
 export interface DiscoveryContext {
   /** This client's index among the clients. */
@@ -73,12 +76,18 @@ export function peerAcross(ctx: DiscoveryContext): string {
 
 /**
  * The info_hashes (40 hex digits) a whitelisting tracker must accept for a file with this MD5 and
- * size, cut in pieces of the default size. A BitTorrent info_hash is 20 bytes and a swarm id 32, so
- * until the tracker source settles how it shortens one, every plausible shortening of the swarm id
- * (and of the piece-size swarm id) is listed: its first 20 bytes, and its SHA-1. Listing extra
- * hashes is harmless: each is only a name the tracker will answer for.
+ * size, cut in pieces of the default size. A BitTorrent info_hash is 20 bytes (BEP 3) and a swarm
+ * id 32. The tracker source names a swarm by SHA-1 over `swarm-tracker/1` and the swarm id (its
+ * `trackerInfoHash`, on the tracker branch: import it here once merged); until then every plausible
+ * shortening of both swarm ids (the piece-size one and the plain one) is listed too: the tagged
+ * SHA-1, the first 20 bytes, the plain SHA-1. Extra hashes are harmless: each is only a name the
+ * tracker will answer for.
  */
 export function trackerInfoHashCandidates(md5: Uint8Array, fileBytes: number): string[] {
   const ids = [swarmIdForPieces(md5, fileBytes, autoPieceBytes(fileBytes)), swarmId(md5, fileBytes)];
-  return ids.flatMap((id) => [id.subarray(0, 20).toString('hex'), createHash('sha1').update(id).digest('hex')]);
+  return ids.flatMap((id) => [
+    createHash('sha1').update(TRACKER_INFO_HASH_TAG, 'latin1').update(id).digest('hex'),
+    id.subarray(0, 20).toString('hex'),
+    createHash('sha1').update(id).digest('hex'),
+  ]);
 }
