@@ -44,6 +44,7 @@ const PURE = [
   'src/testing/origin-content.ts',
   'src/testing/wire-arbitraries.ts',
   'src/testing/announce-arbitraries.ts',
+  'src/testing/discovery-args.ts',
   'src/testing/fuzz-property.ts',
   'src/testing/*-fuzz-properties.ts',
 ];

@@ -1,10 +1,17 @@
 /**
  * One run of N hosts fetching one file at once on a LAN of network namespaces: an origin host
  * serving the file and N client hosts running `swarm-download` (or plain `curl`, the baseline).
- * Shared by the namespace test and the swarm benchmark. Needs root and iproute2.
+ * Shared by the namespace tests and the swarm benchmark. Needs root and iproute2; a run with
+ * `rendezvous` also needs opentracker and dnsmasq (see rendezvous.ts).
+ *
+ * With `subnets: 2` the LAN is two subnets joined by a router (netns-lan.ts): the origin is host 0,
+ * on subnet 0; client `k` is host `k + 1`, on subnet `(k + 1) % 2`, so clients alternate between
+ * the subnets starting on subnet 1. Trackers and DNS servers run in the router's namespace, at its
+ * subnet-0 address (with one subnet, in the origin's namespace, at its address).
  *
  * Reports each host's completion time (from the common start to its `done` event, or to curl's
  * exit), the origin's egress, and whether every output matches the source byte for byte.
+ * Not safe to run two at once on one `workDir`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,10 +21,27 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createNamespaceLan } from './netns-lan.js';
+import { PEERS_DNS_NAME, trackerInfoHashCandidates } from './discovery-args.js';
+import { createNamespaceLan, type LanHost, type NamespaceLan } from './netns-lan.js';
 import { writeRandomFile } from './random-file.js';
+import { routerPlace, startDnsServer, startTracker, type ServicePlace } from './rendezvous.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What {@link LanRunOptions.hostArgs} computes a client's flags from. */
+export interface LanClientContext {
+  /** The client's index (0..clients-1; it is host `index + 1` of the LAN). */
+  readonly index: number;
+  /** Its host: address, subnet, broadcast address. */
+  readonly host: LanHost;
+  /** Every client host, by client index. */
+  readonly clients: readonly LanHost[];
+  readonly lan: NamespaceLan;
+  /** The tracker's announce URL, or null when `rendezvous.tracker` is off. */
+  readonly tracker: string | null;
+  /** The DNS server (`IP`, port 53), or null when `rendezvous.dns` is off. */
+  readonly dnsServer: string | null;
+}
 
 /** Options of {@link runLan}. */
 export interface LanRunOptions {
@@ -27,8 +51,22 @@ export interface LanRunOptions {
   readonly mode: 'swarm' | 'curl';
   /** Where the source file, outputs and storage go. */
   readonly workDir: string;
-  /** Extra swarm-download flags. */
+  /** Extra swarm-download flags, the same for every client. */
   readonly extraArgs?: readonly string[];
+  /** More swarm-download flags for one client, after `extraArgs` (e.g. `discoveryArgs`). */
+  readonly hostArgs?: (ctx: LanClientContext) => readonly string[];
+  /** Subnets of the LAN, joined by a router when 2 or more. @default 1 */
+  readonly subnets?: number;
+  /**
+   * Services to start before the clients: an opentracker (its URL in `ctx.tracker`) and a dnsmasq
+   * with one A record per client under `swarm.lan.test` (its address in `ctx.dnsServer`).
+   */
+  readonly rendezvous?: { readonly tracker?: boolean; readonly dns?: boolean };
+  /**
+   * The info_hashes (hex) the tracker accepts: Debian's opentracker answers for whitelisted
+   * hashes only. @default trackerInfoHashCandidates(md5, fileBytes)
+   */
+  readonly trackerInfoHashes?: (file: { readonly md5: Buffer; readonly fileBytes: number }) => readonly string[];
   readonly timeoutMs: number;
 }
 
@@ -38,6 +76,11 @@ export interface LanRunResult {
   readonly clients: number;
   readonly fileBytes: number;
   readonly rateMbit: number;
+  /** Each client's subnet index, by client index. */
+  readonly clientSubnets: readonly number[];
+  /** The tracker's announce URL and the DNS server, when the run started them. */
+  readonly tracker: string | null;
+  readonly dnsServer: string | null;
   /** Seconds from the start to each client's completion. */
   readonly completionSeconds: readonly number[];
   readonly exitCodes: readonly (number | null)[];
@@ -78,6 +121,66 @@ function completion(child: ChildProcess, startedMs: number, mode: 'swarm' | 'cur
   });
 }
 
+/** The services a run started, and how to stop them. */
+interface Rendezvous {
+  readonly tracker: string | null;
+  readonly dnsServer: string | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the tracker and DNS server `opts.rendezvous` asks for, at the router (or the origin). */
+async function startRendezvous(opts: LanRunOptions, lan: NamespaceLan, md5Hex: string): Promise<Rendezvous> {
+  const origin = lan.hosts[0]!;
+  const place: ServicePlace = lan.router ? routerPlace(lan.router) : { spawn: origin.spawn, address: origin.address };
+  const md5 = Buffer.from(md5Hex, 'hex');
+  const infoHashes = (opts.trackerInfoHashes ?? ((file) => trackerInfoHashCandidates(file.md5, file.fileBytes)))({ md5, fileBytes: opts.fileBytes });
+  const [tracker, dns] = await Promise.allSettled([
+    opts.rendezvous?.tracker ? startTracker(place, { infoHashes }) : null,
+    opts.rendezvous?.dns ? startDnsServer(place, { name: PEERS_DNS_NAME, addresses: lan.hosts.slice(1).map((h) => h.address) }) : null,
+  ]);
+  const handles = [tracker, dns].flatMap((s) => (s.status === 'fulfilled' && s.value !== null ? [s.value] : []));
+  const stop = async (): Promise<void> => {
+    await Promise.all(handles.map((handle) => handle.stop()));
+  };
+  for (const settled of [tracker, dns]) {
+    if (settled.status === 'rejected') {
+      await stop();
+      throw settled.reason;
+    }
+  }
+  return {
+    tracker: tracker.status === 'fulfilled' ? tracker.value?.announceUrl ?? null : null,
+    dnsServer: dns.status === 'fulfilled' ? dns.value?.address ?? null : null,
+    stop,
+  };
+}
+
+/** Starts the origin on host 0; resolves with the file's URL. */
+async function startOrigin(host: LanHost, source: string, children: ChildProcess[]): Promise<{ origin: ChildProcess; url: string }> {
+  const origin = host.spawn(process.execPath, [join(ROOT, 'scripts/serve-origin.js'), '--file', source, '--host', host.address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(origin);
+  const { port } = JSON.parse(await firstLine(origin)) as { port: number };
+  return { origin, url: `http://${host.address}:${port}/file.bin` };
+}
+
+/** Stops the origin; resolves with the body bytes it served. */
+async function stopOrigin(origin: ChildProcess): Promise<number> {
+  origin.kill('SIGTERM');
+  const statsLine = await new Promise<string>((resolve) => {
+    createInterface({ input: origin.stdout! }).once('line', resolve);
+  });
+  await once(origin, 'exit');
+  return (JSON.parse(statsLine) as { bodyBytes: number }).bodyBytes;
+}
+
+/** The command line of client `index`. */
+function clientCommand(opts: LanRunOptions, url: string, output: string, ctx: LanClientContext): [string, string[]] {
+  if (opts.mode === 'curl') return ['curl', ['-sf', '-o', output, url]];
+  const storage = join(opts.workDir, `storage-${ctx.index}`);
+  const args = [join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
+  return [process.execPath, args];
+}
+
 /** Runs one swarm (or curl baseline) on a fresh namespace LAN and removes the LAN after. */
 export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
   await mkdir(opts.workDir, { recursive: true });
@@ -85,45 +188,43 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
   await ensureSource(source, opts.fileBytes);
   const sourceMd5 = await md5Of(source);
   await clearRun(opts.workDir, opts.clients);
-  const lan = createNamespaceLan({ hosts: opts.clients + 1, rateMbit: opts.rateMbit });
+  const lan = createNamespaceLan({ hosts: opts.clients + 1, rateMbit: opts.rateMbit, subnets: opts.subnets ?? 1 });
   const children: ChildProcess[] = [];
   const timer = setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), opts.timeoutMs);
+  let rendezvous: Rendezvous | null = null;
   try {
     const [originHost, ...clientHosts] = lan.hosts;
-    const origin = originHost!.spawn(process.execPath, [join(ROOT, 'scripts/serve-origin.js'), '--file', source, '--host', originHost!.address], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(origin);
-    const { port } = JSON.parse(await firstLine(origin)) as { port: number };
-    const url = `http://${originHost!.address}:${port}/file.bin`;
+    const { origin, url } = await startOrigin(originHost!, source, children);
+    rendezvous = await startRendezvous(opts, lan, sourceMd5);
+    const { tracker, dnsServer } = rendezvous;
     const startedMs = Date.now();
     const outputs = clientHosts.map((_, index) => join(opts.workDir, `out-${opts.mode}-${index}.bin`));
     const clients = clientHosts.map((host, index) => {
-      const args = opts.mode === 'curl'
-        ? ['-sf', '-o', outputs[index]!, url]
-        : [join(ROOT, 'bin/swarm-download.js'), url, '-o', outputs[index]!, '--storage-directory', join(opts.workDir, `storage-${index}`), '--json', ...(opts.extraArgs ?? [])];
-      const child = host.spawn(opts.mode === 'curl' ? 'curl' : process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [command, args] = clientCommand(opts, url, outputs[index]!, { index, host, clients: clientHosts, lan, tracker, dnsServer });
+      const child = host.spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       return completion(child, startedMs, opts.mode);
     });
     const results = await Promise.all(clients);
-    origin.kill('SIGTERM');
-    const statsLine = await new Promise<string>((resolve) => {
-      createInterface({ input: origin.stdout! }).once('line', resolve);
-    });
-    await once(origin, 'exit');
+    const originEgressBytes = await stopOrigin(origin);
     const verified = await Promise.all(outputs.map((path) => md5Of(path).then((md5) => md5 === sourceMd5, () => false)));
     return {
       mode: opts.mode,
       clients: opts.clients,
       fileBytes: opts.fileBytes,
       rateMbit: opts.rateMbit,
+      clientSubnets: clientHosts.map((host) => host.subnet),
+      tracker,
+      dnsServer,
       completionSeconds: results.map((r) => r.seconds),
       exitCodes: results.map((r) => r.code),
-      originEgressBytes: (JSON.parse(statsLine) as { bodyBytes: number }).bodyBytes,
+      originEgressBytes,
       allVerified: verified.every(Boolean),
     };
   } finally {
     clearTimeout(timer);
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await rendezvous?.stop();
     lan.destroy();
     await clearRun(opts.workDir, opts.clients);
   }
