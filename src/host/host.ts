@@ -22,6 +22,7 @@ import { PEER_SOURCE_KINDS } from '../peer-sources/peer-source.js';
 import type { PeerInfo, PeerLink } from '../swarm/peer-link.js';
 import { HANDSHAKE_BYTES, decodeHandshake, isHandshakePrefix } from '../wire/handshake.js';
 import type { PeerConnection } from '../wire/peer-connection.js';
+import { canonicalIpAddress } from '../wire/ip-address.js';
 import { WireError } from '../wire/wire-error.js';
 import { CandidateBook, type Candidate } from './candidate-book.js';
 import { listenForPeers, openPeerConnection } from './connection-settings.js';
@@ -337,13 +338,15 @@ export class Host {
     const handshake = decodeHandshake(head);
     const key = handshake instanceof WireError ? '' : handshake.swarmId.toString('hex');
     const swarm = this.#swarms.get(key);
-    const id = swarm ? this.#table.accepted(key, socket.remoteAddress ?? '?', socket.remotePort ?? 0) : null;
+    // An IPv4 peer on a dual-stack listener shows as ::ffff:a.b.c.d: named as sources name it.
+    const address = canonicalIpAddress(socket.remoteAddress ?? '') ?? '?';
+    const id = swarm ? this.#table.accepted(key, address, socket.remotePort ?? 0) : null;
     if (!swarm || id === null) {
       socket.destroy();
       return;
     }
     // The peer connection reads the handshake again from the bytes pushed back.
-    this.#run(socket, swarm, id, false, socket.remoteAddress ?? '?');
+    this.#run(socket, swarm, id, false, address);
     socket.resume();
   }
 }

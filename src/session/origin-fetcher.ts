@@ -293,6 +293,9 @@ export class OriginFetcher {
       } catch (err) {
         await this.#writePending(run);
         if (this.#signal.aborted) throw this.#signal.reason ?? err;
+        // A run that yielded all it had left to a peer took nothing more on purpose (the origin
+        // client sees an empty read): not a failed attempt.
+        if (run.writtenTo >= this.#endByte(run) && err instanceof OriginError && err.retryable) return;
         if (!(err instanceof OriginError) || !err.retryable) throw err;
         attempt = run.writtenTo > before ? 1 : attempt + 1;
         await waitBeforeRetry(attempt, this.#opts.retry, err, this.#signal);

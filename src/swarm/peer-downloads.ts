@@ -186,7 +186,8 @@ export class PeerDownloads {
       this.#availability[piece] = Math.max(0, (this.#availability[piece] ?? 0) - 1);
       this.#opts.onChange();
     }
-    this.schedule(peer);
+    // Another idle peer may have the piece: at the tail no other event would come to ask it.
+    this.scheduleAll();
   }
 
   /** A block arrived from `peer`: written if we asked for it and still await it. */

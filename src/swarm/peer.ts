@@ -8,6 +8,7 @@
 import type { PieceRun } from '../wire/codec.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { PeerLink } from './peer-link.js';
+import { PexInbox, PexSender } from './peer-exchange.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
 /** A block request, ours or theirs. */
@@ -67,6 +68,13 @@ export class Peer {
   readonly outbound: boolean;
   /** How the connection came to be (the source of the address we dialled, or `incoming`). */
   readonly source: ConnectionOrigin;
+  /** The port it accepts peers on: the one we dialled, or the one its `listen` message gave; else null. */
+  listenPort: number | null = null;
+  /** The host's id of the connection. */
+  connectionId = 0;
+  /** What we tell it of other peers (peer exchange), and what we take of what it tells us. */
+  readonly pexSender = new PexSender();
+  readonly pexInbox = new PexInbox();
 
   constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean, source: ConnectionOrigin = outbound ? 'fixed' : 'incoming') {
     this.outbound = outbound;

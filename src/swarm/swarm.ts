@@ -19,7 +19,7 @@
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { TokenBucket } from '../rate-limit/token-bucket.js';
-import { MAX_FETCHING_RUNS, type PieceRun, type WireMessage } from '../wire/codec.js';
+import { MAX_FETCHING_RUNS, type PexAddress, type PieceRun, type WireMessage } from '../wire/codec.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import { Peer } from './peer.js';
 import type { PeerInfo, PeerLink } from './peer-link.js';
@@ -44,6 +44,12 @@ export interface PeerSummary {
 export interface SwarmHostLink {
   /** The host's peer id, used by every swarm it holds. */
   readonly peerId: Buffer;
+  /** The TCP port the host accepts peers on (told to peers in our `listen` message). */
+  readonly tcpPort: number;
+  /** An inbound peer told us the port it listens on. */
+  listening(connectionId: number, port: number): void;
+  /** Addresses a peer told us of (peer exchange): the host dials them like any candidate. */
+  exchanged(swarmId: Buffer, found: readonly { address: string; port: number }[]): void;
   /** Routes connections with this swarm's id to it, and finds peers for it. */
   attach(swarm: Swarm): void;
   /** Stops routing to it and closes its connections. */
@@ -393,14 +399,20 @@ export class Swarm {
       return;
     }
     const peer = new Peer(info.id, info.address, link, this.#pieceCount, info.outbound, info.origin);
+    peer.listenPort = info.listenPort;
+    peer.connectionId = info.connectionId;
     debugLog('swarm', () => `peer ${info.id.slice(0, 8)} at ${info.address} (${info.outbound ? 'dialled' : 'accepted'}, ${info.origin})`);
     this.#peers.set(info.id, peer);
     link.on('message', (message: WireMessage) => this.#onMessage(peer, message));
     link.once('close', () => this.#unregister(peer));
     this.#backfillRuns = undigestedRuns(this.#opts.store);
+    // The port we accept peers on comes first: a peer that we dialled learns it from the socket,
+    // one that dialled us from this.
+    link.send({ type: 'listen', port: this.#opts.host.tcpPort });
     this.#offer(link);
     this.#opts.onChange();
     void this.#backfill();
+    this.#exchangePeers();
   }
 
   /**
@@ -469,6 +481,10 @@ export class Swarm {
         return this.#downloads.onReject(peer, message.piece, message.begin);
       case 'piece-hash':
         return this.#onPieceHash(peer, message.piece, Buffer.from(message.hash));
+      case 'listen':
+        return this.#onListen(peer, message.port);
+      case 'peers':
+        return this.#onPeers(peer, message.added);
       default:
         return;
     }
@@ -500,8 +516,41 @@ export class Swarm {
     this.#opts.onChange();
   }
 
-  /** Once a second: the upload slots rotate every ROTATE_MS, and peers that stall are dropped. */
+  /** The peer's listen port: for a peer that dialled us, the address others can reach it at. */
+  #onListen(peer: Peer, port: number): void {
+    if (peer.listenPort !== null) return;
+    peer.listenPort = port;
+    this.#opts.host.listening(peer.connectionId, port);
+    this.#exchangePeers();
+  }
+
+  /** Addresses the peer tells us of: within its rate and lifetime caps, dialled by the host. */
+  #onPeers(peer: Peer, added: readonly PexAddress[]): void {
+    const verdict = peer.pexInbox.accept(performance.now(), added.length);
+    if (verdict.verdict === 'flood') return this.#drop(peer, 'peer-exchange flood');
+    const found = peer.pexInbox.filterAdded(added, [{ address: peer.address, port: peer.listenPort ?? 0 }]).slice(0, verdict.takeCount);
+    if (found.length > 0) this.#opts.host.exchanged(this.#opts.swarmId, found);
+  }
+
+  /**
+   * Peer exchange: tells each peer the listen addresses of the others that passed the proof
+   * handshake (at once for a new one, then at most every PEX_INTERVAL_MS, only what it has not heard).
+   */
+  #exchangePeers(): void {
+    const exchangeable: PexAddress[] = [];
+    for (const peer of this.#peers.values()) if (peer.listenPort !== null) exchangeable.push({ address: peer.address, port: peer.listenPort });
+    if (exchangeable.length === 0) return;
+    const nowMs = performance.now();
+    for (const peer of this.#peers.values()) {
+      const recipient = peer.listenPort === null ? null : { address: peer.address, port: peer.listenPort };
+      const message = peer.pexSender.next(nowMs, exchangeable, recipient);
+      if (message) peer.connection.send(message);
+    }
+  }
+
+  /** Once a second: the upload slots rotate every ROTATE_MS, peers that stall are dropped, and peers hear of new peers. */
   #onTick(): void {
+    this.#exchangePeers();
     const now = Date.now();
     if (now - this.#lastRechokeMs >= ROTATE_MS) {
       this.#lastRechokeMs = now;

@@ -180,11 +180,10 @@ describe('OriginFetcher in a swarm', () => {
     expect(h.fetcher.inFlight.isEmpty()).toBe(true);
     expect(h.origin.servedBytes, 'nothing past the piece it yielded at').toBe(pieceStart(h.store.geometry, 5));
   });
-  // Fails: a run that yields at its very first byte (a peer claimed its first piece during the
-  // request) hands HttpOrigin a read that took nothing, which HttpOrigin answers with a retryable
-  // ORIGIN_BAD_RESPONSE; the fetcher counts that as a failed attempt, so with --retries 0 the
-  // download fails, and with more it waits a backoff for nothing. See the report.
-  it.fails('a run that yields at its first byte is not a failed attempt, even with no retries', async () => {
+  // Before: a run that yielded at its very first byte (a peer claimed its first piece during the
+  // request) got HttpOrigin's retryable "empty body" error counted as a failed attempt, so with
+  // --retries 0 the download failed, and with more it waited a backoff for nothing.
+  it('a run that yields at its first byte is not a failed attempt, even with no retries', async () => {
     fixRandom(0);
     const peerTaken = new Bitfield(PIECES);
     const h = await setup('nnnnnnnnnn', {

@@ -297,11 +297,9 @@ describe('PeerDownloads: choke, reject, stalls', () => {
     expect(requests(a)).toEqual([[3, 0, PIECE], [2, 0, PIECE]]);
   });
 
-  // Fails: onReject reschedules only the peer that rejected, so an idle peer that has the piece
-  // is not asked until some other event schedules it (a `have`, a choke, a piece checked, a
-  // peer leaving). At the tail of a download no such event may come; the origin does not take
-  // the piece either, since a peer still offers it (PeerDownloads.taken). See the report.
-  it.fails('a reject of an asked block: another peer that has the piece is asked at once', async () => {
+  // Before: onReject rescheduled only the peer that rejected, so an idle peer with the piece was
+  // not asked until another event came; at the tail of a download none may come.
+  it('a reject of an asked block: another peer that has the piece is asked at once', async () => {
     const h = await setup({ pieces: 4, have: 'YYYn' });
     const a = peerWith(h, 'a', 'nnnY');
     const b = peerWith(h, 'b', 'nnnY');
