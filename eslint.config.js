@@ -27,6 +27,10 @@ const PURE = [
   'src/discovery/peer-table.ts',
   'src/discovery/source-rate-limiter.ts',
   'src/discovery/swarm-id.ts',
+  'src/peer-sources/tracker-info-hash.ts',
+  'src/peer-sources/tracker-codec.ts',
+  'src/peer-sources/bencode-framing.ts',
+  'src/peer-sources/peer-address.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',
   'src/storage/eviction-policy.ts',
@@ -42,6 +46,7 @@ const PURE = [
   'src/testing/origin-content.ts',
   'src/testing/wire-arbitraries.ts',
   'src/testing/announce-arbitraries.ts',
+  'src/testing/tracker-answers.ts',
   'src/testing/fuzz-property.ts',
   'src/testing/*-fuzz-properties.ts',
 ];
