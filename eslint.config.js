@@ -47,6 +47,7 @@ const PURE = [
   'src/testing/wire-arbitraries.ts',
   'src/testing/announce-arbitraries.ts',
   'src/testing/tracker-answers.ts',
+  'src/testing/tracker-arbitraries.ts',
   'src/testing/fuzz-property.ts',
   'src/testing/*-fuzz-properties.ts',
 ];
