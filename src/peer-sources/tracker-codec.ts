@@ -37,6 +37,9 @@ export type TrackerAnswer =
   /** Not a tracker answer: not bencode, not a dictionary, or fields of the wrong type. */
   | { readonly kind: 'invalid'; readonly message: string };
 
+/** A tracker's answer with peers (it listed us). */
+export type PeersAnswer = Extract<TrackerAnswer, { kind: 'peers' }>;
+
 /** The interval used when a tracker gives none (or a nonsensical one). */
 export const DEFAULT_INTERVAL_SECONDS = 1800;
 /** Intervals are clamped to this range, whatever the tracker says. */
