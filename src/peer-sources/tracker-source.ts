@@ -321,7 +321,8 @@ export class TrackerSource implements PeerSource {
   #schedule(announce: Announce, delayMs: number): void {
     announce.dueAgain = false;
     this.#clearTimer(announce);
-    if (announce.removed) return;
+    // Removed, or announcing again already (a sink call came back with an update): nothing to plan.
+    if (announce.removed || announce.inFlight !== null) return;
     if (delayMs === 0) {
       this.#announceNow(announce);
       return;

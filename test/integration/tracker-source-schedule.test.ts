@@ -96,6 +96,20 @@ describe('TrackerSource schedule', () => {
     expect(tracker.received[2]?.event).toBeNull();
   });
 
+  it('an update from inside a sink call: completed at once, and one timer after it', async () => {
+    const tracker = await fake(answerWith(GOOD));
+    const scheduler = new ManualScheduler();
+    const sink = new RecordingSink();
+    const source = new TrackerSource({ urls: [tracker.url()], scheduler });
+    sources.push(source);
+    sink.candidates = () => source.update([{ swarmId: SWARM, leftBytes: 0 }]);
+    await source.start(LOCAL, [{ swarmId: SWARM, leftBytes: 1000 }], sink);
+    await tracker.requests(2);
+    expect(tracker.received.map((announce) => announce.event)).toEqual(['started', 'completed']);
+    expect(await nextDelay(scheduler)).toBe(900_000);
+    expect(tracker.received).toHaveLength(2);
+  });
+
   it('a failing tracker: backoff, and one warning until it has answered well again', async () => {
     const tracker = await fake(inTurn([500, 500, 500, { interval: 900, peers: [] }, 500]));
     const { scheduler, sink } = await run(tracker);
