@@ -31,7 +31,7 @@ const PURE = [
   'src/peer-sources/tracker-info-hash.ts',
   'src/peer-sources/tracker-codec.ts',
   'src/peer-sources/bencode-framing.ts',
-  'src/peer-sources/peer-address.ts',
+  'src/peer-sources/compact-peers.ts',
   'src/peer-sources/tracker-plan.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',

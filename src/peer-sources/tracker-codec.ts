@@ -12,9 +12,9 @@ import bencode from 'bencode';
 import { bencodeFramingProblem } from './bencode-framing.js';
 import {
   COMPACT_V4_BYTES, COMPACT_V6_BYTES, canonicalIp, compactV4At, compactV6At, isDialable, type PeerAddress,
-} from './peer-address.js';
+} from './compact-peers.js';
 
-export type { PeerAddress } from './peer-address.js';
+export type { PeerAddress } from './compact-peers.js';
 
 /** What a tracker said to an announce. */
 export type TrackerAnswer =

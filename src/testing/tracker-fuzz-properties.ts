@@ -7,7 +7,7 @@
  * Test support, never loaded by the programs. Pure: no I/O.
  */
 import fc from 'fast-check';
-import { canonicalIp, isDialable } from '../peer-sources/peer-address.js';
+import { canonicalIp, isDialable } from '../peer-sources/compact-peers.js';
 import {
   MAX_INTERVAL_SECONDS, MAX_TRACKER_TEXT_CHARS, MIN_INTERVAL_SECONDS, parseAnnounceResponse, type TrackerAnswer,
 } from '../peer-sources/tracker-codec.js';
