@@ -27,6 +27,7 @@ const PURE = [
   'src/discovery/peer-table.ts',
   'src/discovery/source-rate-limiter.ts',
   'src/discovery/swarm-id.ts',
+  'src/peer-sources/peer-address.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',
   'src/storage/eviction-policy.ts',
