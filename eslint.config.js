@@ -28,6 +28,7 @@ const PURE = [
   'src/discovery/source-rate-limiter.ts',
   'src/discovery/swarm-id.ts',
   'src/peer-sources/peer-address.ts',
+  'src/peer-sources/address-answer.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',
   'src/storage/eviction-policy.ts',
