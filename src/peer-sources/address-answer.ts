@@ -61,6 +61,11 @@ export function candidatesFromAnswers(answers: readonly unknown[], port: number,
   return { candidates, droppedCount, droppedSamples, overCap, malformed };
 }
 
+/** ` (a, b, c)`: the dropped samples of `answer` for a warning, or '' when it kept none. */
+export function droppedSuffix(answer: AddressAnswer): string {
+  return answer.droppedSamples.length === 0 ? '' : ` (${answer.droppedSamples.join(', ')})`;
+}
+
 /**
  * The `code` of an error from `node:dns` (`ENOTFOUND`, `ETIMEOUT`, ...), or `'unknown error'`
  * when it has none that looks like one (a remote party's text never reaches a warning whole).

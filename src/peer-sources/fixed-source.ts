@@ -14,7 +14,7 @@
  * breaks the host's side of the contract and is not caught here.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { candidatesFromAnswers, errorCode, RepeatGuard } from './address-answer.js';
+import { candidatesFromAnswers, droppedSuffix, errorCode, RepeatGuard } from './address-answer.js';
 import { formatHostPort, hostKind, type HostPort } from './peer-address.js';
 import type { LocalPeer, PeerCandidate, PeerSource, PeerSourceSink, SwarmWant } from './peer-source.js';
 
@@ -123,13 +123,9 @@ export class FixedSource implements PeerSource {
       return;
     }
     const why = failure !== null ? `does not resolve (${errorCode(failure)})`
-      : answer.malformed ? 'gave a malformed answer' : `resolves to no dialable address${samples(answer.droppedSamples)}`;
+      : answer.malformed ? 'gave a malformed answer' : `resolves to no dialable address${droppedSuffix(answer)}`;
     if (this.#warnings.isNew(subject, why)) sink.warning(`--peer ${subject}: ${peer.host} ${why}; check the name`);
   }
-}
-
-function samples(dropped: readonly string[]): string {
-  return dropped.length === 0 ? '' : ` (${dropped.join(', ')})`;
 }
 
 async function lookupAll(host: string): Promise<string[]> {
