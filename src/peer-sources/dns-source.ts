@@ -17,7 +17,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { candidatesFromAnswers, droppedSuffix, errorCode, RepeatGuard, type AddressAnswer } from './address-answer.js';
-import { formatHostPort, hostKind, parseDnsServer } from './peer-address.js';
+import { hostKind, parseDnsServer } from './peer-address.js';
 import type { LocalPeer, PeerSource, PeerSourceSink, SwarmWant } from './peer-source.js';
 
 /** How long after an answer the name is asked again unless told otherwise. */
@@ -78,7 +78,7 @@ export class DnsSource implements PeerSource {
   /** Throws a TypeError quoting the bad value for a bad name, port, server or number. */
   constructor(options: DnsSourceOptions) {
     if (typeof options.name !== 'string' || hostKind(options.name) !== 'name') throw new TypeError(`DnsSource: name must be a DNS name, not ${JSON.stringify(options.name)}`);
-    formatHostPort(options.name, options.port);
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new TypeError(`DnsSource: port must be a whole number 1..65535, not ${String(options.port)}`);
     if (options.servers !== undefined && options.resolver !== undefined) throw new TypeError('DnsSource: give servers or resolver, not both');
     for (const server of options.servers ?? []) {
       const parsed = typeof server === 'string' ? parseDnsServer(server) : null;
