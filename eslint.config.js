@@ -33,6 +33,8 @@ const PURE = [
   'src/peer-sources/bencode-framing.ts',
   'src/peer-sources/compact-peers.ts',
   'src/peer-sources/tracker-plan.ts',
+  'src/peer-sources/peer-address.ts',
+  'src/peer-sources/address-answer.ts',
   'src/storage/resume-state.ts',
   'src/storage/translate-have.ts',
   'src/storage/eviction-policy.ts',

@@ -2,7 +2,7 @@
 // Fuzz of the wire and discovery decoders against the build in dist/ (run `npm run build`
 // first): the properties of test/fuzz/*.fuzz.test.ts (src/testing/*-fuzz-properties.ts) with many
 // more cases: frames, payloads, the handshake and the hello, the announce and the authenticated
-// announce, and tracker answers.
+// announce, tracker answers, and the peer-address parsers (--peer, --peers-dns, --dns-server, isDialableAddress).
 //
 //   node scripts/fuzz-wire.js [--runs 100000] [--seed N]
 //
@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { ANNOUNCE_FUZZ_PROPERTIES } from '../dist/testing/announce-fuzz-properties.js';
 import { TRACKER_FUZZ_PROPERTIES } from '../dist/testing/tracker-fuzz-properties.js';
+import { PEER_ADDRESS_FUZZ_PROPERTIES } from '../dist/testing/peer-address-fuzz-properties.js';
 import { WIRE_FUZZ_PROPERTIES } from '../dist/testing/wire-fuzz-properties.js';
 
 const { values } = parseArgs({
@@ -25,7 +26,7 @@ if (!Number.isSafeInteger(numRuns) || numRuns < 1 || !Number.isSafeInteger(seed)
 
 let cases = 0;
 let failures = 0;
-for (const property of [...WIRE_FUZZ_PROPERTIES, ...ANNOUNCE_FUZZ_PROPERTIES, ...TRACKER_FUZZ_PROPERTIES]) {
+for (const property of [...WIRE_FUZZ_PROPERTIES, ...ANNOUNCE_FUZZ_PROPERTIES, ...TRACKER_FUZZ_PROPERTIES, ...PEER_ADDRESS_FUZZ_PROPERTIES]) {
   const startedMs = performance.now();
   const result = property.run({ numRuns, seed });
   cases += result.cases;
