@@ -17,6 +17,8 @@ import type { AzureEnv } from '../http-seed/azure-auth.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
 import { DEFAULT_DISCOVERY_WAIT } from '../host/connection-settings.js';
 import type { NetworkSettings } from '../session/open-host.js';
+import { formatHostPort, parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
+import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
 import { VERSION } from '../version.js';
 import { readSwarmSecret } from './read-swarm-secret.js';
 import type { OutputStream } from './reporter.js';
@@ -55,8 +57,16 @@ export function withTransferOptions<T>(parser: Argv<T>) {
     .option('retries', { type: 'number', default: DEFAULT_RETRY.maxAttempts, describe: 'attempts per byte range without progress before giving up' })
     .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
     .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
-    .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port)' });
+    .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port; give one with --peer or --peers-dns, so hosts can reach each other)' })
+    .option('broadcast', { type: 'boolean', describe: 'find LAN peers by UDP broadcast (default on); --no-broadcast turns broadcast alone off, the other sources stay' })
+    .option('peer', { type: 'string', array: true, describe: 'a fixed peer HOST:PORT to dial (repeatable); peers exchange the addresses of the others, so one is enough (config "peers")' })
+    .option('peers-dns', { type: 'string', array: true, describe: 'a DNS name whose every A/AAAA record is a peer, NAME[:PORT] (repeatable; default port --port), re-resolved every 30 s, e.g. a Kubernetes headless service' })
+    .option('dns-server', { type: 'string', array: true, describe: 'DNS server IP[:PORT] to ask for --peers-dns (repeatable; default: the system resolver)' })
+    .option('tracker', { type: 'string', array: true, describe: 'a BitTorrent HTTP tracker announce URL (repeatable; e.g. opentracker), for networks without broadcast (config "trackers")' });
 }
+
+/** The flags of the peer sources, by config key (yargs' names differ: `--peer` is `peers`, `--tracker` is `trackers`). */
+const SOURCE_FLAGS: Readonly<Record<string, ConfigKey>> = { broadcast: 'broadcast', peer: 'peers', 'peers-dns': 'peers-dns', 'dns-server': 'dns-server', tracker: 'trackers' };
 
 /** Reads the config file: `--config`, `SWARM_CONFIG`, or the default path when it exists. */
 export async function loadConfigFile(ctx: CliContext, explicit: string | undefined): Promise<{ file: Record<string, unknown> | null; fileName?: string }> {
@@ -75,13 +85,19 @@ export async function loadConfigFile(ctx: CliContext, explicit: string | undefin
 
 /** Merges the config-key flags in `args` with the environment and the config file. */
 export async function configFrom(ctx: CliContext, args: Record<string, unknown>): Promise<SwarmConfig> {
-  const flags: Partial<Record<ConfigKey, string>> = {};
+  const flags: Partial<Record<ConfigKey, string | boolean | string[]>> = {};
   for (const key of CONFIG_KEYS) {
     const value = args[key];
     if (typeof value === 'string') flags[key] = value;
   }
+  for (const [flag, key] of Object.entries(SOURCE_FLAGS)) {
+    const value = args[flag];
+    if (typeof value === 'boolean') flags[key] = value;
+    else if (Array.isArray(value) && value.length > 0) flags[key] = value.map(String);
+  }
   if (args['azure'] === true) {
-    if (flags['origin-type'] !== undefined && flags['origin-type'].trim().toLowerCase() !== 'azure') {
+    const originType = flags['origin-type'];
+    if (typeof originType === 'string' && originType.trim().toLowerCase() !== 'azure') {
       throw new UsageError(`--azure contradicts --origin-type ${JSON.stringify(flags['origin-type'])}; pass one of them`);
     }
     flags['origin-type'] = 'azure';
@@ -150,7 +166,28 @@ export function originFrom(args: TransferArgs): { connections: number; stallTime
   };
 }
 
-/** The LAN swarm's settings from the flags and the config. */
+/** The fixed peers, DNS names and trackers of the config, parsed (each entry was checked by resolveConfig). */
+function sourcesFrom(config: SwarmConfig, port: number): NetworkSettings['sources'] {
+  const take = <T>(result: { ok: true; value: T } | { ok: false; error: string }): T => {
+    if (!result.ok) throw new UsageError(result.error);
+    return result.value;
+  };
+  return {
+    peers: config.peers.map((text) => take(parsePeerAddress(text))),
+    peersDns: config.peersDns.map((text) => take(parseDnsName(text, port === 0 ? null : port))),
+    dnsServers: config.dnsServer.map((text) => {
+      const server = take(parseDnsServer(text));
+      return formatHostPort(server.address, server.port);
+    }),
+    trackers: config.trackers.map((text) => {
+      const url = parseTrackerUrl(text);
+      if (typeof url === 'string') throw new UsageError(url);
+      return url;
+    }),
+  };
+}
+
+/** Where the host listens and how it finds peers, from the flags and the config. */
 export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret: Buffer | null): NetworkSettings {
   const broadcast = (args['broadcast-address'] ?? []).map(String);
   for (const address of broadcast) {
@@ -164,10 +201,12 @@ export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret
   if (specific && discoveryBindAddress === null) {
     throw new UsageError(`--bind-address ${config.bindAddress} is not the IPv4 address of a local interface with a broadcast address`);
   }
+  const port = checkCount('port', args.port, 0, 65535);
   return {
     bindAddress: config.bindAddress,
-    port: checkCount('port', args.port, 0, 65535),
-    broadcast: {
+    port,
+    sources: sourcesFrom(config, port),
+    broadcast: !config.broadcast ? null : {
       bindAddress: discoveryBindAddress,
       discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
       broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),

@@ -59,6 +59,9 @@ export class Reporter {
       case 'idle':
         this.#line(`swarm idle; served ${formatBytes(event.uploadedBytes)} to peers`);
         break;
+      case 'peer-source-warning':
+        this.#line(`warning: ${event.source}: ${event.message}`);
+        break;
     }
   }
 

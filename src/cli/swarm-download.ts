@@ -34,7 +34,7 @@ function buildParser(argv: readonly string[]) {
   const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
     .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
     .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
-    .option('discovery', { type: 'boolean', default: true, describe: 'find LAN peers by UDP broadcast; --no-discovery fetches from the origin alone' });
+    .option('discovery', { type: 'boolean', default: true, describe: 'find peers (UDP broadcast, --peer, --peers-dns, --tracker, peer exchange); --no-discovery fetches from the origin alone, with no peers at all' });
   return finishParser(full, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
 }
 

@@ -12,6 +12,8 @@ import { getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
 import { ORIGIN_TYPES, type OriginType } from '../http-seed/azure-auth.js';
+import { parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
+import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
 import { describeRateError, describeSizeError, parseRate, parseSize } from './size.js';
 
 /** Every configuration key, as written in files and flags (kebab-case), in display order. */
@@ -24,6 +26,11 @@ export const CONFIG_KEYS = [
   'preferred-chunk-size',
   'origin-type',
   'swarm-secret-file',
+  'broadcast',
+  'peers',
+  'peers-dns',
+  'dns-server',
+  'trackers',
 ] as const;
 
 /** A configuration key as written in files and flags. */
@@ -53,7 +60,20 @@ export interface SwarmConfig {
    * The CLI reads it; env `SWARM_SECRET` (the secret itself) is not a config value. @default null
    */
   swarmSecretFile: string | null;
+  /** Whether UDP broadcast discovery is on (`--no-broadcast` turns it off alone). @default true */
+  broadcast: boolean;
+  /** Fixed peer addresses, `HOST:PORT` each (`--peer`, repeatable). @default [] */
+  peers: string[];
+  /** DNS names whose every A/AAAA record is a peer, `NAME[:PORT]` each (`--peers-dns`). @default [] */
+  peersDns: string[];
+  /** DNS servers to ask for `peers-dns`, `IP[:PORT]` each; empty: the system resolver. @default [] */
+  dnsServer: string[];
+  /** BitTorrent HTTP tracker announce URLs (`--tracker`, repeatable). @default [] */
+  trackers: string[];
 }
+
+/** Most entries a list key (`peers`, `peers-dns`, `dns-server`, `trackers`) may hold. */
+export const MAX_LIST_ENTRIES = 64;
 
 /** Bounds of `preferred-chunk-size`, inclusive. */
 export const MIN_CHUNK_BYTES = 16 * 1024;
@@ -197,7 +217,8 @@ export function closestConfigKey(unknownKey: string): ConfigKey | null {
   const containing = wanted.length >= 4 ? CONFIG_KEYS.find((key) => key.includes(wanted)) : undefined;
   if (containing !== undefined) return containing;
   let best: ConfigKey | null = null;
-  let bestDistance = 4;
+  // A short word must be close: "port" is not "peers".
+  let bestDistance = Math.min(4, Math.max(2, Math.floor(wanted.length / 2)));
   for (const key of CONFIG_KEYS) {
     const distance = editDistance(wanted, key);
     if (distance < bestDistance) [best, bestDistance] = [key, distance];
@@ -316,6 +337,58 @@ function checkChunkSize(raw: unknown): Check<number | 'auto'> {
   return { ok: true, value: pieceBytes };
 }
 
+/**
+ * A list of strings: a JSON array, or (from a flag or the environment) a string with entries
+ * separated by commas or white space. Each entry is checked by `entry` (its error, or null).
+ */
+function checkList(raw: unknown, entry: (text: string) => string | null): Check<string[]> {
+  if (raw === null || (typeof raw === 'string' && NULL_WORDS.test(raw.trim()))) return { ok: true, value: [] };
+  const items = typeof raw === 'string' ? raw.split(/[\s,]+/).filter((item) => item !== '') : raw;
+  if (!Array.isArray(items)) return { ok: false, reason: `must be a list of strings (a JSON array), not ${typeName(raw)}` };
+  if (items.length > MAX_LIST_ENTRIES) return { ok: false, reason: `has ${items.length} entries; at most ${MAX_LIST_ENTRIES}` };
+  const values: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string' || item.trim() === '') return { ok: false, reason: `every entry must be a non-empty string, not ${showValue(item)}` };
+    const problem = entry(item.trim());
+    if (problem !== null) return { ok: false, reason: problem };
+    values.push(item.trim());
+  }
+  return { ok: true, value: values };
+}
+
+function checkBoolean(raw: unknown): Check<boolean> {
+  if (typeof raw === 'boolean') return { ok: true, value: raw };
+  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
+  if (text === 'true' || text === '1' || text === 'yes') return { ok: true, value: true };
+  if (text === 'false' || text === '0' || text === 'no') return { ok: true, value: false };
+  return { ok: false, reason: 'must be true or false' };
+}
+
+/** The error of a parser's tagged result, or null when it parsed. */
+function problemOf(result: { readonly ok: true } | { readonly ok: false; readonly error: string }): string | null {
+  return result.ok ? null : result.error;
+}
+
+function checkPeers(raw: unknown): Check<string[]> {
+  return checkList(raw, (text) => problemOf(parsePeerAddress(text)));
+}
+
+function checkPeersDns(raw: unknown): Check<string[]> {
+  // The port may come from `port` (the CLI checks the whole entry then); here only the name.
+  return checkList(raw, (text) => problemOf(parseDnsName(text, 1)));
+}
+
+function checkDnsServer(raw: unknown): Check<string[]> {
+  return checkList(raw, (text) => problemOf(parseDnsServer(text)));
+}
+
+function checkTrackers(raw: unknown): Check<string[]> {
+  return checkList(raw, (text) => {
+    const parsed = parseTrackerUrl(text);
+    return typeof parsed === 'string' ? parsed : null;
+  });
+}
+
 function checkOriginType(raw: unknown): Check<OriginType> {
   const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
   const found = ORIGIN_TYPES.find((type) => type === text);
@@ -337,7 +410,7 @@ function checkRate(raw: unknown): Check<number | null> {
 /** The inputs of {@link resolveConfig}. */
 export interface ConfigLayers {
   /** Only the flags the user typed; `null` means unlimited / all interfaces. */
-  readonly flags: Readonly<Partial<Record<ConfigKey, string | number | null>>>;
+  readonly flags: Readonly<Partial<Record<ConfigKey, string | number | boolean | null | readonly string[]>>>;
   /** The process environment; only `SWARM_*` variables of known keys are read, empty ones are unset. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The object from {@link parseConfigText}, or `null` when there is no config file. */
@@ -413,6 +486,11 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
   const originType = resolveKey('origin-type', layers, checkOriginType);
   const swarmSecretFile = resolveKey('swarm-secret-file', layers, checkSecretFile);
+  const broadcast = resolveKey('broadcast', layers, checkBoolean);
+  const peers = resolveKey('peers', layers, checkPeers);
+  const peersDns = resolveKey('peers-dns', layers, checkPeersDns);
+  const dnsServer = resolveKey('dns-server', layers, checkDnsServer);
+  const trackers = resolveKey('trackers', layers, checkTrackers);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
     maxStorageSize: maxStorageSize ?? null,
@@ -422,5 +500,10 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     preferredChunkSize: preferredChunkSize ?? 'auto',
     originType: originType ?? 'auto',
     swarmSecretFile: swarmSecretFile ?? null,
+    broadcast: broadcast ?? true,
+    peers: peers ?? [],
+    peersDns: peersDns ?? [],
+    dnsServer: dnsServer ?? [],
+    trackers: trackers ?? [],
   };
 }

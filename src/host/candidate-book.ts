@@ -10,8 +10,8 @@
  *
  * Pure: time passed in. Not responsible for dialling, caps or backoff (the connection table).
  */
-import { isIP } from 'node:net';
 import type { PeerCandidate, PeerSourceKind } from '../peer-sources/peer-source.js';
+import { isDialableAddress } from '../peer-sources/peer-address.js';
 import { addressKey } from './connection-table.js';
 
 /** Entries one source may hold at once. */
@@ -91,20 +91,7 @@ export class CandidateBook {
   }
 }
 
-/**
- * Whether `address`:`port` may be dialled: an IP literal that is not unspecified, multicast or the
- * limited broadcast, and a port in 1..65535. Loopback is dialable (tests, one-host setups).
- */
+/** Whether `address`:`port` may be dialled: a dialable IP literal (see `isDialableAddress`) and a port in 1..65535. */
 export function isDialable(address: string, port: number): boolean {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return false;
-  const family = isIP(address);
-  if (family === 4) {
-    const first = Number(address.split('.')[0]);
-    return address !== '0.0.0.0' && address !== '255.255.255.255' && !(first >= 224 && first <= 239);
-  }
-  if (family === 6) {
-    const lower = address.toLowerCase();
-    return lower !== '::' && !/^0*:?:0*$/.test(lower) && !lower.startsWith('ff');
-  }
-  return false;
+  return Number.isInteger(port) && port >= 1 && port <= 65535 && isDialableAddress(address);
 }

@@ -168,8 +168,9 @@ export class TrackerSource implements PeerSource {
   /** Starts announcing new swarms, stops announcing gone ones, and tells trackers of completed ones. */
   update(swarms: readonly SwarmWant[]): void {
     if (this.#stopped !== null) return;
-    if (this.#sink === null) throw new TypeError('TrackerSource.update() before start()');
     checkWants(swarms);
+    // Before start: start's own list is the one that counts.
+    if (this.#sink === null) return;
     const wanted = new Map(swarms.map((want) => [Buffer.from(want.swarmId).toString('hex'), want]));
     for (const [hex, swarm] of this.#swarms) {
       if (!wanted.has(hex)) this.#removeSwarm(hex, swarm);

@@ -22,6 +22,7 @@ import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import type { Host } from '../host/host.js';
+import type { PeerSourceKind } from '../peer-sources/peer-source.js';
 import type { SwarmHostLink } from '../swarm/swarm.js';
 import { openHost, type NetworkSettings } from './open-host.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
@@ -60,7 +61,9 @@ export type DownloadEvent =
   | TransferEvent
   | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number }
   | { readonly event: 'seeding'; readonly idleTimeoutSeconds: number; readonly peers: number }
-  | { readonly event: 'idle'; readonly uploadedBytes: number; readonly peers: number };
+  | { readonly event: 'idle'; readonly uploadedBytes: number; readonly peers: number }
+  /** A peer source had trouble (a tracker's failure, a name that does not resolve); the download goes on. */
+  | { readonly event: 'peer-source-warning'; readonly source: PeerSourceKind; readonly message: string };
 
 /** Picks the swarm key: the origin's MD5, or --md5 when the origin publishes none. */
 export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
@@ -187,6 +190,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       resumedBytes: store.haveBytes,
     });
     const host = opts.network ? openHost(opts.network) : null;
+    if (host) host.onWarning = (source, message) => opts.onEvent({ event: 'peer-source-warning', source, message });
     const transfer = new Transfer({
       origin,
       store,

@@ -9,7 +9,10 @@ import { secretKeys } from '../discovery/swarm-secret.js';
 import type { DiscoveryWait } from '../host/connection-settings.js';
 import { Host } from '../host/host.js';
 import { BroadcastSource, type BroadcastSettings } from '../peer-sources/broadcast-source.js';
+import { DnsSource } from '../peer-sources/dns-source.js';
+import { FixedSource } from '../peer-sources/fixed-source.js';
 import type { PeerSource } from '../peer-sources/peer-source.js';
+import { TrackerSource } from '../peer-sources/tracker-source.js';
 
 /** Where a host listens and how it finds peers; validated already. */
 export interface NetworkSettings {
@@ -19,6 +22,14 @@ export interface NetworkSettings {
   readonly port: number;
   /** The swarm secret's bytes, or null: discovery packets and handshakes are then keyed with it. */
   readonly swarmSecret: Buffer | null;
+  /** The other sources: fixed addresses, DNS names and the servers to ask, trackers. */
+  readonly sources: {
+    readonly peers: readonly { readonly host: string; readonly port: number }[];
+    readonly peersDns: readonly { readonly name: string; readonly port: number }[];
+    /** `dns.Resolver#setServers` form; empty: the system resolver. */
+    readonly dnsServers: readonly string[];
+    readonly trackers: readonly URL[];
+  };
   /** UDP broadcast discovery, or null when it is off (`--no-broadcast`). */
   readonly broadcast: Omit<BroadcastSettings, 'secretKey'> | null;
   /** How long a download listens for peers before its first origin request. */
@@ -32,5 +43,9 @@ export function openHost(network: NetworkSettings): Host {
     const secretKey = network.swarmSecret ? secretKeys(network.swarmSecret).discoveryKey : null;
     sources.push(new BroadcastSource({ ...network.broadcast, secretKey }));
   }
+  const { peers, peersDns, dnsServers, trackers } = network.sources;
+  if (peers.length > 0) sources.push(new FixedSource({ peers }));
+  for (const { name, port } of peersDns) sources.push(new DnsSource({ name, port, ...(dnsServers.length > 0 ? { servers: dnsServers } : {}) }));
+  if (trackers.length > 0) sources.push(new TrackerSource({ urls: trackers }));
   return new Host({ bindAddress: network.bindAddress, port: network.port, sources });
 }

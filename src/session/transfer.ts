@@ -20,6 +20,7 @@ import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
 import { RateMeter } from '../rate-limit/rate-meter.js';
 import { Swarm, type SwarmHostLink } from '../swarm/swarm.js';
 import type { DiscoveryWait } from '../host/connection-settings.js';
+import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import { debugLog } from '../debug-log.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
 
@@ -58,7 +59,7 @@ export interface TransferFigures {
 
 /** What a transfer reports. */
 export type TransferEvent =
-  | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null; readonly uploadedBytes: number } & TransferFigures)
+  | ({ readonly event: 'progress'; readonly rateBytesPerSec: number; readonly etaSeconds: number | null; readonly uploadedBytes: number; readonly peersBySource: Partial<Record<ConnectionOrigin, number>> } & TransferFigures)
   | ({ readonly event: 'verifying' } & TransferFigures)
   | { readonly event: 'corrupt-piece'; readonly piece: number; readonly source: 'peer' | 'disk' | 'origin-check'; readonly peers: readonly string[] }
   | { readonly event: 'peer-banned'; readonly peer: string; readonly reason: string }
@@ -333,6 +334,7 @@ export class Transfer {
       rateBytesPerSec: Math.round(rate),
       etaSeconds: rate > 0 ? Math.ceil(left / rate) : null,
       uploadedBytes: this.swarm?.uploadedBytes ?? 0,
+      peersBySource: this.swarm?.peersBySource() ?? {},
     });
   }
 

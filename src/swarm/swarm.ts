@@ -156,6 +156,13 @@ export class Swarm {
     }));
   }
 
+  /** Connected peers by how their connection came to be (only sources with peers are listed). */
+  peersBySource(): Partial<Record<ConnectionOrigin, number>> {
+    const counts: Partial<Record<ConnectionOrigin, number>> = {};
+    for (const peer of this.#peers.values()) counts[peer.source] = (counts[peer.source] ?? 0) + 1;
+    return counts;
+  }
+
   /** Joins the host: it routes this swarm's connections here and finds peers for it. */
   start(): void {
     this.#timer = setInterval(() => this.#onTick(), 1000);

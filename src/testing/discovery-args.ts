@@ -7,8 +7,8 @@
  * Pure: computes arguments from what the run knows. Not responsible for starting the services the
  * flags point at (rendezvous.ts does), nor for whether the swarm-download under test has the flags.
  */
-import { createHash } from 'node:crypto';
-import { swarmId, swarmIdForPieces } from '../discovery/swarm-id.js';
+import { swarmIdForPieces } from '../discovery/swarm-id.js';
+import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
 import { autoPieceBytes } from '../pieces/piece-geometry.js';
 
 /** How the clients of a run find each other. */
@@ -23,8 +23,6 @@ export const PEER_PORT = 41771;
 /** The DNS name holding one A record per client. */
 export const PEERS_DNS_NAME = 'swarm.lan.test';
 
-/** The tag of the tracker source's info_hash derivation (see {@link trackerInfoHashCandidates}). */
-const TRACKER_INFO_HASH_TAG = 'swarm-tracker/1';
 
 /** What a client's flags may depend on. */
 export interface DiscoveryContext {
@@ -75,19 +73,9 @@ export function peerAcross(ctx: DiscoveryContext): string {
 }
 
 /**
- * The info_hashes (40 hex digits) a whitelisting tracker must accept for a file with this MD5 and
- * size, cut in pieces of the default size. A BitTorrent info_hash is 20 bytes (BEP 3) and a swarm
- * id 32. The tracker source names a swarm by SHA-1 over `swarm-tracker/1` and the swarm id (its
- * `trackerInfoHash`, on the tracker branch: import it here once merged); until then every plausible
- * shortening of both swarm ids (the piece-size one and the plain one) is listed too: the tagged
- * SHA-1, the first 20 bytes, the plain SHA-1. Extra hashes are harmless: each is only a name the
- * tracker will answer for.
+ * The info_hash (40 hex digits) a whitelisting tracker (Debian's opentracker) must accept for a
+ * file with this MD5 and size, cut in pieces of the default size: `trackerInfoHash` of its swarm id.
  */
 export function trackerInfoHashCandidates(md5: Uint8Array, fileBytes: number): string[] {
-  const ids = [swarmIdForPieces(md5, fileBytes, autoPieceBytes(fileBytes)), swarmId(md5, fileBytes)];
-  return ids.flatMap((id) => [
-    createHash('sha1').update(TRACKER_INFO_HASH_TAG, 'latin1').update(id).digest('hex'),
-    id.subarray(0, 20).toString('hex'),
-    createHash('sha1').update(id).digest('hex'),
-  ]);
+  return [trackerInfoHash(swarmIdForPieces(md5, fileBytes, autoPieceBytes(fileBytes))).toString('hex')];
 }

@@ -6,9 +6,8 @@
  * other side (then peer exchange), or DNS records (dnsmasq) join the two sides into one swarm.
  *
  * The first case checks the plumbing itself (the router forwards unicast, not broadcast; the
- * tracker and DNS server answer from a client's namespace). The tracker, peer-list and DNS cases
- * skip while swarm-download lacks their flags. Needs root, iproute2, opentracker and dnsmasq;
- * skipped with the reason otherwise. CI runs as root and runs it.
+ * tracker and DNS server answer from a client's namespace). Needs root, iproute2, opentracker and
+ * dnsmasq; skipped with the reason otherwise. CI runs as root and runs it.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,14 +15,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { discoveryArgs, type DiscoveryKind } from '../../src/testing/discovery-args.js';
 import { runLan } from '../../src/testing/lan-run.js';
 import { createNamespaceLan, namespaceLanUnavailable, type LanHost } from '../../src/testing/netns-lan.js';
 import { rendezvousUnavailable, routerPlace, startDnsServer, startTracker } from '../../src/testing/rendezvous.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FILE_BYTES = 64 * 2 ** 20;
 const unavailable = namespaceLanUnavailable() ?? rendezvousUnavailable();
 const dirs: string[] = [];
@@ -31,22 +28,6 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
-
-let help: string | undefined;
-
-/** Why swarm-download cannot take the flags of `kind` yet, or null. */
-function lacksFlags(kind: DiscoveryKind): string | null {
-  const needed: Record<DiscoveryKind, RegExp[]> = {
-    broadcast: [],
-    tracker: [/\s--tracker\s/],
-    'peer-exchange': [/\s--peer\s/],
-    dns: [/\s--peers-dns\s/, /\s--dns-server\s/],
-  };
-  if (unavailable !== null || needed[kind].length === 0) return null;
-  const text = (help ??= spawnSync(process.execPath, [join(ROOT, 'bin/swarm-download.js'), '--help'], { encoding: 'utf8' }).stdout);
-  const missing = needed[kind].filter((flag) => !flag.test(text));
-  return missing.length === 0 ? null : `swarm-download has no ${missing.map((m) => m.source.replace(/\\s/g, '')).join(', ')} yet`;
-}
 
 /** Runs a Node script in `host`'s namespace; resolves with its stdout once it exits 0. */
 async function nodeIn(host: { spawn: LanHost['spawn'] }, script: string): Promise<string> {
@@ -169,8 +150,7 @@ r.resolve4('swarm.lan.test').then(async (a) => console.log(JSON.stringify({ a: a
     ['dns', '--peers-dns at a dnsmasq on the router'],
   ];
   for (const [kind, how] of joined) {
-    const lacks = lacksFlags(kind);
-    it.skipIf(lacks !== null)(`${how}: one swarm across the router, the origin serves the file about once${lacks ? ` (skipped: ${lacks})` : ''}`, async () => {
+    it(`${how}: one swarm across the router, the origin serves the file about once`, async () => {
       const result = await runSwarm(kind, await workDir());
       expect(result.exitCodes).toEqual([0, 0, 0, 0]);
       expect(result.allVerified).toBe(true);

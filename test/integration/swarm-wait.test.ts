@@ -35,6 +35,7 @@ async function startSwarm(discoveryPort: number, port: number): Promise<Swarm> {
     bindAddress: '127.0.0.1',
     port,
     swarmSecret: null,
+    sources: { peers: [], peersDns: [], dnsServers: [], trackers: [] },
     broadcast: { bindAddress: null, discoveryPort, broadcastAddresses: ['127.255.255.255'], announceIntervalMs: 60_000 },
     discoveryWait: DEFAULT_DISCOVERY_WAIT,
   });

@@ -175,7 +175,9 @@ describe('TrackerSource schedule', () => {
     expect(() => new TrackerSource({ urls: [new URL('udp://t.example:1337')] })).toThrow(/urls must be http: or https: URLs, got udp:/);
     expect(() => new TrackerSource({ urls: [new URL('http://t.example/announce')], timeoutMs: 0 })).toThrow(/timeoutMs must be an integer >= 1, got 0/);
     const source = new TrackerSource({ urls: [new URL('http://127.0.0.1:9/announce')] });
-    expect(() => source.update([])).toThrow(/update\(\) before start\(\)/);
+    // Before start, update() only records nothing (start's list is the one that counts), but still checks.
+    expect(() => source.update([])).not.toThrow();
+    expect(() => source.update([{ swarmId: Buffer.alloc(3), leftBytes: 0 }])).toThrow(TypeError);
     await expect(source.start({ peerId: Buffer.alloc(19), tcpPort: 1 }, [], new RecordingSink())).rejects.toThrow(/local.peerId must be 20 bytes/);
     await source.stop();
   });

@@ -112,6 +112,11 @@ const VALUE_POOLS: Record<ConfigKey, { field: keyof SwarmConfig; fallback: unkno
   'preferred-chunk-size': { field: 'preferredChunkSize', fallback: 'auto', values: [['auto', 'auto', 'auto'], ['4MiB', 4194304, 4194304], ['100mb', '100mb', 104857600]] },
   'origin-type': { field: 'originType', fallback: 'auto', values: [['azure', 'azure', 'azure'], ['HTTP', 'http', 'http'], ['auto', 'Auto', 'auto']] },
   'swarm-secret-file': { field: 'swarmSecretFile', fallback: null, values: [['/etc/swarm/secret', '/etc/swarm/secret', '/etc/swarm/secret'], ['rel/s', 'rel/s', 'rel/s'], ['none', null, null]] },
+  broadcast: { field: 'broadcast', fallback: true, values: [['false', false, false], ['true', 'yes', true], ['0', '0', false]] },
+  peers: { field: 'peers', fallback: [], values: [['10.0.0.5:41771', ['10.0.0.5:41771'], ['10.0.0.5:41771']], ['a.svc:1, [fd00::1]:2', ['a.svc:1', '[fd00::1]:2'], ['a.svc:1', '[fd00::1]:2']], ['null', null, []]] },
+  'peers-dns': { field: 'peersDns', fallback: [], values: [['swarm.svc:41771', ['swarm.svc:41771'], ['swarm.svc:41771']], ['a.b c.d:9', ['a.b', 'c.d:9'], ['a.b', 'c.d:9']], ['null', null, []]] },
+  'dns-server': { field: 'dnsServer', fallback: [], values: [['10.0.0.53', ['10.0.0.53'], ['10.0.0.53']], ['127.0.0.1:5353', ['127.0.0.1:5353'], ['127.0.0.1:5353']], ['null', null, []]] },
+  trackers: { field: 'trackers', fallback: [], values: [['http://t:6969/announce', ['http://t:6969/announce'], ['http://t:6969/announce']], ['https://t/a,http://u/b', ['https://t/a', 'http://u/b'], ['https://t/a', 'http://u/b']], ['null', null, []]] },
 };
 
 const choice = fc.option(fc.nat({ max: 2 }), { nil: undefined });

@@ -36,6 +36,11 @@ const DEFAULTS: SwarmConfig = {
   preferredChunkSize: 'auto',
   originType: 'auto',
   swarmSecretFile: null,
+  broadcast: true,
+  peers: [],
+  peersDns: [],
+  dnsServer: [],
+  trackers: [],
 };
 
 function layers(parts: Partial<ConfigLayers>): ConfigLayers {
@@ -67,9 +72,9 @@ describe('CONFIG_KEYS and envVarName', () => {
     expect(envVarName(key)).toBe(name);
   });
 
-  it('has the six keys of the design note, origin-type and swarm-secret-file', () => {
-    expect(CONFIG_KEYS).toHaveLength(8);
-    expect(CONFIG_KEYS.slice(-2)).toEqual(['origin-type', 'swarm-secret-file']);
+  it('has the six keys of the design note, origin-type, swarm-secret-file and the peer sources', () => {
+    expect(CONFIG_KEYS).toHaveLength(13);
+    expect(CONFIG_KEYS.slice(6)).toEqual(['origin-type', 'swarm-secret-file', 'broadcast', 'peers', 'peers-dns', 'dns-server', 'trackers']);
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -189,6 +194,9 @@ describe('closestConfigKey', () => {
     ['colour', null],
     ['size', 'max-storage-size'],
     ['port', null],
+    ['peer', 'peers'],
+    ['tracker', 'trackers'],
+    ['peers_dns', 'peers-dns'],
     ['up', null],
     ['x'.repeat(100), null],
   ])('%j suggests %j', (unknown, expected) => {
@@ -227,6 +235,11 @@ describe('resolveConfig', () => {
       preferredChunkSize: 100 * MiB,
       originType: 'auto',
       swarmSecretFile: null,
+      broadcast: true,
+      peers: [],
+      peersDns: [],
+      dnsServer: [],
+      trackers: [],
     });
   });
 

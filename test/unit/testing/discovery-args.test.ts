@@ -48,13 +48,11 @@ describe('peerAcross', () => {
 });
 
 describe('trackerInfoHashCandidates', () => {
-  it("lists the tracker source's tagged SHA-1 of the piece-size swarm id first, all 40 hex digits", () => {
+  it("is the tracker source's tagged SHA-1 of the piece-size swarm id, 40 hex digits", () => {
     const md5 = Buffer.alloc(16, 7);
     const fileBytes = 64 * 2 ** 20;
     const id = swarmIdForPieces(md5, fileBytes, autoPieceBytes(fileBytes));
     const hashes = trackerInfoHashCandidates(md5, fileBytes);
-    expect(hashes[0]).toBe(createHash('sha1').update('swarm-tracker/1').update(id).digest('hex'));
-    expect(new Set(hashes).size).toBe(6);
-    for (const hash of hashes) expect(hash).toMatch(/^[0-9a-f]{40}$/);
+    expect(hashes).toEqual([createHash('sha1').update('swarm-tracker/1').update(id).digest('hex')]);
   });
 });
