@@ -20,11 +20,12 @@ export function formatProgressState(file: FileStatus): string {
 
 /** `swarm info URL`: one `label  value` line per fact. */
 export function formatFileInfo(info: FileInfo): string {
-  const peers = info.peerList.map((peer) => `${peer.id.slice(0, 8)} ${peer.address} (${peer.piecesHeld}/${info.pieceCount} pieces)`);
+  const peers = info.peerList.map((peer) => `${peer.id.slice(0, 8)} ${peer.address} via ${peer.source} (${peer.piecesHeld}/${info.pieceCount} pieces)`);
   const rows: Array<[string, string]> = [
     ['id', info.id],
     ['urls', info.urls.join(' ') || '-'],
     ['md5', info.md5],
+    ['tracker hash', info.trackerInfoHash],
     ['size', `${formatBytes(info.size)} (${info.size} bytes, ${info.pieceCount} pieces of ${formatBytes(info.pieceBytes)})`],
     ['state', formatProgressState(info)],
     ['peers', peers.length === 0 ? '0' : `${peers.length}: ${peers.join(', ')}`],
@@ -66,9 +67,10 @@ export function formatPeers(peers: PeersResponse): string {
   const rows = peers.peers.map((peer) => [
     peer.id.slice(0, 16),
     peer.address,
+    peer.sources.join(','),
     String(peer.files.length),
     `${formatBytes(peer.downloadedBytes)} (${formatRate(peer.downloadRateBytesPerSec)})`,
     `${formatBytes(peer.uploadedBytes)} (${formatRate(peer.uploadRateBytesPerSec)})`,
   ]);
-  return `${table(['ID', 'ADDRESS', 'FILES', 'FROM IT', 'TO IT'], rows)}\n`;
+  return `${table(['ID', 'ADDRESS', 'SOURCE', 'FILES', 'FROM IT', 'TO IT'], rows)}\n`;
 }

@@ -54,11 +54,21 @@ export interface FilePeer {
   readonly piecesHeld: number;
   readonly downloadedBytes: number;
   readonly uploadedBytes: number;
+  /** How the connection came to be: the source of the address we dialled, or `incoming`. */
+  readonly source: PeerSourceName;
 }
+
+/** Where a peer came from: a peer source (broadcast, tracker, dns, fixed, exchange), or `incoming` (it dialled us). */
+export type PeerSourceName = 'broadcast' | 'tracker' | 'dns' | 'fixed' | 'exchange' | 'incoming';
 
 /** `GET /files/<id>` and `GET /info?url=`: a file and its peers. */
 export interface FileInfo extends FileStatus {
   readonly peerList: readonly FilePeer[];
+  /**
+   * The 20-byte BitTorrent info_hash (hex) trackers see for this file: SHA-1 of `swarm-tracker/1`
+   * and the swarm id (a tracker that whitelists, like Debian's opentracker, must list it).
+   */
+  readonly trackerInfoHash: string;
 }
 
 /** `GET /files`. */
@@ -75,6 +85,8 @@ export interface PeerStatus {
   readonly address: string;
   /** Ids of the files we exchange with it. */
   readonly files: readonly string[];
+  /** How its connections came to be, one entry per distinct source, in the order of `files`. */
+  readonly sources: readonly PeerSourceName[];
   readonly downloadedBytes: number;
   readonly uploadedBytes: number;
   readonly downloadRateBytesPerSec: number;

@@ -357,7 +357,7 @@ export class CacheDaemon {
     const held = this.#files.get(`${md5Hex(probed.key.md5)}-${probed.info.fileBytes}`);
     if (held) return held.info();
     const peers = this.#host.peersKnown(swarmIdForPieces(probed.key.md5, probed.info.fileBytes, probed.geometry.pieceBytes));
-    throw new NotFoundError(`swarm-server does not hold ${redactUrl(url)} (MD5 ${md5Hex(probed.key.md5)}, ${formatBytes(probed.info.fileBytes)}; ${peers} peers on the LAN announce it); fetch it with \`swarm download URL -b\``);
+    throw new NotFoundError(`swarm-server does not hold ${redactUrl(url)} (MD5 ${md5Hex(probed.key.md5)}, ${formatBytes(probed.info.fileBytes)}; ${peers} peers known to the peer sources hold or want it); fetch it with \`swarm download URL -b\``);
   }
 
   /** `GET /peers`. */

@@ -15,6 +15,8 @@ import type { PieceStore } from '../storage/piece-store.js';
 import type { SwarmError } from '../errors.js';
 import { RateMeter } from '../rate-limit/rate-meter.js';
 import type { Swarm } from '../swarm/swarm.js';
+import { swarmIdForPieces } from '../discovery/swarm-id.js';
+import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
 import type { Transfer } from '../session/transfer.js';
 
 /** The outcome of one download attempt, shared by every client that waits for it. */
@@ -160,7 +162,8 @@ export class CachedFile {
 
   /** The status with the peers connected for this file. */
   info(): FileInfo {
-    return { ...this.status(), peerList: this.swarm?.peers() ?? [] };
+    const swarmId = swarmIdForPieces(Buffer.from(this.md5Hex, 'hex'), this.fileBytes, this.geometry.pieceBytes);
+    return { ...this.status(), peerList: this.swarm?.peers() ?? [], trackerInfoHash: trackerInfoHash(swarmId).toString('hex') };
   }
 
   /** Stops moving bytes: the transfer or swarm stops, the store closes (state kept on disk). */

@@ -5,7 +5,7 @@
  * Not responsible for the peers themselves (each file's swarm). Counters are per connection, so a
  * reconnect starts them over; rates never go below zero. Sampled about once a second.
  */
-import type { PeerStatus, PeersResponse } from '../control/api-types.js';
+import type { PeerSourceName, PeerStatus, PeersResponse } from '../control/api-types.js';
 import type { CachedFile } from './cached-file.js';
 import { RateMeter } from '../rate-limit/rate-meter.js';
 
@@ -13,6 +13,7 @@ interface PeerTotals {
   id: string;
   address: string;
   files: string[];
+  sources: PeerSourceName[];
   downloadedBytes: number;
   uploadedBytes: number;
 }
@@ -57,8 +58,9 @@ function gather(files: readonly CachedFile[]): Map<string, PeerTotals> {
   const totals = new Map<string, PeerTotals>();
   for (const file of files) {
     for (const peer of file.swarm?.peers() ?? []) {
-      const entry = totals.get(peer.id) ?? { id: peer.id, address: peer.address, files: [], downloadedBytes: 0, uploadedBytes: 0 };
+      const entry = totals.get(peer.id) ?? { id: peer.id, address: peer.address, files: [], sources: [], downloadedBytes: 0, uploadedBytes: 0 };
       entry.files.push(file.id);
+      if (!entry.sources.includes(peer.source)) entry.sources.push(peer.source);
       entry.downloadedBytes += peer.downloadedBytes;
       entry.uploadedBytes += peer.uploadedBytes;
       totals.set(peer.id, entry);

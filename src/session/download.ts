@@ -23,6 +23,7 @@ import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import type { Host } from '../host/host.js';
 import type { PeerSourceKind } from '../peer-sources/peer-source.js';
+import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
 import type { SwarmHostLink } from '../swarm/swarm.js';
 import { openHost, type NetworkSettings } from './open-host.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
@@ -57,7 +58,7 @@ export interface DownloadOptions {
 
 /** What a download reports as it goes. */
 export type DownloadEvent =
-  | { readonly event: 'start'; readonly url: string; readonly output: string; readonly size: number; readonly md5: string; readonly md5Source: string; readonly pieceBytes: number; readonly pieceCount: number; readonly resumedBytes: number }
+  | { readonly event: 'start'; readonly url: string; readonly output: string; readonly size: number; readonly md5: string; readonly md5Source: string; readonly pieceBytes: number; readonly pieceCount: number; readonly resumedBytes: number; readonly trackerInfoHash: string }
   | TransferEvent
   | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number }
   | { readonly event: 'seeding'; readonly idleTimeoutSeconds: number; readonly peers: number }
@@ -188,6 +189,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       pieceBytes: geometry.pieceBytes,
       pieceCount: geometry.pieceCount,
       resumedBytes: store.haveBytes,
+      trackerInfoHash: trackerInfoHash(swarmIdForPieces(key.md5, info.fileBytes, geometry.pieceBytes)).toString('hex'),
     });
     const host = opts.network ? openHost(opts.network) : null;
     if (host) host.onWarning = (source, message) => opts.onEvent({ event: 'peer-source-warning', source, message });

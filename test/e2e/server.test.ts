@@ -72,7 +72,7 @@ describe('swarm-server', () => {
     const unknown = await runSwarm(server.socket, ['info', origin.url, '--json']);
     expect(unknown.code, describeRun(unknown)).toBe(EXIT_NOT_FOUND);
     expect(unknown.json).toMatchObject({ error: { code: 'SWARM_NOT_FOUND', exitCode: EXIT_NOT_FOUND } });
-    expect(unknown.stderr).toContain(`does not hold ${origin.url} (MD5 ${md5Hex(content)}, 24 MiB; 0 peers on the LAN announce it)`);
+    expect(unknown.stderr).toContain(`does not hold ${origin.url} (MD5 ${md5Hex(content)}, 24 MiB; 0 peers known to the peer sources hold or want it)`);
     const queued = await swarmJson(server.socket, ['download', origin.url, '-b']);
     expect(queued.published).toBeNull();
     const file = expectFileStatus(queued.file);

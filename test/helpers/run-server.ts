@@ -96,8 +96,10 @@ export function expectFileStatus(file: unknown): Record<string, unknown> {
 export function expectFileInfo(info: unknown): Record<string, unknown> {
   const value = expectFileStatus(info);
   expect(Array.isArray(value.peerList)).toBe(true);
+  expect(value.trackerInfoHash).toMatch(/^[0-9a-f]{40}$/);
   for (const peer of value.peerList as Record<string, unknown>[]) {
-    expectTypes(peer, { id: 'string', address: 'string', piecesHeld: 'number', downloadedBytes: 'number', uploadedBytes: 'number' }, 'peer');
+    expectTypes(peer, { id: 'string', address: 'string', piecesHeld: 'number', downloadedBytes: 'number', uploadedBytes: 'number', source: 'string' }, 'peer');
+    expect(['broadcast', 'tracker', 'dns', 'fixed', 'exchange', 'incoming']).toContain(peer.source);
   }
   return value;
 }
