@@ -339,9 +339,9 @@ export class Host {
     const key = handshake instanceof WireError ? '' : handshake.swarmId.toString('hex');
     const swarm = this.#swarms.get(key);
     // An IPv4 peer on a dual-stack listener shows as ::ffff:a.b.c.d: named as sources name it.
-    const address = canonicalIpAddress(socket.remoteAddress ?? '') ?? '?';
-    const id = swarm ? this.#table.accepted(key, address, socket.remotePort ?? 0) : null;
-    if (!swarm || id === null) {
+    const address = canonicalIpAddress(socket.remoteAddress ?? '');
+    const id = swarm && address !== null ? this.#table.accepted(key, address, socket.remotePort ?? 0) : null;
+    if (!swarm || address === null || id === null) {
       socket.destroy();
       return;
     }
