@@ -107,8 +107,9 @@ export async function expectDownloaded(result: CliResult, output: string, conten
 /** Fields and types of each event kind; progress at most once a second. */
 export function expectEventShapes(events: readonly CliEvent[]): void {
   const kinds: Record<string, Record<string, string>> = {
-    start: { url: 'string', output: 'string', size: 'number', md5: 'string', pieceBytes: 'number', pieceCount: 'number', resumedBytes: 'number' },
-    progress: { bytes: 'number', size: 'number', originBytes: 'number', peerBytes: 'number', peers: 'number', rateBytesPerSec: 'number' },
+    start: { url: 'string', output: 'string', size: 'number', md5: 'string', pieceBytes: 'number', pieceCount: 'number', resumedBytes: 'number', trackerInfoHash: 'string' },
+    progress: { bytes: 'number', size: 'number', originBytes: 'number', peerBytes: 'number', peers: 'number', rateBytesPerSec: 'number', peersBySource: 'object' },
+    'peer-source-warning': { source: 'string', message: 'string' },
     done: { path: 'string', size: 'number', md5: 'string', originBytes: 'number', peerBytes: 'number', elapsedMs: 'number' },
     error: { code: 'string', exitCode: 'number', message: 'string' },
   };
@@ -120,6 +121,7 @@ export function expectEventShapes(events: readonly CliEvent[]): void {
       expect(typeof event[field], `${event.event}.${field} in ${JSON.stringify(event)}`).toBe(type);
     }
     if (event.event === 'start') expect(event.md5).toMatch(/^[0-9a-f]{32}$/);
+    if (event.event === 'start') expect(event.trackerInfoHash).toMatch(/^[0-9a-f]{40}$/);
     if (event.event !== 'progress') continue;
     expect(event.etaSeconds === null || typeof event.etaSeconds === 'number', JSON.stringify(event)).toBe(true);
     const atMs = Date.parse(event.ts);
