@@ -535,7 +535,9 @@ export class Swarm {
   #onPeers(peer: Peer, added: readonly PexAddress[]): void {
     const verdict = peer.pexInbox.accept(performance.now(), added.length);
     if (verdict.verdict === 'flood') return this.#drop(peer, 'peer-exchange flood');
-    const found = peer.pexInbox.filterAdded(added, [{ address: peer.address, port: peer.listenPort ?? 0 }]).slice(0, verdict.takeCount);
+    // The sender is not dialled back; one that dialled us without saying its listen port has none to skip.
+    const sender = peer.listenPort === null ? [] : [{ address: peer.address, port: peer.listenPort }];
+    const found = peer.pexInbox.filterAdded(added, sender).slice(0, verdict.takeCount);
     if (found.length > 0) this.#opts.host.exchanged(this.#opts.swarmId, found);
   }
 
