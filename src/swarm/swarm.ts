@@ -535,9 +535,9 @@ export class Swarm {
   #onPeers(peer: Peer, added: readonly PexAddress[]): void {
     const verdict = peer.pexInbox.accept(performance.now(), added.length);
     if (verdict.verdict === 'flood') return this.#drop(peer, 'peer-exchange flood');
-    // A peer that dialled us may speak before its `listen`: then there is no address of its own to leave out (port 0 would throw).
-    const self = peer.listenPort === null ? [] : [{ address: peer.address, port: peer.listenPort }];
-    const found = peer.pexInbox.filterAdded(added, self).slice(0, verdict.takeCount);
+    // The sender is not dialled back; one that dialled us without saying its listen port has none to skip.
+    const sender = peer.listenPort === null ? [] : [{ address: peer.address, port: peer.listenPort }];
+    const found = peer.pexInbox.filterAdded(added, sender).slice(0, verdict.takeCount);
     if (found.length > 0) this.#opts.host.exchanged(this.#opts.swarmId, found);
   }
 

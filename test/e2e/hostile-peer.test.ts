@@ -9,16 +9,14 @@
  */
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { encodeAnnounce } from '../../src/discovery/announce-codec.js';
 import { encodeMessage } from '../../src/wire/codec.js';
 import { encodeHello } from '../../src/wire/handshake.js';
-import { PeerConnection } from '../../src/wire/peer-connection.js';
 import { startListenedSeeder } from '../helpers/seeder-fixture.js';
 import { expectVerified, spawnMember } from '../helpers/swarm-fixture.js';
-import { DiscoveryEar, WireClient, bytesUntilClose, keysOf, rawSocket, type FileKey } from '../helpers/wire-client.js';
+import { DiscoveryEar, WireClient, bytesUntilClose, keysOf, openInsider, rawSocket, type FileKey } from '../helpers/wire-client.js';
 import { MiB, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
@@ -52,19 +50,12 @@ async function rawClient(name: string, port: number, chunks: readonly Buffer[], 
 
 /** An authenticated client that, once in, writes `bytes` raw on its socket and counts piece bytes until closed. */
 async function insiderSends(name: string, key: FileKey, port: number, bytes: Buffer): Promise<Outcome> {
-  const socket = await rawSocket(port);
-  const connection = new PeerConnection(socket, {
-    ...keysOf(key), peerId: Buffer.alloc(20, name.length), dialled: true, maxFrameBytes: 2 * MiB,
-    handshakeTimeoutMs: 5000, idleTimeoutMs: 120_000, keepAliveIntervalMs: 60_000, maxQueuedBytes: MiB,
-  });
+  const { socket, connection, closed } = await openInsider(key, port, Buffer.alloc(20, name.length));
   let pieceBytes = 0;
   connection.on('message', (m) => { if (m.type === 'piece') pieceBytes += m.block.length; });
-  const closed = once(connection, 'close');
-  connection.start();
-  await once(connection, 'handshake');
   const startedMs = Date.now();
-  (socket as Socket).write(bytes);
-  const [reason] = (await closed) as [string];
+  socket.write(bytes);
+  const reason = await closed;
   expect(reason, `${name}: the seeder closed it, not the client`).toMatch(/peer ended the stream|stream closed|stream error/);
   return { name, closedAfterMs: Date.now() - startedMs, pieceBytes };
 }

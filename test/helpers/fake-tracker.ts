@@ -1,8 +1,8 @@
 /**
  * Test doubles around a TrackerSource: a fake HTTP tracker on 127.0.0.1 (port 0) that records
  * each announce and answers as the test says, a sink that records what the source reports, and a
- * scheduler whose timers the test fires itself. Every wait is on an event (with a guard timeout),
- * never a sleep.
+ * scheduler whose timers the test fires itself, and hostile answers (a huge body). Every wait is
+ * on an event (with a guard timeout), never a sleep.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -193,4 +193,34 @@ export function answerWith(body: Uint8Array, status = 200): FakeHandler {
     response.writeHead(status, { 'content-type': 'text/plain', 'content-length': body.length });
     response.end(body);
   };
+}
+
+/**
+ * Answers with a body of `totalBytes` (with a Content-Length or chunked), written as fast as the
+ * socket takes it; `written` resolves when the first answer's socket closes, with the bytes
+ * handed to it by then (a client that gives up early closes it long before `totalBytes`).
+ */
+export function hugeBody(totalBytes: number, declareLength: boolean): { handler: FakeHandler; written: Promise<number> } {
+  let resolveWritten: (bytes: number) => void = () => undefined;
+  const written = new Promise<number>((resolve) => {
+    resolveWritten = resolve;
+  });
+  const handler: FakeHandler = (_announce, _request, response) => {
+    response.writeHead(200, declareLength ? { 'content-length': totalBytes } : {});
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let bytes = 0;
+    response.socket?.once('close', () => resolveWritten(bytes));
+    const pump = (): void => {
+      while (bytes < totalBytes && !response.destroyed) {
+        bytes += chunk.length;
+        if (!response.write(chunk)) {
+          response.once('drain', pump);
+          return;
+        }
+      }
+      response.end();
+    };
+    pump();
+  };
+  return { handler, written };
 }

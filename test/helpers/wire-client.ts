@@ -51,6 +51,31 @@ export function bytesUntilClose(socket: Socket): Promise<Buffer> {
   return new Promise((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
 }
 
+/** A peer of the test's own, authenticated to a host: the test writes raw bytes on `socket`. */
+export interface Insider {
+  readonly socket: Socket;
+  readonly connection: PeerConnection;
+  /** Resolves with the connection's close reason. */
+  readonly closed: Promise<string>;
+}
+
+/**
+ * Connects to 127.0.0.1:`port` as peer `peerId` of `key`'s swarm and resolves once the proof
+ * handshake passed; rejects when the host closes the connection before that.
+ */
+export async function openInsider(key: FileKey, port: number, peerId: Buffer = randomBytes(20)): Promise<Insider> {
+  const socket = await rawSocket(port);
+  const connection = new PeerConnection(socket, {
+    ...keysOf(key), peerId, dialled: true, maxFrameBytes: 2 * 1024 * 1024,
+    handshakeTimeoutMs: 5000, idleTimeoutMs: 120_000, keepAliveIntervalMs: 60_000, maxQueuedBytes: 1024 * 1024,
+  });
+  const closed = new Promise<string>((resolve) => connection.once('close', resolve));
+  const opened = new Promise<void>((resolve) => connection.once('handshake', () => resolve()));
+  connection.start();
+  await Promise.race([opened, closed.then((reason) => Promise.reject(new Error(`closed before its handshake passed: ${reason}`)))]);
+  return { socket, connection, closed };
+}
+
 /** Options of {@link WireClient}. */
 export interface WireClientOptions {
   readonly port: number;

@@ -9,7 +9,7 @@ import type { LocalPeer, PeerSourceSink } from '../../src/peer-sources/peer-sour
 import { trackerInfoHash } from '../../src/peer-sources/tracker-info-hash.js';
 import { TrackerSource, type TrackerSourceOptions } from '../../src/peer-sources/tracker-source.js';
 import { compactPeers, encodeTrackerAnswer } from '../../src/testing/tracker-answers.js';
-import { FakeTracker, ManualScheduler, RecordingSink, answerWith, type FakeHandler } from '../helpers/fake-tracker.js';
+import { FakeTracker, ManualScheduler, RecordingSink, answerWith, hugeBody, type FakeHandler } from '../helpers/fake-tracker.js';
 import { OPENTRACKER_MISSING, startOpentracker } from '../helpers/opentracker.js';
 
 const SWARM = Buffer.alloc(32, 0x5a);
@@ -80,32 +80,6 @@ describe.skipIf(OPENTRACKER_MISSING !== null)(`TrackerSource against opentracker
   });
 });
 
-/** Serves a 50 MB body, with or without a Content-Length; `written` is what it wrote before the socket closed. */
-function hugeBody(declareLength: boolean): { handler: FakeHandler; written: Promise<number> } {
-  let resolveWritten: (bytes: number) => void = () => undefined;
-  const written = new Promise<number>((resolve) => {
-    resolveWritten = resolve;
-  });
-  const handler: FakeHandler = (_announce, _request, response) => {
-    response.writeHead(200, declareLength ? { 'content-length': BIG_BYTES } : {});
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    let bytes = 0;
-    response.socket?.once('close', () => resolveWritten(bytes));
-    const pump = (): void => {
-      while (bytes < BIG_BYTES && !response.destroyed) {
-        bytes += chunk.length;
-        if (!response.write(chunk)) {
-          response.once('drain', pump);
-          return;
-        }
-      }
-      response.end();
-    };
-    pump();
-  };
-  return { handler, written };
-}
-
 async function hostile(handler: FakeHandler, options: Partial<TrackerSourceOptions> = {}): Promise<{ source: TrackerSource; sink: RecordingSink }> {
   const tracker = await FakeTracker.start(handler);
   trackers.push(tracker);
@@ -123,7 +97,7 @@ describe('TrackerSource against hostile trackers', () => {
   });
 
   it.each([true, false])('a 50 MB body (Content-Length declared: %s) is given up early: too large', async (declareLength) => {
-    const { handler, written } = hugeBody(declareLength);
+    const { handler, written } = hugeBody(BIG_BYTES, declareLength);
     const { source, sink } = await hostile(handler);
     expect(sink.warnings).toEqual([expect.stringMatching(/sent an answer over 262144 bytes, too large for a tracker answer/)]);
     expect(await written).toBeLessThan(BIG_BYTES / 5);
