@@ -25,7 +25,10 @@ export interface ConnectionCaps {
   readonly maxPeersPerSwarm: number;
   /** Connections dialling or in their handshake at once, over the whole host. */
   readonly maxUnderWay: number;
-  /** Dials under way at once from one source. */
+  /**
+   * Our dials to one source's candidates under way at once (dialling or in their handshake): a
+   * source that lists silent addresses holds only these slots, never the whole host's.
+   */
   readonly maxDiallingPerSource: number;
   /** First delay after a failed dial to an address; doubled per failure. */
   readonly backoffBaseMs: number;
@@ -142,7 +145,7 @@ export class ConnectionTable {
     let inSwarm = 0;
     for (const entry of this.#entries.values()) {
       if (entry.state !== 'active') underWay++;
-      if (entry.state === 'dialling' && entry.origin === origin) fromSource++;
+      if (entry.state !== 'active' && entry.origin === origin) fromSource++;
       if (entry.swarm !== swarm) continue;
       inSwarm++;
       if (entry.address === address && entry.listenPort === port) return 'connected';

@@ -301,6 +301,8 @@ export class Host {
     if (!entry) return;
     swarm.addPeer(connection, { id: peerId, address, outbound: entry.outbound, origin: entry.origin, connectionId: id, listenPort: entry.listenPort });
     swarm.hostChanged();
+    // A slot under way is free again: a waiting candidate may go.
+    setImmediate(() => this.#dialDue());
   }
 
   #route(socket: Socket): void {

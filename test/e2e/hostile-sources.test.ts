@@ -103,7 +103,7 @@ describe('swarm-download --tracker at a hostile tracker', () => {
     const { done, warnings } = await downloadWithTracker(answerWith(answer), 903);
     expect(warnings).toEqual([]);
     expect(silent.accepted(), 'connections the silent listeners accepted').toBeGreaterThan(0);
-    expect(silent.peakOpen, 'connections held at once by the silent listeners').toBeLessThanOrEqual(DEFAULT_CAPS.maxUnderWay);
+    expect(silent.peakOpen, 'connections held at once by the silent listeners: one source gets at most its share').toBeLessThanOrEqual(DEFAULT_CAPS.maxDiallingPerSource);
     expect(done.maxRssBytes as number, 'peak RSS').toBeLessThan(200 * MiB);
   }, TEST_TIMEOUT_MS);
 

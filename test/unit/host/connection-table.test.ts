@@ -121,7 +121,7 @@ describe('ConnectionTable: duplicates', () => {
 });
 
 describe('ConnectionTable: caps', () => {
-  it('caps connections under way over the host, dials per source, and peers per swarm', () => {
+  it('caps connections under way over the host, those per source (dialling or in their handshake), and peers per swarm', () => {
     const t = table({ maxUnderWay: 3, maxDiallingPerSource: 2, maxPeersPerSwarm: 4 });
     t.dialling(SWARM, '10.0.1.1', 1, 'tracker');
     t.dialling(SWARM, '10.0.1.2', 1, 'tracker');
