@@ -41,7 +41,8 @@ export const DEFAULT_CAPS: ConnectionCaps = {
   maxPeersPerSwarm: 64,
   maxUnderWay: 32,
   maxDiallingPerSource: 8,
-  backoffBaseMs: 1000,
+  // Fleets start together: a peer not listening yet is tried again soon (0.2, 0.4, 0.8 s, ...).
+  backoffBaseMs: 200,
   backoffMaxMs: 30_000,
 };
 
@@ -111,6 +112,16 @@ export class ConnectionTable {
     for (const entry of this.#entries.values()) {
       if (entry.state !== 'active' && (swarm === undefined || entry.swarm === swarm)) count++;
     }
+    return count;
+  }
+
+  /**
+   * Addresses whose first dials failed (at most {@link EARLY_FAILURES} so far, not ourselves):
+   * peers started at the same moment as we are may not listen yet, so the first wait holds for them.
+   */
+  earlyRetries(): number {
+    let count = 0;
+    for (const record of this.#addresses.values()) if (!record.self && record.failures > 0 && record.failures <= EARLY_FAILURES) count++;
     return count;
   }
 
@@ -243,6 +254,9 @@ export class ConnectionTable {
     if (entry.outbound) this.#addresses.delete(addressKey(entry.address, entry.port));
   }
 }
+
+/** Failed dials to an address after which it no longer holds the first wait (see `earlyRetries`). */
+export const EARLY_FAILURES = 3;
 
 /** The delay before dialling an address again after its `failures`-th failed dial in a row. */
 export function backoffMs(caps: Pick<ConnectionCaps, 'backoffBaseMs' | 'backoffMaxMs'>, failures: number): number {

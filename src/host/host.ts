@@ -158,13 +158,14 @@ export class Host {
   }
 
   /**
-   * Whether a connection of `swarmId` is under way (dialled or in its handshake), or a source has
-   * not answered for it yet: the first wait before the origin holds for them (bounded by the swarm).
+   * Whether a connection of `swarmId` is under way (dialled or in its handshake), an address is in
+   * its first retries (a peer started with us may not listen yet), or a source has not answered
+   * for it yet: the first wait before the origin holds for them (bounded by the swarm's wait).
    */
   joining(swarmId: Buffer): boolean {
     const key = swarmId.toString('hex');
     // A connection not routed yet (its handshake still coming) may be for this swarm.
-    if (this.#pending.size > 0 || this.#table.underWay(key) > 0) return true;
+    if (this.#pending.size > 0 || this.#table.underWay(key) > 0 || this.#table.earlyRetries() > 0) return true;
     return this.#sources.some((state) => !state.all && !state.answered.has(key));
   }
 

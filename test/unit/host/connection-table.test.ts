@@ -56,6 +56,18 @@ describe('ConnectionTable: one connection', () => {
     expect(t.mayDial(SWARM, '10.0.0.3', 7000, 'dns', now + 1000), 'back to the first delay').toBeNull();
   });
 
+  it('an address in its first three failed dials counts as an early retry (the first wait holds for it), ourselves never', () => {
+    const t = table();
+    for (let failures = 1; failures <= 4; failures++) {
+      t.closed(t.dialling(SWARM, '10.0.0.7', 7000, 'fixed'), failures * 100_000);
+      expect(t.earlyRetries(), `after ${failures} failures`).toBe(failures <= 3 ? 1 : 0);
+    }
+    const self = t.dialling(SWARM, '127.0.0.1', 7001, 'fixed');
+    t.connected(self);
+    t.closed(self, 0, true);
+    expect(t.earlyRetries()).toBe(0);
+  });
+
   it('an address that was ourselves is never dialled again, nor a candidate with our own id', () => {
     const t = table();
     const id = t.dialling(SWARM, '127.0.0.1', 41771, 'fixed');
