@@ -137,6 +137,61 @@ export function isStrongEtag(etag: string | null | undefined): boolean {
   return typeof etag === 'string' && STRONG_ETAG_RE.test(etag);
 }
 
+/**
+ * The verdict on the answer to the probe's `Range: bytes=0-0` GET (see {@link checkFirstByteResponse}):
+ * - `ranges`: a 206 of exactly `bytes 0-0/totalBytes`; the origin honours Range.
+ * - `no-ranges`: a 200; the origin ignores Range (its body is the whole file, not to be read here).
+ *   `totalBytes` from its `Content-Length`, `null` when it has none.
+ * - `empty`: a 416 without a nonzero total; the file has no byte 0.
+ * - `bad`: a 206 of any other range (or of an unknown total), a content coding, another status.
+ */
+export type FirstByteCheck =
+  | { kind: 'ranges'; totalBytes: number }
+  | { kind: 'no-ranges'; totalBytes: number | null }
+  | { kind: 'empty' }
+  | { kind: 'bad'; reason: string };
+
+/**
+ * What `Accept-Ranges` says (RFC 9110 §14.3): `'bytes'` when `bytes` is among its units, `'none'`
+ * when it is present without `bytes` (`none`, or only other units), `null` when absent or empty
+ * (Python's http.server sends none): then only a ranged request can tell.
+ */
+export function acceptRanges(headers: HeaderRecord): 'bytes' | 'none' | null {
+  const units = headerValues(headers, 'accept-ranges')
+    .flatMap((value) => value.split(','))
+    .map((unit) => unit.trim().toLowerCase())
+    .filter((unit) => unit !== '');
+  if (units.length === 0) return null;
+  return units.includes('bytes') ? 'bytes' : 'none';
+}
+
+/**
+ * Checks the answer to `Range: bytes=0-0`, the probe's one-byte GET, before its body is read: a
+ * 206 must be exactly `bytes 0-0/N` (and a `Content-Length`, when present, 1), so that reading it
+ * costs one byte; anything larger is `bad` and its body must not be read. A 200 means the origin
+ * ignores Range. Not responsible for reading or discarding the body, nor for statuses that
+ * `classifyStatus` retries or refuses (they are `bad` here).
+ */
+export function checkFirstByteResponse(res: RangeResponse): FirstByteCheck {
+  const encoding = contentEncodingProblem(res.headers);
+  if (encoding !== null && (res.status === 200 || res.status === 206)) return { kind: 'bad', reason: encoding };
+  if (res.status === 200) return { kind: 'no-ranges', totalBytes: contentLength(res.headers) };
+  if (res.status === 416) {
+    const total = unsatisfiedTotal(res.headers);
+    return total === null || total === 0 ? { kind: 'empty' }
+      : { kind: 'bad', reason: `asked for bytes 0-0, got 416 for a file of ${total} bytes` };
+  }
+  if (res.status !== 206) return { kind: 'bad', reason: `unexpected HTTP status ${res.status}` };
+  const raw = singleHeader(res.headers, 'content-range');
+  const range = parseContentRange(raw ?? undefined);
+  if (range?.kind !== 'range' || range.start !== 0 || range.endExclusive !== 1 || range.totalBytes === null) {
+    return { kind: 'bad', reason: `asked for bytes 0-0, got ${describeContentRange(raw)}` };
+  }
+  const length = contentLength(res.headers);
+  if (length !== null && length !== 1) return { kind: 'bad', reason: `asked for bytes 0-0, got Content-Length ${length}` };
+  return { kind: 'ranges', totalBytes: range.totalBytes };
+}
+
 function checkFullBody(headers: HeaderRecord, req: RangeRequest): RangeCheck {
   const length = contentLength(headers);
   if (length !== null && length !== req.expectedTotal) {
@@ -187,6 +242,11 @@ function contentEncodingProblem(headers: HeaderRecord): string | null {
 function unsatisfiedTotal(headers: HeaderRecord): number | null {
   const range = parseContentRange(singleHeader(headers, 'content-range') ?? undefined);
   return range?.kind === 'unsatisfied' ? range.totalBytes : null;
+}
+
+/** A Content-Range value for a message: quoted, or "no usable Content-Range". */
+function describeContentRange(raw: string | null): string {
+  return raw === null ? 'no usable Content-Range' : `Content-Range ${JSON.stringify(raw)}`;
 }
 
 function contentLength(headers: HeaderRecord): number | null {

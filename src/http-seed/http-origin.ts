@@ -12,9 +12,10 @@
  * Concurrency: any number of calls may run at once, up to `connections` on the wire.
  */
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import { OriginError, SwarmError } from '../errors.js';
-import { checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse } from './content-range.js';
+import { acceptRanges, checkFirstByteResponse, checkRangeResponse, formatRange, isStrongEtag, totalBytesFromResponse, type FirstByteCheck } from './content-range.js';
 import { md5FromHeaders } from './md5-header.js';
 import { feedBody, originChangedError, type OriginClient, type OriginInfo, type RangeRead } from './origin-client.js';
 import { redactSecrets, redactUrl } from './redact.js';
@@ -58,12 +59,37 @@ function bodyScopedMd5IsWhole(headers: Headers, body: Buffer, fileBytes: number)
   return !whole.found.md5.equals(createHash('md5').update(body).digest());
 }
 
+/** Stops reading `body` and closes its connection; the abort it causes is no error to anyone. */
+function discardBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/**
+ * The body's bytes when it ends within `maxBytes`; `null` (the body destroyed, the rest unread)
+ * when more arrive. Errors of the body reject.
+ */
+async function readAtMost(body: Readable, maxBytes: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) return null;
+      chunks.push(chunk);
+    }
+  } finally {
+    discardBody(body);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** An HTTP(S) origin reached through undici. */
 export class HttpOrigin implements OriginClient {
   readonly url: string;
   readonly #dispatcher: Dispatcher;
   readonly #stallTimeoutMs: number;
-  /** Set when the origin answered a ranged GET with the whole body. */
+  /** Whether the origin ignores Range: from {@link probe}, and set when a ranged GET gets the whole body. */
   rangesIgnored = false;
 
   constructor(url: string, options: HttpOriginOptions) {
@@ -77,45 +103,81 @@ export class HttpOrigin implements OriginClient {
     }).compose(interceptors.redirect({ maxRedirections: 10 }));
   }
 
-  /** Learns size, MD5 and ETag: HEAD, or a 1-byte ranged GET when HEAD is refused. */
+  /**
+   * Learns size, MD5, ETag and whether Range is honoured: HEAD (its `Accept-Ranges` says; without
+   * one, a GET of `bytes=0-0` tells), or that GET alone when HEAD is refused. No answer is read
+   * beyond what was asked: a 206 of more than byte 0 is refused unread, a 200 is not read.
+   * Sets {@link rangesIgnored}.
+   */
   async probe(signal: AbortSignal): Promise<OriginInfo> {
     const head = await this.#send('HEAD', {}, signal);
     await head.body.dump().catch(() => undefined);
     const headStatus = classifyStatus(head.statusCode);
+    let info: OriginInfo | null = null;
     if (headStatus === 'ok') {
       const fileBytes = totalBytesFromResponse({ status: head.statusCode, headers: head.headers });
-      if (fileBytes !== null) return this.#info(head.headers, fileBytes, true);
+      if (fileBytes !== null) info = this.#info(head.headers, fileBytes, true, await this.#headRanges(head.headers, fileBytes, signal));
     } else if (!NO_HEAD_STATUSES.has(head.statusCode)) {
       throw this.#statusError(head.statusCode, head.headers);
     }
-    return this.#probeWithGet(signal);
+    info ??= await this.#probeWithGet(signal);
+    this.rangesIgnored = !info.rangesSupported;
+    return info;
+  }
+
+  /** Whether Range works, after a HEAD of a `fileBytes` file: `Accept-Ranges`, else a 1-byte GET. */
+  async #headRanges(headers: Headers, fileBytes: number, signal: AbortSignal): Promise<boolean> {
+    const said = acceptRanges(headers);
+    if (said !== null || fileBytes === 0) return said !== 'none';
+    const answer = await this.#getFirstByte(signal);
+    const total = answer.check.kind === 'empty' ? 0 : answer.check.totalBytes;
+    if (total !== null && total !== fileBytes) {
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} said ${fileBytes} bytes to HEAD and ${total} bytes to a GET of bytes=0-0`, { retryable: true });
+    }
+    return answer.check.kind !== 'no-ranges';
   }
 
   async #probeWithGet(signal: AbortSignal): Promise<OriginInfo> {
-    const res = await this.#send('GET', { range: 'bytes=0-0' }, signal);
-    if (res.statusCode === 416) {
-      await res.body.dump().catch(() => undefined);
-      // An empty file: the only range that exists is none.
-      return this.#info(res.headers, 0, true);
+    const { check, headers, firstByte } = await this.#getFirstByte(signal);
+    switch (check.kind) {
+      case 'empty': return this.#info(headers, 0, true, true);
+      case 'ranges': return this.#info(headers, check.totalBytes, bodyScopedMd5IsWhole(headers, firstByte, check.totalBytes), true);
+      case 'no-ranges':
+        if (check.totalBytes === null) {
+          throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
+        }
+        return this.#info(headers, check.totalBytes, true, false);
     }
-    if (classifyStatus(res.statusCode) !== 'ok') {
-      await res.body.dump().catch(() => undefined);
-      throw this.#statusError(res.statusCode, res.headers);
-    }
-    const fileBytes = totalBytesFromResponse({ status: res.statusCode, headers: res.headers });
-    if (fileBytes === null) {
-      await res.body.dump().catch(() => undefined);
-      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
-    }
-    if (res.statusCode === 200) {
-      await res.body.dump({ limit: 0 }).catch(() => undefined);
-      return this.#info(res.headers, fileBytes, true);
-    }
-    const firstByte = Buffer.from(await res.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    return this.#info(res.headers, fileBytes, bodyScopedMd5IsWhole(res.headers, firstByte, fileBytes));
   }
 
-  #info(headers: Headers, fileBytes: number, wholeBody: boolean): OriginInfo {
+  /**
+   * GET `bytes=0-0`, bounded by what was asked: a 206 of exactly byte 0 is read for at most one
+   * byte; a 200 (Range ignored) is destroyed unread; anything else is refused unread (retryable
+   * `ORIGIN_BAD_RESPONSE` naming the ranges) or is an HTTP status error.
+   */
+  async #getFirstByte(signal: AbortSignal): Promise<{ check: Exclude<FirstByteCheck, { kind: 'bad' }>; headers: Headers; firstByte: Buffer }> {
+    const res = await this.#send('GET', { range: 'bytes=0-0' }, signal);
+    const check = checkFirstByteResponse({ status: res.statusCode, headers: res.headers });
+    if (check.kind === 'empty') await res.body.dump().catch(() => undefined);
+    if (check.kind !== 'ranges') discardBody(res.body);
+    if (check.kind === 'bad') {
+      if (classifyStatus(res.statusCode) !== 'ok') throw this.#statusError(res.statusCode, res.headers);
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent a bad answer to Range: bytes=0-0 (${check.reason}); refused without reading its body`, { retryable: true });
+    }
+    if (check.kind !== 'ranges') return { check, headers: res.headers, firstByte: Buffer.alloc(0) };
+    let firstByte: Buffer | null;
+    try {
+      firstByte = await readAtMost(res.body, 1);
+    } catch (err) {
+      throw this.#networkError(err, signal);
+    }
+    if (firstByte === null) {
+      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent more than the one byte of bytes 0-0/${check.totalBytes}; refused the rest unread`, { retryable: true });
+    }
+    return { check, headers: res.headers, firstByte };
+  }
+
+  #info(headers: Headers, fileBytes: number, wholeBody: boolean, rangesSupported: boolean): OriginInfo {
     const etag = header(headers, 'etag');
     return {
       url: this.url,
@@ -123,6 +185,7 @@ export class HttpOrigin implements OriginClient {
       fileBytes,
       md5: md5FromHeaders(headers, { wholeBody }),
       etag: isStrongEtag(etag) ? etag : null,
+      rangesSupported,
     };
   }
 

@@ -24,6 +24,11 @@ export interface OriginInfo {
   readonly md5: Md5Lookup;
   /** The strong ETag, or null when the origin sends none or a weak one. */
   readonly etag: string | null;
+  /**
+   * Whether the origin honours Range, as the probe learned it: `Accept-Ranges` on the HEAD
+   * answer, or else the answer to a GET of `bytes=0-0` (206: yes; 200: no). Azure: always.
+   */
+  readonly rangesSupported: boolean;
 }
 
 /** One ranged read: bytes [start, endExclusive) go to `onData` in order. */
@@ -52,7 +57,10 @@ export interface RangeRead {
 export interface OriginClient {
   /** The URL as given (it may hold a signature: show it only through `redactUrl`). */
   readonly url: string;
-  /** True once the origin answered a ranged read with the whole body (plain HTTP only). */
+  /**
+   * True when the origin does not honour Range (plain HTTP only): known from `probe` on (the
+   * opposite of `OriginInfo.rangesSupported`), and set later if a ranged read gets the whole body.
+   */
   readonly rangesIgnored: boolean;
   /** Learns size, MD5 and ETag. */
   probe(signal: AbortSignal): Promise<OriginInfo>;

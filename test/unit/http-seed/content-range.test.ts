@@ -1,12 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import {
+  acceptRanges,
+  checkFirstByteResponse,
   checkRangeResponse,
   formatRange,
   isStrongEtag,
   parseContentRange,
   totalBytesFromResponse,
 } from '../../../src/http-seed/content-range.js';
-import type { RangeCheck, RangeRequest } from '../../../src/http-seed/content-range.js';
+import type { FirstByteCheck, RangeCheck, RangeRequest } from '../../../src/http-seed/content-range.js';
 import type { HeaderRecord } from '../../../src/http-seed/md5-header.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -159,5 +161,49 @@ describe('totalBytesFromResponse', () => {
   ];
   it.each(cases)('%s', (_name, status, headers, expected) => {
     expect(totalBytesFromResponse({ status, headers })).toBe(expected);
+  });
+});
+
+describe('acceptRanges', () => {
+  const cases: Array<[string, HeaderRecord, 'bytes' | 'none' | null]> = [
+    ['bytes', { 'accept-ranges': 'bytes' }, 'bytes'],
+    ['BYTES', { 'accept-ranges': 'BYTES' }, 'bytes'],
+    ['none', { 'accept-ranges': 'none' }, 'none'],
+    ['another unit only', { 'accept-ranges': 'items' }, 'none'],
+    ['a list with bytes', { 'accept-ranges': 'items, bytes' }, 'bytes'],
+    ['repeated header', { 'accept-ranges': ['none', 'bytes'] }, 'bytes'],
+    ['absent (Python http.server)', {}, null],
+    ['empty', { 'accept-ranges': '' }, null],
+    ['only commas', { 'accept-ranges': ' , ' }, null],
+  ];
+  it.each(cases)('%s', (_name, headers, expected) => {
+    expect(acceptRanges(headers)).toBe(expected);
+  });
+});
+
+describe('checkFirstByteResponse (the answer to Range: bytes=0-0)', () => {
+  const bad = (text: string): FirstByteCheck => ({ kind: 'bad', reason: expect.stringContaining(text) as string });
+  const cases: Array<[string, number, HeaderRecord, FirstByteCheck]> = [
+    ['exactly byte 0', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1' }, { kind: 'ranges', totalBytes: 1000 }],
+    ['byte 0, no Content-Length', 206, { 'content-range': 'bytes 0-0/1000' }, { kind: 'ranges', totalBytes: 1000 }],
+    ['a one-byte file', 206, { 'content-range': 'bytes 0-0/1' }, { kind: 'ranges', totalBytes: 1 }],
+    ['the whole file as a 206', 206, { 'content-range': 'bytes 0-67108863/67108864' }, bad('"bytes 0-67108863/67108864"')],
+    ['two bytes', 206, { 'content-range': 'bytes 0-1/1000' }, bad('asked for bytes 0-0')],
+    ['another start', 206, { 'content-range': 'bytes 5-5/1000' }, bad('"bytes 5-5/1000"')],
+    ['unknown total', 206, { 'content-range': 'bytes 0-0/*' }, bad('"bytes 0-0/*"')],
+    ['no Content-Range', 206, { 'content-length': '1' }, bad('no usable Content-Range')],
+    ['repeated Content-Range', 206, { 'content-range': ['bytes 0-0/10', 'bytes 0-0/10'] }, bad('no usable Content-Range')],
+    ['Content-Length larger than one byte', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1000' }, bad('Content-Length 1000')],
+    ['gzip', 206, { 'content-range': 'bytes 0-0/1000', 'content-encoding': 'gzip' }, bad('gzip')],
+    ['a 200: Range ignored', 200, { 'content-length': '67108864' }, { kind: 'no-ranges', totalBytes: 67_108_864 }],
+    ['a 200 without a length', 200, {}, { kind: 'no-ranges', totalBytes: null }],
+    ['a 200 in gzip', 200, { 'content-length': '10', 'content-encoding': 'gzip' }, bad('gzip')],
+    ['416: an empty file', 416, { 'content-range': 'bytes */0' }, { kind: 'empty' }],
+    ['416 without a total', 416, {}, { kind: 'empty' }],
+    ['416 for a file with bytes', 416, { 'content-range': 'bytes */10' }, bad('10 bytes')],
+    ['another status', 500, {}, bad('500')],
+  ];
+  it.each(cases)('%s', (_name, status, headers, expected) => {
+    expect(checkFirstByteResponse({ status, headers })).toEqual(expected);
   });
 });
