@@ -105,7 +105,7 @@ export class HttpOrigin implements OriginClient {
 
   /**
    * Learns size, MD5, ETag and whether Range is honoured: HEAD (its `Accept-Ranges` says; without
-   * one, a GET of `bytes=0-0` tells), or that GET alone when HEAD is refused. No answer is read
+   * one, no), or a GET of `bytes=0-0` when HEAD is refused. No answer is read
    * beyond what was asked: a 206 of more than byte 0 is refused unread, a 200 is not read.
    * Sets {@link rangesIgnored}.
    */
@@ -116,7 +116,7 @@ export class HttpOrigin implements OriginClient {
     let info: OriginInfo | null = null;
     if (headStatus === 'ok') {
       const fileBytes = totalBytesFromResponse({ status: head.statusCode, headers: head.headers });
-      if (fileBytes !== null) info = this.#info(head.headers, fileBytes, true, await this.#headRanges(head.headers, fileBytes, signal));
+      if (fileBytes !== null) info = this.#info(head.headers, fileBytes, true, fileBytes === 0 || this.#headRanges(head.headers));
     } else if (!NO_HEAD_STATUSES.has(head.statusCode)) {
       throw this.#statusError(head.statusCode, head.headers);
     }
@@ -125,16 +125,15 @@ export class HttpOrigin implements OriginClient {
     return info;
   }
 
-  /** Whether Range works, after a HEAD of a `fileBytes` file: `Accept-Ranges`, else a 1-byte GET. */
-  async #headRanges(headers: Headers, fileBytes: number, signal: AbortSignal): Promise<boolean> {
-    const said = acceptRanges(headers);
-    if (said !== null || fileBytes === 0) return said !== 'none';
-    const answer = await this.#getFirstByte(signal);
-    const total = answer.check.kind === 'empty' ? 0 : answer.check.totalBytes;
-    if (total !== null && total !== fileBytes) {
-      throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} said ${fileBytes} bytes to HEAD and ${total} bytes to a GET of bytes=0-0`, { retryable: true });
-    }
-    return answer.check.kind !== 'no-ranges';
+  /**
+   * Whether Range works, after a HEAD: `Accept-Ranges: bytes` says yes; `none`, or no such header
+   * (Python's http.server sends none, and servers that honour Range send it), says no. No GET is
+   * sent to find out: an origin that ignores Range would answer it with the whole body, and what
+   * it pushes before we close costs egress on every host. A wrong "no" costs only speed: the
+   * file is fetched as one stream, and a 206 answer corrects it (see `fetchRange`).
+   */
+  #headRanges(headers: Headers): boolean {
+    return acceptRanges(headers) === 'bytes';
   }
 
   async #probeWithGet(signal: AbortSignal): Promise<OriginInfo> {
@@ -210,6 +209,8 @@ export class HttpOrigin implements OriginClient {
       throw this.#rangeError(check, res.statusCode, res.headers);
     }
     if (check.kind === 'full-body') this.rangesIgnored = true;
+    // A HEAD without Accept-Ranges was taken for "no Range"; a 206 says otherwise.
+    else if (check.kind === 'ok' && res.statusCode === 206) this.rangesIgnored = false;
     return this.#stream(res.body, check.kind === 'ok' ? check.start : 0, read);
   }
 

@@ -35,6 +35,11 @@ import { waitBeforeRetry } from './wait-before-retry.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * With peers, how long a claimed stream of an origin that ignores Range waits for the claims of
+ * hosts that started with us (connections still forming) before its request.
+ */
+const STREAM_SETTLE_MS = 250;
 
 /** What the fetcher needs from the session. */
 export interface OriginFetcherOptions {
@@ -48,6 +53,12 @@ export interface OriginFetcherOptions {
   readonly othersTaken?: () => Bitfield;
   /** True when a run that reached `piece` should stop there: a peer has it or fetches it first. */
   readonly yieldAt?: (piece: number) => boolean;
+  /**
+   * True when a peer streams the whole body ahead of our stream, which is at piece `position` of
+   * the body (see `Swarm.streamPrecedes`): an origin that ignores Range is streamed by one host of
+   * the swarm, and the others yield to it.
+   */
+  readonly precededAt?: (piece: number) => boolean;
   /** Our runs changed (claimed, shortened, ended): tell the peers. */
   readonly onRunsChanged?: () => void;
   /**
@@ -209,10 +220,15 @@ export class OriginFetcher {
    * is yielded at that piece boundary, as always.
    */
   async #settleClaim(run: ActiveRun): Promise<void> {
-    const waitMs = this.#opts.claimSettleMs?.() ?? 0;
+    let waitMs = this.#opts.claimSettleMs?.() ?? 0;
     if (waitMs <= 0) return;
+    // A stream of a whole body cannot be cut short for free (what the origin pushed into the socket
+    // is lost): with peers, give every host's claim time to arrive before the request.
+    if (this.#opts.origin.rangesIgnored) waitMs = Math.max(waitMs, STREAM_SETTLE_MS);
     await sleep(waitMs, undefined, { signal: this.#signal }).catch(() => undefined);
-    this.#yieldIfTaken(run);
+    // A stream has received nothing yet: it is at byte 0, whatever we have.
+    if (this.#opts.origin.rangesIgnored) this.#yieldStream(run, 0);
+    else this.#yieldIfTaken(run);
   }
 
   /**
@@ -225,6 +241,7 @@ export class OriginFetcher {
     let taken = this.#opts.store.have.or(this.#inFlight);
     const others = this.#opts.othersTaken?.();
     if (others) taken = taken.or(others);
+    if (this.#opts.origin.rangesIgnored && this.#opts.othersTaken) return this.#claimStream(taken);
     const policy = this.#picks === 0 && this.#opts.othersTaken ? 'bep19' : this.#opts.policy();
     const maxRunPieces = this.#opts.origin.rangesIgnored ? this.#geometry.pieceCount
       : policy === 'bep19' ? this.#swarmRunPieces : this.#maxRunPieces;
@@ -244,6 +261,34 @@ export class OriginFetcher {
     if (picked) return this.#claim(picked.startPiece, picked.endPiece);
     // With peers, the tail comes from them; splitting a run would waste the bytes in flight.
     return this.#opts.othersTaken ? null : this.#steal();
+  }
+
+  /**
+   * In a swarm, an origin that ignores Range is streamed whole by one host: a stream from our
+   * first missing piece to the end, unless every piece we lack is had or streamed by peers already
+   * (then they are taken from peers as they arrive; when the streamer leaves, the next pick here
+   * takes over). Hosts that claim at the same moment settle it by precedence (`#yieldStream`).
+   */
+  #claimStream(taken: Bitfield): ActiveRun | null {
+    if (taken.firstClear(0) === -1) return null;
+    const start = this.#opts.store.have.firstClear(0);
+    // A stream ahead of ours (which would start at byte 0) brings what we lack: wait for it, or
+    // for it to go, instead.
+    if (start === -1 || this.#opts.precededAt?.(0)) return null;
+    this.#picks += 1;
+    return this.#claim(start, this.#geometry.pieceCount);
+  }
+
+  /**
+   * A stream of an origin that ignores Range, now at piece `position` of the body, ends where a
+   * peer's stream is ahead of it (that peer serves what ours would bring).
+   */
+  #yieldStream(run: ActiveRun, position: number): void {
+    if (run.nextMark >= run.endPiece || !this.#opts.precededAt?.(position)) return;
+    debugLog('origin', () => `stream yields at piece ${run.nextMark} to a peer that streams it first`);
+    for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
+    run.endPiece = run.nextMark;
+    this.#opts.onRunsChanged?.();
   }
 
   #claim(startPiece: number, endPiece: number): ActiveRun {
@@ -309,8 +354,12 @@ export class OriginFetcher {
   #onData(run: ActiveRun, chunk: Buffer, offset: number): number | Promise<number> {
     this.#probed?.();
     this.#probed = null;
-    if (this.#opts.origin.rangesIgnored) this.#takeWholeBody(run, offset);
-    else if (this.#opts.yieldAt && run.receivedTo === pieceStart(this.#geometry, run.nextMark)) this.#yieldIfTaken(run);
+    const atBoundary = run.receivedTo === pieceStart(this.#geometry, run.nextMark);
+    if (this.#opts.origin.rangesIgnored) {
+      this.#takeWholeBody(run, offset);
+      // Where the body is now: while it skips what we have, every chunk is such a place.
+      if (atBoundary) this.#yieldStream(run, pieceAt(this.#geometry, offset));
+    } else if (this.#opts.yieldAt && atBoundary) this.#yieldIfTaken(run);
     let data = chunk;
     let at = offset;
     if (at < run.receivedTo) {
@@ -354,11 +403,16 @@ export class OriginFetcher {
    */
   #takeWholeBody(run: ActiveRun, offset: number): void {
     if (this.#runs.size > 1) return;
-    if (offset === 0 && run.receivedTo > 0 && run.receivedTo === pieceStart(this.#geometry, run.startPiece)) {
+    // From byte 0 when nothing before the run is ours (a random first run); else skip what we have.
+    const haveBefore = this.#opts.store.have.firstSet(0);
+    const nothingBefore = haveBefore === -1 || haveBefore >= run.startPiece;
+    if (nothingBefore && offset === 0 && run.receivedTo > 0 && run.receivedTo === pieceStart(this.#geometry, run.startPiece)) {
       run.startPiece = 0;
       run.nextMark = 0;
       run.writtenTo = 0;
       run.receivedTo = 0;
+      // Peers hear that the stream starts at 0 now (else they would fetch what it brings).
+      if (run.endPiece === this.#geometry.pieceCount) this.#opts.onRunsChanged?.();
     }
     if (run.startPiece === 0 && run.endPiece === this.#geometry.pieceCount) return;
     for (let index = run.startPiece; index < this.#geometry.pieceCount; index++) this.#inFlight.set(index);

@@ -159,13 +159,14 @@ export class Transfer {
     });
   }
 
-  #swarmHooks(swarm: Swarm): Pick<OriginFetcherOptions, 'othersTaken' | 'yieldAt' | 'onRunsChanged' | 'activeLimit' | 'claimSettleMs'> {
+  #swarmHooks(swarm: Swarm): Pick<OriginFetcherOptions, 'othersTaken' | 'yieldAt' | 'precededAt' | 'onRunsChanged' | 'activeLimit' | 'claimSettleMs'> {
     return {
       claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
       // The fleet shares the origin: about `connections` connections in all, not per host.
       activeLimit: () => Math.max(1, Math.round(this.#opts.connections / (1 + swarm.peerCount))),
       othersTaken: () => swarm.othersTaken(),
       yieldAt: (piece) => swarm.yieldsAt(piece),
+      precededAt: (piece) => swarm.streamPrecedes(piece),
       onRunsChanged: () => swarm.announceFetching(this.#fetcher.runs()),
     };
   }

@@ -199,7 +199,29 @@ export class Swarm {
    * hosts that picked the same run at once do not both fetch it.
    */
   yieldsAt(piece: number): boolean {
-    if (this.#downloads.isTaken(piece)) return true;
+    return this.#downloads.isTaken(piece) || this.precedes(piece);
+  }
+
+  /**
+   * Whether a peer streams the whole body of an origin that ignores Range ahead of our own stream,
+   * which has reached `piece`: its stream (a run to the end of the file) is further on (its first
+   * missing piece, or the start of its run, past `piece`), or as far with the lower peer id. That
+   * one stream goes on; ours ends, and what it would bring comes from that peer.
+   */
+  streamPrecedes(piece: number): boolean {
+    const count = this.#pieceCount;
+    for (const peer of this.#peers.values()) {
+      for (const run of peer.fetching) {
+        if (run.endPiece !== count) continue;
+        const reached = Math.max(run.startPiece, peer.has.firstClear(0) === -1 ? count : peer.has.firstClear(0));
+        if (reached > piece || (reached === piece && peer.id < this.#idHex)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a peer with precedence over us (the lower peer id) fetches `piece` from the origin. */
+  precedes(piece: number): boolean {
     for (const peer of this.#peers.values()) {
       if (peer.id >= this.#idHex) continue;
       if (peer.fetching.some((run) => run.startPiece <= piece && piece < run.endPiece)) return true;

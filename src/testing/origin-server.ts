@@ -330,7 +330,8 @@ class LoopbackOrigin implements OriginServer {
     res.setHeader('content-type', 'application/octet-stream');
     res.setHeader('content-length', range === null ? size : range.end - range.start);
     if (range !== null) res.setHeader('content-range', `bytes ${range.start}-${range.end - 1}/${size}`);
-    res.setHeader('accept-ranges', 'bytes');
+    // A server that ignores Range does not advertise it (Python's http.server sends no Accept-Ranges).
+    if (this.#faults.ignoreRange !== true) res.setHeader('accept-ranges', 'bytes');
     res.setHeader('etag', rep.etag);
     res.setHeader('last-modified', rep.lastModified);
     const header = md5HeaderLine(this.#md5Header, rep.md5, range === null);
