@@ -15,6 +15,7 @@ const PURE = [
   'src/http-seed/redact.ts',
   'src/http-seed/azure-auth.ts',
   'src/http-seed/azure-failure.ts',
+  'src/http-seed/tls-failure.ts',
   'src/piece-picker/**/*.ts',
   'src/pieces/**/*.ts',
   'src/host/connection-table.ts',
