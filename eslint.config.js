@@ -16,6 +16,7 @@ const PURE = [
   'src/http-seed/azure-auth.ts',
   'src/http-seed/azure-failure.ts',
   'src/http-seed/tls-failure.ts',
+  'src/http-seed/md5-source-label.ts',
   'src/piece-picker/**/*.ts',
   'src/pieces/**/*.ts',
   'src/host/connection-table.ts',
