@@ -47,6 +47,7 @@ const PURE = [
   'src/control/socket-path.ts',
   'src/control/api-types.ts',
   'src/cli/format-*.ts',
+  'src/cli/terminal-width.ts',
   'src/rate-limit/token-bucket.ts',
   'src/rate-limit/rate-meter.ts',
   'src/swarm/peer-requests.ts',
