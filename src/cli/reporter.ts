@@ -8,6 +8,7 @@ import type { SwarmError } from '../errors.js';
 import type { DownloadEvent } from '../session/download.js';
 import { formatBytes } from '../config/size.js';
 import { formatDoneLine, formatProgressLine } from './format-progress.js';
+import { terminalWidth } from './terminal-width.js';
 
 /** A stream the reporter writes to; `columns` sizes the progress bar. */
 export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -43,7 +44,7 @@ export class Reporter {
         break;
       case 'progress':
         if (this.#mode === 'tty') {
-          this.#err.write(`\r${formatProgressLine(event, this.#err.columns ?? 80)}\x1b[K`);
+          this.#err.write(`\r${formatProgressLine(event, terminalWidth(this.#err.columns))}\x1b[K`);
           this.#barShown = true;
         }
         break;

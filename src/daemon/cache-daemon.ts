@@ -18,6 +18,7 @@ import { swarmIdForPieces } from '../discovery/swarm-id.js';
 import { CACHE_FULL, ExitCode, NotFoundError, SwarmError, UsageError, VerifyError, toSwarmError } from '../errors.js';
 import { redactUrl } from '../http-seed/http-origin.js';
 import { md5Hex, parseMd5Text } from '../http-seed/md5-header.js';
+import { expectedMd5From } from '../http-seed/md5-source-label.js';
 import { formatBytes } from '../config/size.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { TokenBucket } from '../rate-limit/token-bucket.js';
@@ -276,6 +277,7 @@ export class CacheDaemon {
       origin: probed.origin,
       store,
       md5: probed.key.md5,
+      md5From: expectedMd5From(probed.key, probed.info.kind, false),
       etag: probed.info.etag,
       connections: opts.connections,
       retry: opts.retry,

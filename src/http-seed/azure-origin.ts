@@ -21,6 +21,7 @@ import { isStrongEtag } from './content-range.js';
 import type { Md5Lookup } from './md5-header.js';
 import { feedBody, originChangedError, type OriginClient, type OriginInfo, type RangeRead } from './origin-client.js';
 import { redactSecrets, redactUrl } from './redact.js';
+import { tlsFailureError } from './tls-failure.js';
 
 /** Options of {@link AzureOrigin}. */
 export interface AzureOriginOptions {
@@ -176,6 +177,8 @@ export class AzureOrigin implements OriginClient {
         retryAfter: failure?.response?.headers?.get?.('retry-after'),
       });
     }
+    const refusedCertificate = tlsFailureError(this.url, err, Date.now());
+    if (refusedCertificate !== null) return refusedCertificate;
     const detail = redactSecrets(typeof failure?.message === 'string' ? failure.message : String(err), this.#secrets);
     if (midBody) return new OriginError('ORIGIN_UNREACHABLE', `the connection to ${redactUrl(this.url)} broke during a range: ${detail}`, { retryable: true });
     return new OriginError('ORIGIN_UNREACHABLE', `cannot reach ${redactUrl(this.url)}: ${detail}`, { retryable: verdict === 'retry' });

@@ -20,6 +20,7 @@ import { md5FromHeaders } from './md5-header.js';
 import { feedBody, originChangedError, type OriginClient, type OriginInfo, type RangeRead } from './origin-client.js';
 import { redactSecrets, redactUrl } from './redact.js';
 import { classifyNetworkError, classifyStatus } from './retry-delay.js';
+import { tlsFailureError } from './tls-failure.js';
 
 export type { OriginInfo, RangeRead } from './origin-client.js';
 export { redactUrl } from './redact.js';
@@ -33,12 +34,6 @@ export interface HttpOriginOptions {
 }
 
 const NO_HEAD_STATUSES = new Set([400, 401, 403, 405, 501]);
-
-/** TLS errors that mean "this certificate is not trusted here": final, with a hint. */
-const TLS_TRUST_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -286,9 +281,8 @@ export class HttpOrigin implements OriginClient {
       return new OriginError('ORIGIN_STALLED', `${redactUrl(this.url)} sent nothing for ${this.#stallTimeoutMs / 1000}s`, { retryable: true, cause: err });
     }
     const detail = redactSecrets(err instanceof Error ? err.message : String(err));
-    if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
-      return new OriginError('ORIGIN_UNREACHABLE', `the TLS certificate of ${redactUrl(this.url)} is not trusted (${detail}); add its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem`, { cause: err });
-    }
+    const refusedCertificate = tlsFailureError(this.url, err, Date.now());
+    if (refusedCertificate !== null) return refusedCertificate;
     return new OriginError('ORIGIN_UNREACHABLE', `cannot reach ${redactUrl(this.url)}: ${detail}`, {
       retryable: classifyNetworkError(err) === 'retry',
       cause: err,

@@ -17,6 +17,7 @@ import { HttpOrigin } from '../http-seed/http-origin.js';
 import type { OriginClient, OriginInfo } from '../http-seed/origin-client.js';
 import { redactUrl } from '../http-seed/redact.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
+import { expectedMd5From } from '../http-seed/md5-source-label.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
@@ -197,6 +198,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       origin,
       store,
       md5: key.md5,
+      md5From: expectedMd5From(key, info.kind, opts.md5 !== null),
       etag: info.etag,
       connections: opts.connections,
       retry: opts.retry,

@@ -70,6 +70,8 @@ export interface TransferOptions {
   readonly origin: OriginClient;
   readonly store: PieceStore;
   readonly md5: Buffer;
+  /** Where `md5` came from, for the message when the file does not match it (`expectedMd5From`). */
+  readonly md5From: string;
   readonly etag: string | null;
   readonly connections: number;
   readonly retry: RetryOptions;
@@ -270,7 +272,7 @@ export class Transfer {
       if (!digest.equals(this.#opts.md5) && !this.trust.fromPeers.isEmpty()) digest = await this.#checkAgainstOrigin();
       if (!digest.equals(this.#opts.md5)) {
         await store.discard();
-        throw new VerifyError(`the downloaded file's MD5 is ${md5Hex(digest)}, not ${md5Hex(this.#opts.md5)} as the origin says; the partial state was discarded, run again to retry`);
+        throw new VerifyError(`the downloaded file's MD5 is ${md5Hex(digest)}, not ${md5Hex(this.#opts.md5)} (expected from ${this.#opts.md5From}); the partial state was discarded, run again to retry`);
       }
       store.markComplete();
     } finally {
