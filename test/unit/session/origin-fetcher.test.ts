@@ -209,3 +209,41 @@ describe('OriginFetcher: an origin that ignores Range', () => {
     expect((await onDisk(h.store)).equals(h.content)).toBe(true);
   });
 });
+
+describe('OriginFetcher: an origin that ignores Range, in a swarm', () => {
+  /** A swarm fetcher (others take nothing) of an origin known, from its probe, to ignore Range. */
+  async function streaming(have: string, precededAt: (position: number) => boolean): Promise<Harness> {
+    const h = await setup(have, { othersTaken: () => new Bitfield(PIECES), claimSettleMs: () => 0, precededAt, policy: () => 'bep19' }, { ignoreRanges: true });
+    h.origin.rangesIgnored = true;
+    return h;
+  }
+
+  it('streams the whole body once, from our first missing piece to the end, skipping what we have', async () => {
+    const h = await streaming('**nnnnnnnn', () => false);
+    await h.fetcher.run();
+    expect(h.origin.ranges, 'one request').toHaveLength(1);
+    expect(h.runs[0], 'announced as a run to the end of the file').toEqual([{ startPiece: 2, endPiece: PIECES }]);
+    expect(h.pieces).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await onDisk(h.store)).equals(h.content)).toBe(true);
+  });
+
+  it('claims no stream while a peer streams ahead of where ours would start (byte 0)', async () => {
+    const positions: number[] = [];
+    const h = await streaming('nnnnnnnnnn', (position) => {
+      positions.push(position);
+      return true;
+    });
+    await h.fetcher.run();
+    expect(h.origin.ranges).toEqual([]);
+    expect(positions).toEqual([0]);
+  });
+
+  it('stops at the next piece boundary once a peer streams ahead of it, keeping what it took', async () => {
+    // After our third piece, a peer's stream shows up further on (ahead of any place ours is at).
+    const h: Harness = await streaming('nnnnnnnnnn', () => h.pieces.length >= 3);
+    await h.fetcher.run();
+    expect(h.origin.ranges).toHaveLength(1);
+    expect(h.pieces).toEqual([0, 1, 2]);
+    expect(show(h.store.have)).toBe('YYYnnnnnnn');
+  });
+});
