@@ -59,7 +59,7 @@ export function withTransferOptions<T>(parser: Argv<T>) {
   return parser
     .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
     .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
-    .option('retry-max-time', { type: 'string', default: RETRY_MAX_TIME_DEFAULT, describe: 'give up once the origin failed this long without progress (5m outlasts an origin restart); meanwhile retry with backoff and jitter up to 30s, and keep sharing with peers' })
+    .option('retry-max-time', { type: 'string', default: RETRY_MAX_TIME_DEFAULT, describe: 'give up once the origin failed this long without progress (5m outlasts an origin restart); meanwhile retry with backoff and jitter up to 15s, and keep sharing with peers' })
     .option('retries', { type: 'number', describe: 'also give up after this many retries in a row without progress (default: no count, only --retry-max-time)' })
     .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
     .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })

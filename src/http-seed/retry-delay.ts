@@ -18,7 +18,7 @@ export interface RetryOptions {
   baseDelayMs: number;
   /**
    * Upper bound of the backoff (a `Retry-After` may go up to three times this): how long an
-   * origin that is back may wait for the next attempt. @default 30_000
+   * origin that is back may wait for the next attempt. @default 15_000
    */
   maxDelayMs: number;
   /**
@@ -34,15 +34,17 @@ export interface RetryOptions {
 }
 
 /**
- * The defaults: 200 ms base doubling to a 30 s cap, no count, 5 minutes of failure. Five minutes
+ * The defaults: 200 ms base doubling to a 15 s cap, no count, 5 minutes of failure. Five minutes
  * outlast an origin restart (a web server's: seconds; a VM reboot or a rolling deploy: a minute
  * or two) and a minute of network trouble with room to spare, yet an origin that is really gone
- * still fails a provisioning step within minutes. The 30 s cap keeps a fleet of waiting hosts
- * to about one request per host and connection every 15 s while the origin is down.
+ * still fails a provisioning step within minutes. With the cap, every host tries an origin that
+ * is back within 15 s (about 5 s on average: the jitter is uniform), while a waiting fleet costs an
+ * origin that is down one request per host and connection every 7.5 s on average (a swarm
+ * shares `--connections` among its hosts); a `Retry-After` may ask for up to 45 s.
  */
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   baseDelayMs: 200,
-  maxDelayMs: 30_000,
+  maxDelayMs: 15_000,
   maxAttempts: null,
   maxElapsedMs: 300_000,
 });

@@ -314,24 +314,31 @@ export class OriginFetcher {
   }
 
   /**
-   * Waits out the backoff with the run withdrawn from what peers are told we fetch (a host cut
-   * off from the origin must not hold pieces the others could fetch), then claims it again
-   * unless a peer offers its next piece by now: a failing origin is no reason to keep that, and
-   * the run ends there.
+   * Waits out the backoff with the run's pieces let go: peers are not told we fetch them (a host
+   * cut off from the origin must not hold pieces the others could fetch) and the swarm may ask
+   * peers for them. Then the run takes back its pieces up to the first one that is on disk, asked
+   * of a peer or fetched by someone else by now (BEP 19 style: a failing origin is no reason to
+   * keep what a peer offers), and the run ends there.
    */
   async #awaitRetry(run: ActiveRun, streak: FailureStreak, err: OriginError): Promise<void> {
     run.waiting = true;
+    for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
     this.#opts.onRunsChanged?.();
     try {
       await waitBeforeRetry(streak, this.#opts.retry, err, this.#signal, this.#opts.onRetry);
+    } catch (failure) {
+      run.endPiece = run.nextMark;
+      throw failure;
     } finally {
       run.waiting = false;
     }
-    const endPiece = run.endPiece;
-    this.#yieldIfTaken(run);
-    if (run.endPiece === endPiece) this.#opts.onRunsChanged?.();
+    const taken = this.#opts.othersTaken?.();
+    let end = run.nextMark;
+    while (end < run.endPiece && !this.#opts.store.have.has(end) && !this.#inFlight.has(end) && !(taken?.has(end) ?? false)) end += 1;
+    run.endPiece = end;
+    for (let index = run.nextMark; index < end; index++) this.#inFlight.set(index);
+    this.#opts.onRunsChanged?.();
   }
-
 
   #onData(run: ActiveRun, chunk: Buffer, offset: number): number | Promise<number> {
     this.#probed?.();

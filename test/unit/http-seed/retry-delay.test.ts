@@ -18,8 +18,8 @@ const ALMOST_ONE = 1 - Number.EPSILON / 2;
 const TEN_RETRIES: RetryOptions = { baseDelayMs: 200, maxDelayMs: 10_000, maxAttempts: 10, maxElapsedMs: 3_600_000 };
 
 describe('DEFAULT_RETRY', () => {
-  it('is 200 ms base, 30 s cap, no count, 5 minutes, and frozen', () => {
-    expect(DEFAULT_RETRY).toEqual({ baseDelayMs: 200, maxDelayMs: 30_000, maxAttempts: null, maxElapsedMs: 300_000 });
+  it('is 200 ms base, 15 s cap, no count, 5 minutes, and frozen', () => {
+    expect(DEFAULT_RETRY).toEqual({ baseDelayMs: 200, maxDelayMs: 15_000, maxAttempts: null, maxElapsedMs: 300_000 });
     expect(Object.isFrozen(DEFAULT_RETRY)).toBe(true);
   });
 });
@@ -156,13 +156,13 @@ describe('nextRetry: the time budget', () => {
     expect(nextRetry(1, 0, budget, 0, { header: '3', nowMs: NOW_MS })).toEqual({ kind: 'retry', delayMs: 3000 });
   });
 
-  it('with the defaults, keeps retrying through a minute of failures, 30 s apart at most, and gives up after 5 minutes', () => {
+  it('with the defaults, keeps retrying through a minute of failures, 15 s apart at most, and gives up after 5 minutes', () => {
     let elapsedMs = 0;
     for (let attempt = 1; elapsedMs < 65_000; attempt++) {
       const decision = nextRetry(attempt, elapsedMs, DEFAULT_RETRY, ALMOST_ONE);
       expect(decision.kind, `attempt ${attempt} after ${elapsedMs} ms`).toBe('retry');
       if (decision.kind !== 'retry') break;
-      expect(decision.delayMs).toBeLessThanOrEqual(30_000);
+      expect(decision.delayMs).toBeLessThanOrEqual(15_000);
       elapsedMs += decision.delayMs;
     }
     expect(nextRetry(12, 299_999, DEFAULT_RETRY, 0.5)).toEqual({ kind: 'retry', delayMs: 1 });

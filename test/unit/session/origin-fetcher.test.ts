@@ -211,21 +211,43 @@ describe('OriginFetcher in a swarm', () => {
     expect(h.fetcher.inFlight.isEmpty()).toBe(true);
     expect(h.origin.servedBytes, 'nothing past the piece it yielded at').toBe(pieceStart(h.store.geometry, 5));
   });
-  it('while a run waits to retry, peers are not told we fetch it; it is claimed again after the wait', async () => {
+  it('while a run waits to retry, peers are not told we fetch it nor is it in flight; it is claimed again after the wait', async () => {
     fixRandom(0);
+    const inFlightWhileWaiting: string[] = [];
     const h = await setup('nnnnnnnnnn', {
       othersTaken: () => new Bitfield(PIECES),
       yieldAt: () => false,
       retry: { baseDelayMs: 20, maxDelayMs: 20, maxAttempts: null, maxElapsedMs: 60_000 },
-      onRetry: () => h.runs.push([{ startPiece: -1, endPiece: -1 }]),
+      onRetry: () => {
+        h.runs.push([{ startPiece: -1, endPiece: -1 }]);
+        inFlightWhileWaiting.push(show(h.fetcher.inFlight));
+      },
     });
     h.origin.failNext(1);
     await h.fetcher.run();
+    expect(inFlightWhileWaiting, 'the swarm may ask peers for them meanwhile').toEqual(['nnnnnnnnnn']);
     const claimed = h.runs[0] ?? [];
     expect(claimed).toHaveLength(1);
     const retried = h.runs.findIndex((runs) => runs[0]?.startPiece === -1);
     expect(h.runs.slice(0, retried + 2), 'claimed, withdrawn, retry, claimed again').toEqual([claimed, [], [{ startPiece: -1, endPiece: -1 }], claimed]);
     expect(show(h.store.have)).toBe('YYYYYYYYYY');
+  });
+
+  it('after the wait, a run takes back its pieces up to the first one asked of a peer meanwhile', async () => {
+    fixRandom(0);
+    const taken = new Bitfield(PIECES);
+    const h = await setup('nnnnnnnnnn', {
+      othersTaken: () => taken,
+      yieldAt: () => false,
+      retry: { baseDelayMs: 5, maxDelayMs: 5, maxAttempts: null, maxElapsedMs: 60_000 },
+      // While the run waits, the swarm asks a peer for pieces 4 and on.
+      onRetry: () => { for (let i = 4; i < PIECES; i++) taken.set(i); },
+    });
+    h.origin.failNext(1, { afterBytes: PIECE + 100 });
+    await h.fetcher.run();
+    expect(h.origin.ranges.map((r) => [r.start, r.endExclusive])).toEqual([[0, FILE_BYTES], [PIECE + 100, 4 * PIECE]]);
+    expect(show(h.store.have)).toBe('YYYYnnnnnn');
+    expect(h.fetcher.inFlight.isEmpty()).toBe(true);
   });
 
   it('after the wait, a run whose next piece a peer offers by now ends there', async () => {
