@@ -153,10 +153,7 @@ export class OriginFetcher {
     return this.#inFlight;
   }
 
-  /**
-   * Our runs now, as peers should see them: from the piece being fetched to the run's end. A run
-   * waiting to retry a failing origin is left out: a peer that still reaches it may fetch them.
-   */
+  /** Our runs now, as peers should see them: from the piece being fetched to the run's end; not those waiting to retry. */
   runs(): PieceRun[] {
     return [...this.#runs]
       .filter((run) => !run.waiting && run.nextMark < run.endPiece)
@@ -314,11 +311,9 @@ export class OriginFetcher {
   }
 
   /**
-   * Waits out the backoff with the run's pieces let go: peers are not told we fetch them (a host
-   * cut off from the origin must not hold pieces the others could fetch) and the swarm may ask
-   * peers for them. Then the run takes back its pieces up to the first one that is on disk, asked
-   * of a peer or fetched by someone else by now (BEP 19 style: a failing origin is no reason to
-   * keep what a peer offers), and the run ends there.
+   * Waits out the backoff with the run's pieces let go (not announced, not in flight: peers that
+   * reach the origin may fetch them, and the swarm may ask peers for them), then takes them back
+   * up to the first one on disk, asked of a peer or fetched by another by now, and ends there.
    */
   async #awaitRetry(run: ActiveRun, streak: FailureStreak, err: OriginError): Promise<void> {
     run.waiting = true;
