@@ -10,6 +10,7 @@ const PURE = [
   'src/http-seed/md5-header.ts',
   'src/http-seed/content-range.ts',
   'src/http-seed/retry-delay.ts',
+  'src/http-seed/origin-outage.ts',
   'src/http-seed/header-values.ts',
   'src/http-seed/origin-client.ts',
   'src/http-seed/redact.ts',

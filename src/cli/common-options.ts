@@ -32,6 +32,11 @@ export interface CliContext {
   readonly stderr: OutputStream;
 }
 
+/** `--retry-max-time` unless given: {@link DEFAULT_RETRY}'s budget. */
+const RETRY_MAX_TIME_DEFAULT = `${DEFAULT_RETRY.maxElapsedMs / 60_000}m`;
+/** The longest `--retry-max-time`: a week. */
+const RETRY_MAX_TIME_LIMIT_MS = 7 * 24 * 3_600_000;
+
 const CONFIG_HELP = 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present';
 
 /** The options of the config keys (and `--config`). */
@@ -54,7 +59,8 @@ export function withTransferOptions<T>(parser: Argv<T>) {
   return parser
     .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
     .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
-    .option('retries', { type: 'number', default: DEFAULT_RETRY.maxAttempts, describe: 'attempts per byte range without progress before giving up' })
+    .option('retry-max-time', { type: 'string', default: RETRY_MAX_TIME_DEFAULT, describe: 'give up once the origin failed this long without progress (5m outlasts an origin restart); meanwhile retry with backoff and jitter up to 15s, and keep sharing with peers' })
+    .option('retries', { type: 'number', describe: 'also give up after this many retries in a row without progress (default: no count, only --retry-max-time)' })
     .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
     .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
     .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port; give one with --peer or --peers-dns, so hosts can reach each other)' })
@@ -133,7 +139,8 @@ export function checkDurationMs(name: string, text: string, positive: boolean): 
 export interface TransferArgs {
   readonly connections: number;
   readonly 'stall-timeout': string;
-  readonly retries: number;
+  readonly retries?: number | undefined;
+  readonly 'retry-max-time': string;
   readonly 'discovery-port': number;
   readonly 'broadcast-address'?: readonly (string | number)[] | undefined;
   readonly port: number;
@@ -162,8 +169,21 @@ export function originFrom(args: TransferArgs): { connections: number; stallTime
   return {
     connections: checkCount('connections', args.connections, 1, 64),
     stallTimeoutMs: checkDurationMs('stall-timeout', args['stall-timeout'], true),
-    retry: { ...DEFAULT_RETRY, maxAttempts: checkCount('retries', args.retries, 0, 1000) },
+    retry: {
+      ...DEFAULT_RETRY,
+      maxAttempts: args.retries === undefined ? null : checkCount('retries', args.retries, 0, 1000),
+      maxElapsedMs: retryMaxTimeMs(args['retry-max-time']),
+    },
   };
+}
+
+/** `--retry-max-time` in milliseconds: 0 (never retry) up to a week, else a UsageError. */
+function retryMaxTimeMs(text: string): number {
+  const ms = checkDurationMs('retry-max-time', text, false);
+  if (ms > RETRY_MAX_TIME_LIMIT_MS) {
+    throw new UsageError(`invalid --retry-max-time ${JSON.stringify(text)}: at most 168h (a week)`);
+  }
+  return ms;
 }
 
 /** The fixed peers, DNS names and trackers of the config, parsed (each entry was checked by resolveConfig). */

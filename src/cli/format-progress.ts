@@ -4,6 +4,7 @@
  * Pure: figures in, string out. Not responsible for writing to the terminal (see reporter).
  */
 import { formatBytes, formatRate } from '../config/size.js';
+import { originTrouble } from '../http-seed/origin-outage.js';
 
 /** The figures a progress line shows. */
 export interface ProgressFigures {
@@ -14,6 +15,22 @@ export interface ProgressFigures {
   readonly peers: number;
   readonly rateBytesPerSec: number;
   readonly etaSeconds: number | null;
+}
+
+/** The origin's last failure while it is retried, and how long until the next attempt. */
+export interface RetryShown {
+  /** The error's code and message (`origin-retry`'s `code` and `reason`). */
+  readonly code: string;
+  readonly reason: string;
+  readonly attempt: number;
+  /** Until the next attempt; 0 or less once it is under way. */
+  readonly retryInMs: number;
+}
+
+/** `origin unreachable, retrying in 8s (attempt 5)`; `retrying now` once the wait is over. */
+export function formatRetryStatus(retry: RetryShown): string {
+  const when = retry.retryInMs > 0 ? `in ${formatEta(retry.retryInMs / 1000)}` : 'now';
+  return `${originTrouble(retry.code, retry.reason)}, retrying ${when} (attempt ${retry.attempt})`;
 }
 
 /** `1h02m`, `3m05s`, `42s`, or `--` when unknown. */
@@ -27,16 +44,16 @@ export function formatEta(seconds: number | null): string {
 
 /**
  * One progress line fitted to `columns`: a bar, percent, bytes, rate, ETA and where the bytes
- * came from. The bar shrinks first when the terminal is narrow; it is dropped below 10 cells.
+ * came from; while the origin is retried (`retry`), what failed and when it is tried again in
+ * place of the rate, ETA and origin bytes. The bar shrinks first when the terminal is narrow; it
+ * is dropped below 10 cells.
  */
-export function formatProgressLine(figures: ProgressFigures, columns: number): string {
+export function formatProgressLine(figures: ProgressFigures, columns: number, retry: RetryShown | null = null): string {
   const fraction = figures.size > 0 ? Math.min(1, figures.bytes / figures.size) : 1;
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const details = [
     `${formatBytes(figures.bytes)}/${formatBytes(figures.size)}`,
-    formatRate(figures.rateBytesPerSec),
-    `ETA ${formatEta(figures.etaSeconds)}`,
-    `origin ${formatBytes(figures.originBytes)}`,
+    ...(retry ? [formatRetryStatus(retry)] : [formatRate(figures.rateBytesPerSec), `ETA ${formatEta(figures.etaSeconds)}`, `origin ${formatBytes(figures.originBytes)}`]),
     `peers ${formatBytes(figures.peerBytes)} (${figures.peers})`,
   ].join('  ');
   const text = `${percent}  ${details}`;

@@ -1,13 +1,16 @@
 /**
  * Shows download events to a person or a program: NDJSON with `--json`, a redrawn progress bar on
- * a TTY, a start and an end line otherwise, nothing but errors with `--quiet`.
+ * a TTY, a start and an end line otherwise, nothing but errors with `--quiet`. While the origin
+ * is retried, the bar says what failed and counts down to the next attempt until `origin-ok`;
+ * without a TTY each `origin-retry` and `origin-ok` is a line.
  *
  * Not responsible for exit codes. Writes go to the streams given, so tests can capture them.
  */
 import type { SwarmError } from '../errors.js';
 import type { DownloadEvent } from '../session/download.js';
 import { formatBytes } from '../config/size.js';
-import { formatDoneLine, formatProgressLine } from './format-progress.js';
+import { describeOriginEvent, type OriginRetryEvent } from '../http-seed/origin-outage.js';
+import { formatDoneLine, formatProgressLine, formatRetryStatus, type ProgressFigures, type RetryShown } from './format-progress.js';
 import { terminalWidth } from './terminal-width.js';
 
 /** A stream the reporter writes to; `columns` sizes the progress bar. */
@@ -23,6 +26,10 @@ export class Reporter {
   readonly #err: OutputStream;
   readonly #program: string;
   #barShown = false;
+  /** The last progress figures, to redraw the bar when the retry state changes. */
+  #figures: ProgressFigures | null = null;
+  /** The origin's last failure and when its retry is due (`Date.now()`), until `origin-ok`. */
+  #retry: { readonly event: OriginRetryEvent; readonly dueMs: number } | null = null;
 
   constructor(mode: ReportMode, program: string, out: OutputStream, err: OutputStream) {
     this.#mode = mode;
@@ -43,10 +50,18 @@ export class Reporter {
         this.#line(`${event.url}: ${formatBytes(event.size)}, MD5 ${event.md5} (${event.md5Source})${event.resumedBytes > 0 ? `, resuming with ${formatBytes(event.resumedBytes)}` : ''}`);
         break;
       case 'progress':
-        if (this.#mode === 'tty') {
-          this.#err.write(`\r${formatProgressLine(event, terminalWidth(this.#err.columns))}\x1b[K`);
-          this.#barShown = true;
-        }
+        this.#figures = event;
+        if (this.#mode === 'tty') this.#drawBar();
+        break;
+      case 'origin-retry':
+        this.#retry = { event, dueMs: Date.now() + event.delayMs };
+        if (this.#mode === 'tty') this.#drawBar();
+        else this.#line(describeOriginEvent(event));
+        break;
+      case 'origin-ok':
+        this.#retry = null;
+        if (this.#mode === 'tty') this.#drawBar();
+        else this.#line(describeOriginEvent(event));
         break;
       case 'verifying':
         if (this.#mode === 'tty') this.#line('verifying MD5…');
@@ -72,6 +87,16 @@ export class Reporter {
       this.#out.write(`${JSON.stringify({ event: 'error', code: err.code, exitCode: err.exitCode, message: err.message, ts: new Date().toISOString() })}\n`);
     }
     this.#line(`error: ${err.message}`);
+  }
+
+  /** The bar, with the retry state while there is one; before any figures, the retry state alone. */
+  #drawBar(): void {
+    const columns = terminalWidth(this.#err.columns);
+    const retry: RetryShown | null = this.#retry && { ...this.#retry.event, retryInMs: this.#retry.dueMs - Date.now() };
+    if (this.#figures === null && retry === null) return;
+    const text = this.#figures ? formatProgressLine(this.#figures, columns, retry) : `${this.#program}: ${formatRetryStatus(retry as RetryShown)}`.slice(0, Math.max(0, columns - 1));
+    this.#err.write(`\r${text}\x1b[K`);
+    this.#barShown = true;
   }
 
   #line(text: string): void {

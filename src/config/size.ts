@@ -266,3 +266,18 @@ export function parseDurationSeconds(text: string): number | null {
   const seconds = (Number(quantity.mantissa) * ratio[0]) / (10 ** Number(quantity.scale) * ratio[1]);
   return Number.isFinite(seconds) ? seconds : null;
 }
+
+/**
+ * Formats a duration for people, the way `--retry-max-time` takes it back in parts: `0.4s`,
+ * `3s`, `9.5s` (tenths below 10 s), `42s`, `5m0s`, `1h2m3s` (whole seconds from 10 s on).
+ * Total: a negative or non-finite input prints as `NaN ms`, `-5 ms`, `Infinity ms`.
+ */
+export function formatDurationMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return `${String(ms)} ms`;
+  const seconds = ms < 9_950 ? Math.round(ms / 100) / 10 : Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = `${minutes}m${seconds % 60}s`;
+  return hours > 0 ? `${hours}h${rest}` : rest;
+}

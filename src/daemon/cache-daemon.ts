@@ -19,6 +19,7 @@ import { CACHE_FULL, ExitCode, NotFoundError, SwarmError, UsageError, VerifyErro
 import { redactUrl } from '../http-seed/http-origin.js';
 import { md5Hex, parseMd5Text } from '../http-seed/md5-header.js';
 import { expectedMd5From } from '../http-seed/md5-source-label.js';
+import { describeOriginEvent } from '../http-seed/origin-outage.js';
 import { formatBytes } from '../config/size.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { TokenBucket } from '../rate-limit/token-bucket.js';
@@ -27,7 +28,7 @@ import { scanEntries, writeEntryMeta, type ScannedEntry } from '../storage/entry
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
 import { CachedFile } from './cached-file.js';
-import { openProbedEntry, probeEntry, swarmSettings, type DownloadOptions, type ProbeOptions, type ProbedFile } from '../session/download.js';
+import { openProbedEntry, probeEntry, swarmSettings, type DownloadEvent, type DownloadOptions, type ProbeOptions, type ProbedFile } from '../session/download.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
 import { PeerRates } from './peer-rates.js';
 import { Swarm } from '../swarm/swarm.js';
@@ -187,7 +188,7 @@ export class CacheDaemon {
 
   async #probeAndStart(url: string, md5: Buffer | null): Promise<CachedFile> {
     const { storageDirectory } = this.#opts;
-    const probed = await probeEntry({ ...this.#probeOptions(), url, md5 });
+    const probed = await probeEntry({ ...this.#probeOptions(), url, md5, onEvent: (event) => this.#originWarning(redactUrl(url), event) });
     const key = { md5Hex: md5Hex(probed.key.md5), fileBytes: probed.info.fileBytes, pieceBytes: probed.geometry.pieceBytes };
     const id = `${key.md5Hex}-${key.fileBytes}`;
     const existing = this.#files.get(id);
@@ -290,8 +291,15 @@ export class CacheDaemon {
       progressIntervalMs: 1000,
       onEvent: (event) => {
         if (event.event === 'progress') file.etaSeconds = event.etaSeconds;
+        this.#originWarning(file.id, event);
       },
     });
+  }
+
+  /** An origin being retried, and its recovery, are warnings: `<what>: origin unreachable, retrying in 8s (attempt 5): …`. */
+  #originWarning(what: string, event: DownloadEvent): void {
+    if (event.event !== 'origin-retry' && event.event !== 'origin-ok') return;
+    this.#opts.onEvent({ event: 'warning', message: `${what}: ${describeOriginEvent(event)}` });
   }
 
   async #saveMeta(file: CachedFile): Promise<void> {

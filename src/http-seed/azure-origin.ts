@@ -5,8 +5,9 @@
  *
  * The SDK's own retries are off (one try per call): throttling (503 ServerBusy, 500
  * OperationTimedOut) and broken connections come back as retryable {@link OriginError}s, and the
- * session's retry loop applies its backoff, jitter and `--retries`. A stall (no byte for
- * `stallTimeoutMs` while waiting for the service) fails the attempt as `ORIGIN_STALLED`.
+ * session's retry loop applies its backoff, jitter, `--retry-max-time` and `--retries`. A stall
+ * (no byte for `stallTimeoutMs` while waiting for the service) fails the attempt as
+ * `ORIGIN_STALLED`.
  *
  * Messages never carry credentials: URLs are shown without their query string and every known
  * secret (key, SAS, signature) is removed from SDK and socket messages.

@@ -1,29 +1,67 @@
 /**
  * When to retry an HTTP origin and how long to wait: exponential backoff with jitter, honouring
- * `Retry-After`, and the classification of statuses and network errors as retryable or final.
+ * `Retry-After`, bounded by a time budget (`--retry-max-time`) and optionally by a count
+ * (`--retries`); the classification of statuses and network errors as retryable or final; and
+ * the message of a download that gave up.
  *
- * Pure: no timers, no clock, no randomness; the caller passes `random01` and `nowMs`.
- * Not responsible for: sleeping, counting attempts, or the request itself.
+ * Pure: no timers, no clock, no randomness; the caller passes `random01`, `nowMs` and the time
+ * a failure streak has lasted. Not responsible for: sleeping, keeping the streak (the session's
+ * retry loop does, one per connection), or the request itself.
  */
 
+import { formatDurationMs } from '../config/size.js';
 import { OriginError } from '../errors.js';
 
 /** Backoff options. All in milliseconds except `maxAttempts`. */
 export interface RetryOptions {
   /** Delay scale of the first retry; delays never go below half of it. @default 200 */
   baseDelayMs: number;
-  /** Upper bound of the backoff (a `Retry-After` may go up to three times this). @default 10_000 */
+  /**
+   * Upper bound of the backoff (a `Retry-After` may go up to three times this): how long an
+   * origin that is back may wait for the next attempt. @default 15_000
+   */
   maxDelayMs: number;
-  /** Retries allowed after the first try; 0 never retries. @default 10 */
-  maxAttempts: number;
+  /**
+   * Retries allowed after the first try of a streak (`--retries`); 0 never retries; `null` leaves
+   * the bound to `maxElapsedMs` alone. @default null
+   */
+  maxAttempts: number | null;
+  /**
+   * How long a streak of failures without progress may last before giving up
+   * (`--retry-max-time`); no delay sleeps past it, and 0 never retries. @default 300_000
+   */
+  maxElapsedMs: number;
 }
 
-/** The defaults: 200 ms base, 10 s cap, 10 retries. */
+/**
+ * The defaults: 200 ms base doubling to a 15 s cap, no count, 5 minutes of failure. Five minutes
+ * outlast an origin restart (a web server's: seconds; a VM reboot or a rolling deploy: a minute
+ * or two) and a minute of network trouble with room to spare, yet an origin that is really gone
+ * still fails a provisioning step within minutes. With the cap, every host tries an origin that
+ * is back within 15 s (about 5 s on average: the jitter is uniform), while a waiting fleet costs an
+ * origin that is down one request per host and connection every 7.5 s on average (a swarm
+ * shares `--connections` among its hosts); a `Retry-After` may ask for up to 45 s.
+ */
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  maxAttempts: 10,
+  maxDelayMs: 15_000,
+  maxAttempts: null,
+  maxElapsedMs: 300_000,
 });
+
+/** What to do after a failed attempt: wait `delayMs` and try again, or give up (and why). */
+export type RetryDecision =
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'give-up'; readonly why: 'attempts' | 'time' };
+
+/**
+ * One connection's failures since it last made progress: how many attempts failed in a row, and
+ * since when (ms on the caller's clock) the origin has failed it.
+ */
+export interface FailureStreak {
+  readonly attempts: number;
+  readonly sinceMs: number;
+}
 
 /** How far a `Retry-After` may raise the delay, as a multiple of `maxDelayMs`. */
 const RETRY_AFTER_CAP_FACTOR = 3;
@@ -50,7 +88,7 @@ const MAX_CAUSE_DEPTH = 5;
 
 /**
  * The delay before retry number `attempt` (1 = first retry), or `null` when `attempt` exceeds
- * `opts.maxAttempts` (give up).
+ * `opts.maxAttempts` (give up). Knows nothing of the time budget: see {@link nextRetry}.
  *
  * Jitter: the ceiling is `min(maxDelayMs, baseDelayMs * 2^(attempt-1))` and the floor is
  * `floor(baseDelayMs / 2)`; the delay is a whole number of milliseconds spread uniformly over
@@ -77,7 +115,7 @@ export function retryDelayMs(
   if (!(random01 >= 0 && random01 < 1)) {
     throw new TypeError(`retryDelayMs: random01 must be in [0, 1), got ${String(random01)}`);
   }
-  if (attempt > opts.maxAttempts) return null;
+  if (opts.maxAttempts !== null && attempt > opts.maxAttempts) return null;
   const ceilingMs = backoffCeilingMs(attempt, opts);
   const floorMs = Math.min(Math.floor(opts.baseDelayMs / 2), ceilingMs);
   // The min() guards against random01 * n rounding up to n for random01 just below 1.
@@ -85,6 +123,59 @@ export function retryDelayMs(
   const afterMs = retryAfter === undefined ? null : parseRetryAfterMs(retryAfter.header, retryAfter.nowMs);
   if (afterMs === null) return delayMs;
   return Math.max(delayMs, Math.min(afterMs, opts.maxDelayMs * RETRY_AFTER_CAP_FACTOR));
+}
+
+/**
+ * After attempt `attempt` of a streak failed, `elapsedMs` after the streak began: wait and try
+ * again, or give up. Gives up (`time`) once `elapsedMs` reached `opts.maxElapsedMs`, or
+ * (`attempts`) when `opts.maxAttempts` is a number and `attempt` exceeds it. Otherwise the
+ * delay is {@link retryDelayMs}'s (backoff with jitter, raised by a `Retry-After`) cut to what is
+ * left of the budget: `elapsedMs + delayMs` never exceeds `opts.maxElapsedMs`, so the last
+ * attempt goes out as the budget ends and the next failure gives up.
+ *
+ * Throws `TypeError` as {@link retryDelayMs} does, and on an `elapsedMs` that is negative or not
+ * finite.
+ */
+export function nextRetry(
+  attempt: number,
+  elapsedMs: number,
+  opts: RetryOptions,
+  random01: number,
+  retryAfter?: { header: string | undefined; nowMs: number },
+): RetryDecision {
+  if (!(Number.isFinite(elapsedMs) && elapsedMs >= 0)) {
+    throw new TypeError(`nextRetry: elapsedMs must be a finite number >= 0, got ${String(elapsedMs)}`);
+  }
+  const delayMs = retryDelayMs(attempt, opts, random01, retryAfter);
+  const leftMs = opts.maxElapsedMs - elapsedMs;
+  if (leftMs <= 0) return { kind: 'give-up', why: 'time' };
+  if (delayMs === null) return { kind: 'give-up', why: 'attempts' };
+  return { kind: 'retry', delayMs: Math.min(delayMs, Math.floor(leftMs)) };
+}
+
+/**
+ * The streak after one more failed attempt, which started at `attemptStartMs` and failed at
+ * `nowMs`: a streak of one when there was none (failing since the attempt began) or when the
+ * attempt made progress (failing since now), else one more attempt of the same streak.
+ */
+export function extendStreak(streak: FailureStreak | null, progressed: boolean, attemptStartMs: number, nowMs: number): FailureStreak {
+  if (progressed) return { attempts: 1, sinceMs: nowMs };
+  if (streak === null) return { attempts: 1, sinceMs: Math.min(attemptStartMs, nowMs) };
+  return { attempts: streak.attempts + 1, sinceMs: streak.sinceMs };
+}
+
+/**
+ * The message of a download that gave up on the origin: for how long and how many times it
+ * failed, the last error, and which flag would have let it try longer. E.g. `the origin failed
+ * for 5m0s (12 attempts): cannot reach …; check that it is up, or raise --retry-max-time`.
+ */
+export function gaveUpMessage(why: 'attempts' | 'time', streak: FailureStreak, nowMs: number, opts: RetryOptions, lastError: string): string {
+  const attempts = `${streak.attempts} attempt${streak.attempts === 1 ? '' : 's'}`;
+  const failedFor = formatDurationMs(Math.max(0, nowMs - streak.sinceMs));
+  if (why === 'attempts') {
+    return `the origin failed for ${failedFor} (${attempts}, the most --retries ${String(opts.maxAttempts)} allows): ${lastError}; check that it is up, or raise --retries`;
+  }
+  return `the origin failed for ${failedFor} (${attempts}): ${lastError}; check that it is up, or raise --retry-max-time`;
 }
 
 /**
@@ -175,8 +266,9 @@ function backoffCeilingMs(attempt: number, opts: RetryOptions): number {
 }
 
 function validateOptions(opts: RetryOptions): void {
-  for (const key of ['baseDelayMs', 'maxDelayMs', 'maxAttempts'] as const) {
+  for (const key of ['baseDelayMs', 'maxDelayMs', 'maxAttempts', 'maxElapsedMs'] as const) {
     const value: unknown = opts[key];
+    if (key === 'maxAttempts' && value === null) continue;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       throw new TypeError(`retryDelayMs: ${key} must be a non-negative safe integer, got ${typeof value} ${String(value)}`);
     }

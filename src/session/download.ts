@@ -18,7 +18,7 @@ import type { OriginClient, OriginInfo } from '../http-seed/origin-client.js';
 import { redactUrl } from '../http-seed/redact.js';
 import { md5Hex, type Md5Found } from '../http-seed/md5-header.js';
 import { expectedMd5From } from '../http-seed/md5-source-label.js';
-import type { RetryOptions } from '../http-seed/retry-delay.js';
+import type { FailureStreak, RetryOptions } from '../http-seed/retry-delay.js';
 import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { PieceStore } from '../storage/piece-store.js';
 import { publishFile } from '../storage/publish.js';
@@ -28,7 +28,7 @@ import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
 import type { SwarmHostLink } from '../swarm/swarm.js';
 import { openHost, type NetworkSettings } from './open-host.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
-import { waitBeforeRetry } from './wait-before-retry.js';
+import { OriginRetryEvents, failedAgain, waitBeforeRetry } from './wait-before-retry.js';
 
 /** Everything one download needs, already validated. */
 export interface DownloadOptions {
@@ -86,14 +86,19 @@ export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
   throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} publishes no MD5 (Content-MD5, x-ms-blob-content-md5, x-goog-hash, Repr-Digest, Digest, x-amz-meta-md5 or an MD5 ETag); pass --md5 HEX`);
 }
 
-async function probeWithRetry(origin: OriginClient, retry: RetryOptions, signal: AbortSignal): Promise<OriginInfo> {
-  for (let attempt = 1; ; attempt++) {
+async function probeWithRetry(origin: OriginClient, retry: RetryOptions, signal: AbortSignal, events: OriginRetryEvents | null): Promise<OriginInfo> {
+  let streak: FailureStreak | null = null;
+  for (;;) {
+    const startedMs = performance.now();
     try {
-      return await origin.probe(signal);
+      const info = await origin.probe(signal);
+      events?.answered();
+      return info;
     } catch (err) {
       if (signal.aborted) throw signal.reason ?? err;
       if (!(err instanceof OriginError) || !err.retryable) throw err;
-      await waitBeforeRetry(attempt, retry, err, signal);
+      streak = failedAgain(streak, false, startedMs);
+      await waitBeforeRetry(streak, retry, err, signal, events?.retrying);
     }
   }
 }
@@ -122,8 +127,12 @@ export function swarmSettings(network: NetworkSettings, host: SwarmHostLink, md5
   };
 }
 
-/** What {@link probeEntry} needs: the origin half of {@link DownloadOptions}. */
-export type ProbeOptions = Pick<DownloadOptions, 'url' | 'md5' | 'preferredPieceBytes' | 'connections' | 'stallTimeoutMs' | 'retry' | 'signal' | 'originType' | 'azureEnv'>;
+/**
+ * What {@link probeEntry} needs: the origin half of {@link DownloadOptions}; with `onEvent`, the
+ * probe's `origin-retry` and `origin-ok` events go there.
+ */
+export type ProbeOptions = Pick<DownloadOptions, 'url' | 'md5' | 'preferredPieceBytes' | 'connections' | 'stallTimeoutMs' | 'retry' | 'signal' | 'originType' | 'azureEnv'>
+  & { readonly onEvent?: DownloadOptions['onEvent'] };
 
 /** The origin's answer about a file: its size, the swarm key, and the piece size to use. */
 export interface ProbedFile {
@@ -140,7 +149,9 @@ export interface ProbedFile {
 export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
   const origin = await openOrigin(opts);
   try {
-    const info = await probeWithRetry(origin, opts.retry, opts.signal);
+    const { onEvent } = opts;
+    const events = onEvent ? new OriginRetryEvents((event) => onEvent(event)) : null;
+    const info = await probeWithRetry(origin, opts.retry, opts.signal, events);
     const key = chooseMd5(info, opts.md5);
     return { origin, info, key, geometry: pieceGeometry(info.fileBytes, opts.preferredPieceBytes) };
   } catch (err) {

@@ -4,8 +4,10 @@
  * Each connection streams one contiguous run of pieces with one ranged GET, chosen by the piece
  * picker ({@link pickOriginRun}); an idle connection with nothing left to pick takes the second
  * half of the longest run still in flight, so one slow connection never holds up the tail.
- * A cut or stalled body is resumed from the exact byte it reached, with backoff and jitter, and
- * the attempt count resets whenever an attempt made progress.
+ * A cut or stalled body is resumed from the exact byte it reached, with backoff and jitter; each
+ * connection gives up once its origin failed it, without progress, for the time budget
+ * (`retry.maxElapsedMs`, and `retry.maxAttempts` attempts when set). While a run waits to retry,
+ * peers are not told we fetch it, so they may fetch its pieces from the origin meanwhile.
  *
  * The first connection goes alone until the origin's first answer shows whether it honours
  * Range; an origin that ignores Range is read by that one connection from the start to the end.
@@ -22,7 +24,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OriginError } from '../errors.js';
 import type { OriginClient } from '../http-seed/origin-client.js';
-import type { RetryOptions } from '../http-seed/retry-delay.js';
+import type { FailureStreak, RetryOptions } from '../http-seed/retry-delay.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { pickOriginRun, type OriginPolicy } from '../piece-picker/origin-run-picker.js';
 import { pieceAt, pieceLength, pieceStart, type PieceGeometry } from '../pieces/piece-geometry.js';
@@ -31,7 +33,7 @@ import { StreamDigester } from '../storage/piece-digest.js';
 import { crc32, type PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from '../debug-log.js';
-import { waitBeforeRetry } from './wait-before-retry.js';
+import { failedAgain, waitBeforeRetry, type RetryNotice } from './wait-before-retry.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -73,6 +75,8 @@ export interface OriginFetcherOptions {
   /** How many connections may fetch at once now (a swarm shares the origin); default all. */
   readonly activeLimit?: () => number;
   readonly retry: RetryOptions;
+  /** A failed request will be retried after `notice.delayMs`. */
+  readonly onRetry?: (notice: RetryNotice) => void;
   readonly limiter: TokenBucket;
   readonly signal: AbortSignal;
   /** Called after piece `index` is written and marked. */
@@ -90,6 +94,8 @@ interface ActiveRun {
   receivedTo: number;
   pending: Buffer[];
   nextMark: number;
+  /** Waiting to retry a failed request: not announced to peers meanwhile. */
+  waiting: boolean;
   readonly digester: StreamDigester;
 }
 
@@ -158,10 +164,10 @@ export class OriginFetcher {
     return this.#inFlight;
   }
 
-  /** Our runs now, as peers should see them: from the piece being fetched to the run's end. */
+  /** Our runs now, as peers should see them: from the piece being fetched to the run's end; not those waiting to retry. */
   runs(): PieceRun[] {
     return [...this.#runs]
-      .filter((run) => run.nextMark < run.endPiece)
+      .filter((run) => !run.waiting && run.nextMark < run.endPiece)
       .map((run) => ({ startPiece: run.nextMark, endPiece: run.endPiece }));
   }
 
@@ -295,7 +301,7 @@ export class OriginFetcher {
     debugLog('origin', () => `run ${startPiece}-${endPiece} (${this.#opts.policy()})`);
     for (let index = startPiece; index < endPiece; index++) this.#inFlight.set(index);
     const start = pieceStart(this.#geometry, startPiece);
-    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece,
+    return { startPiece, endPiece, writtenTo: start, receivedTo: start, pending: [], nextMark: startPiece, waiting: false,
       digester: new StreamDigester(this.#geometry, start, (this.#opts.digestOnPath?.() ?? true) ? 'digest' : crc32) };
   }
 
@@ -322,9 +328,10 @@ export class OriginFetcher {
   }
 
   async #fetchRun(run: ActiveRun): Promise<void> {
-    let attempt = 0;
+    let streak: FailureStreak | null = null;
     while (run.writtenTo < this.#endByte(run)) {
       const before = run.writtenTo;
+      const startedMs = performance.now();
       try {
         await this.#opts.origin.fetchRange({
           start: run.writtenTo,
@@ -342,14 +349,36 @@ export class OriginFetcher {
         // client sees an empty read): not a failed attempt.
         if (run.writtenTo >= this.#endByte(run) && err instanceof OriginError && err.retryable) return;
         if (!(err instanceof OriginError) || !err.retryable) throw err;
-        attempt = run.writtenTo > before ? 1 : attempt + 1;
-        await waitBeforeRetry(attempt, this.#opts.retry, err, this.#signal);
-        // A failing origin is no reason to keep pieces a peer offers by now: the run ends there.
-        this.#yieldIfTaken(run);
+        streak = failedAgain(streak, run.writtenTo > before, startedMs);
+        await this.#awaitRetry(run, streak, err);
       }
     }
   }
 
+  /**
+   * Waits out the backoff with the run's pieces let go (not announced, not in flight: peers that
+   * reach the origin may fetch them, and the swarm may ask peers for them), then takes them back
+   * up to the first one on disk, asked of a peer or fetched by another by now, and ends there.
+   */
+  async #awaitRetry(run: ActiveRun, streak: FailureStreak, err: OriginError): Promise<void> {
+    run.waiting = true;
+    for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
+    this.#opts.onRunsChanged?.();
+    try {
+      await waitBeforeRetry(streak, this.#opts.retry, err, this.#signal, this.#opts.onRetry);
+    } catch (failure) {
+      run.endPiece = run.nextMark;
+      throw failure;
+    } finally {
+      run.waiting = false;
+    }
+    const taken = this.#opts.othersTaken?.();
+    let end = run.nextMark;
+    while (end < run.endPiece && !this.#opts.store.have.has(end) && !this.#inFlight.has(end) && !(taken?.has(end) ?? false)) end += 1;
+    run.endPiece = end;
+    for (let index = run.nextMark; index < end; index++) this.#inFlight.set(index);
+    this.#opts.onRunsChanged?.();
+  }
 
   #onData(run: ActiveRun, chunk: Buffer, offset: number): number | Promise<number> {
     this.#probed?.();

@@ -9,6 +9,7 @@
 import { setInterval } from 'node:timers';
 import { VerifyError } from '../errors.js';
 import type { OriginClient } from '../http-seed/origin-client.js';
+import type { OriginOkEvent, OriginRetryEvent } from '../http-seed/origin-outage.js';
 import { md5Hex } from '../http-seed/md5-header.js';
 import type { RetryOptions } from '../http-seed/retry-delay.js';
 import type { OriginPolicy } from '../piece-picker/origin-run-picker.js';
@@ -23,6 +24,7 @@ import type { DiscoveryWait } from '../host/connection-settings.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import { debugLog } from '../debug-log.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
+import { OriginRetryEvents } from './wait-before-retry.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 50;
@@ -63,7 +65,10 @@ export type TransferEvent =
   | ({ readonly event: 'verifying' } & TransferFigures)
   | { readonly event: 'corrupt-piece'; readonly piece: number; readonly source: 'peer' | 'disk' | 'origin-check'; readonly peers: readonly string[] }
   | { readonly event: 'peer-banned'; readonly peer: string; readonly reason: string }
-  | { readonly event: 'rechecking'; readonly pieces: number };
+  | { readonly event: 'rechecking'; readonly pieces: number }
+  /** An origin request failed and is retried (coalesced over connections); `origin-ok` once it answers again. */
+  | OriginRetryEvent
+  | OriginOkEvent;
 
 /** What a transfer needs. */
 export interface TransferOptions {
@@ -106,12 +111,14 @@ export class Transfer {
   #lastRequestMs = Date.now();
   #lastProgressMs = -Infinity;
   #hasher: PrefixHasher | null = null;
+  readonly #originEvents: OriginRetryEvents;
 
   constructor(opts: TransferOptions) {
     this.#opts = opts;
     this.#down = opts.limiters?.down ?? new TokenBucket(opts.speedLimitDown, Date.now());
     this.#up = opts.limiters?.up ?? new TokenBucket(opts.speedLimitUp, Date.now());
     this.trust = new PieceTrust(opts.store);
+    this.#originEvents = new OriginRetryEvents((event) => opts.onEvent(event));
     this.swarm = opts.swarm ? this.#makeSwarm(opts.swarm) : null;
     this.#fetcher = this.#makeFetcher(this.swarm);
   }
@@ -129,11 +136,13 @@ export class Transfer {
       ...(swarm ? this.#swarmHooks(swarm) : {}),
       untilComplete: swarm !== null,
       retry: opts.retry,
+      onRetry: this.#originEvents.retrying,
       limiter: this.#down,
       signal: opts.signal,
       onPiece: (index) => this.#onOriginPiece(index),
       onBytes: (bytes) => {
         this.originBytes += bytes;
+        this.#originEvents.answered();
       },
     });
   }

@@ -1,6 +1,7 @@
 /**
  * A loopback HTTP origin for tests, the demo and benchmarks: serves one file with range support,
- * a strong ETag and a chosen MD5 header, and can be told to misbehave (fault switches).
+ * a strong ETag and a chosen MD5 header, and can be told to misbehave (fault switches) or to go
+ * away for a while and come back on the same port (`goDown`, see listener-outage.ts).
  *
  * Not responsible for: TLS, content codings, multipart/byteranges responses (a multi-range
  * request gets the whole body), or serving more than one file. It does I/O (node:http, node:fs)
@@ -19,6 +20,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ListenerOutage } from './listener-outage.js';
 import { initialState, parseRangeHeader, xorshift32, type ByteRange } from './origin-content.js';
 
 export { makeContent, parseRangeHeader, type ByteRange } from './origin-content.js';
@@ -90,6 +92,14 @@ export interface OriginServer {
   readonly stats: OriginStats;
   /** Replaces the faults at run time and restarts their counters. */
   setFaults(faults: OriginFaults): void;
+  /**
+   * Down for `durationMs` then back on the same port (`Infinity`: until `close()`): connections
+   * are refused (ECONNREFUSED, as an origin restart) and open ones, mid-body too, are closed.
+   * Resolves once it is down; throws TypeError on a bad duration or when down already.
+   */
+  goDown(durationMs: number): Promise<void>;
+  /** Resolves once the origin listens again after `goDown` (at once when it is up). */
+  whenUp(): Promise<void>;
   /** Closes the server and destroys every socket, stalled ones included. */
   close(): Promise<void>;
 }
@@ -201,6 +211,7 @@ class LoopbackOrigin implements OriginServer {
   #changed = false;
   #stalled = false;
   #scheme: 'http' | 'https' = 'http';
+  #outage: ListenerOutage | null = null;
 
   constructor(source: ContentSource, opts: OriginOptions) {
     this.#source = source;
@@ -225,6 +236,7 @@ class LoopbackOrigin implements OriginServer {
     this.#server.listen(0, host);
     await once(this.#server, 'listening');
     const { port } = this.#server.address() as AddressInfo;
+    this.#outage = new ListenerOutage(this.#server, this.#sockets, host, port);
     this.#url = `${this.#scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${this.#urlPath}`;
   }
 
@@ -237,7 +249,17 @@ class LoopbackOrigin implements OriginServer {
     this.#stalled = false;
   }
 
+  goDown(durationMs: number): Promise<void> {
+    if (this.#outage === null) throw new TypeError('goDown: the origin is not listening yet');
+    return this.#outage.goDown(durationMs);
+  }
+
+  whenUp(): Promise<void> {
+    return this.#outage?.whenUp() ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
+    this.#outage?.close();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;

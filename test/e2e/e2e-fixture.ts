@@ -110,6 +110,8 @@ export function expectEventShapes(events: readonly CliEvent[]): void {
     start: { url: 'string', output: 'string', size: 'number', md5: 'string', pieceBytes: 'number', pieceCount: 'number', resumedBytes: 'number', trackerInfoHash: 'string' },
     progress: { bytes: 'number', size: 'number', originBytes: 'number', peerBytes: 'number', peers: 'number', rateBytesPerSec: 'number', peersBySource: 'object' },
     'peer-source-warning': { source: 'string', message: 'string' },
+    'origin-retry': { attempt: 'number', delayMs: 'number', reason: 'string', code: 'string' },
+    'origin-ok': { failedForMs: 'number', attempts: 'number' },
     done: { path: 'string', size: 'number', md5: 'string', originBytes: 'number', peerBytes: 'number', elapsedMs: 'number' },
     error: { code: 'string', exitCode: 'number', message: 'string' },
   };

@@ -7,10 +7,10 @@ import type { RetryOptions } from '../../src/http-seed/retry-delay.js';
 
 const md5Bytes = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => Buffer.from(bytes));
 
-/** Valid retry options: base <= max, all non-negative safe integers. */
-const retryOptions: fc.Arbitrary<RetryOptions> = fc
+/** Valid retry options with a count: base <= max, all non-negative safe integers (the time budget is retry-budget.property.test.ts's). */
+const retryOptions: fc.Arbitrary<RetryOptions & { maxAttempts: number }> = fc
   .tuple(fc.nat({ max: 100_000 }), fc.nat({ max: 1_000_000 }), fc.nat({ max: 50 }))
-  .map(([a, b, maxAttempts]) => ({ baseDelayMs: Math.min(a, b), maxDelayMs: Math.max(a, b), maxAttempts }));
+  .map(([a, b, maxAttempts]) => ({ baseDelayMs: Math.min(a, b), maxDelayMs: Math.max(a, b), maxAttempts, maxElapsedMs: 0 }));
 
 const random01 = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { formatDoneLine, formatEta, formatProgressLine, type ProgressFigures } from '../../../src/cli/format-progress.js';
+import { formatDoneLine, formatEta, formatProgressLine, formatRetryStatus, type ProgressFigures, type RetryShown } from '../../../src/cli/format-progress.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -88,6 +88,28 @@ describe('formatProgressLine', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('while the origin is retried', () => {
+  const refused: RetryShown = { code: 'ORIGIN_UNREACHABLE', reason: 'cannot reach http://o/f: connect ECONNREFUSED 127.0.0.1:80', attempt: 5, retryInMs: 7400 };
+
+  it('formatRetryStatus says what failed, when it is tried again, and the attempt', () => {
+    expect(formatRetryStatus(refused)).toBe('origin unreachable, retrying in 8s (attempt 5)');
+    expect(formatRetryStatus({ ...refused, code: 'ORIGIN_HTTP_STATUS', reason: 'http://o/f answered HTTP 503', retryInMs: 90_000 }))
+      .toBe('origin busy (HTTP 503), retrying in 1m30s (attempt 5)');
+    expect(formatRetryStatus({ ...refused, retryInMs: 0 })).toBe('origin unreachable, retrying now (attempt 5)');
+    expect(formatRetryStatus({ ...refused, retryInMs: -300 })).toBe('origin unreachable, retrying now (attempt 5)');
+  });
+
+  it('the bar shows it in place of the rate, ETA and origin bytes', () => {
+    expect(formatProgressLine(HALF, 200, refused))
+      .toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  origin unreachable, retrying in 8s (attempt 5)  peers 128 MiB (3)`);
+    expect(formatProgressLine(HALF, 200, null)).toBe(formatProgressLine(HALF, 200));
+  });
+
+  it('fits the width as the plain bar does', () => {
+    for (const columns of [20, 40, 60, 80, 120]) expect(formatProgressLine(HALF, columns, refused).length).toBeLessThanOrEqual(columns);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   describeRateError,
   describeSizeError,
   formatBytes,
+  formatDurationMs,
   formatRate,
   parseDurationSeconds,
   parseRate,
@@ -240,4 +241,15 @@ describe('parseDurationSeconds', () => {
       expect(parseDurationSeconds(text)).toBeNull();
     },
   );
+});
+
+describe('formatDurationMs', () => {
+  it.each([
+    [0, '0s'], [49, '0s'], [400, '0.4s'], [3004, '3s'], [3500, '3.5s'], [9949, '9.9s'], [9950, '10s'],
+    [42_000, '42s'], [59_499, '59s'], [59_500, '1m0s'], [62_000, '1m2s'], [300_000, '5m0s'], [300_004, '5m0s'],
+    [3_723_000, '1h2m3s'], [7 * 24 * 3_600_000, '168h0m0s'],
+    [-5, '-5 ms'], [Number.NaN, 'NaN ms'], [Number.POSITIVE_INFINITY, 'Infinity ms'],
+  ])('%d ms -> %s', (ms, expected) => {
+    expect(formatDurationMs(ms)).toBe(expected);
+  });
 });

@@ -53,7 +53,7 @@ async function setup(have: string, options: Partial<OriginFetcherOptions> = {}, 
     store, origin, content, pieces: [], runs: [], bytes: 0,
     fetcher: new OriginFetcher({
       origin, store, etag: '"fake-v1"', connections: 1, policy: () => 'sequential', untilComplete: false,
-      retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 }, limiter: new TokenBucket(null, 0), signal: new AbortController().signal,
+      retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3, maxElapsedMs: 60_000 }, limiter: new TokenBucket(null, 0), signal: new AbortController().signal,
       onPiece: (index) => h.pieces.push(index),
       onBytes: (bytes) => { h.bytes += bytes; },
       onRunsChanged: () => h.runs.push(h.fetcher.runs()),
@@ -127,11 +127,42 @@ describe('OriginFetcher: failures', () => {
     expect(h.bytes).toBe(FILE_BYTES);
   });
 
-  it('gives up once the retry budget is spent', async () => {
-    const h = await setup('nnnnnnnnnn', { retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 } });
+  it('gives up once --retries is spent, saying so', async () => {
+    const h = await setup('nnnnnnnnnn', { retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2, maxElapsedMs: 60_000 } });
     h.origin.failNext(3);
-    await expect(h.fetcher.run()).rejects.toThrow(/gave up after 3 attempts/);
+    await expect(h.fetcher.run()).rejects.toThrow(/^the origin failed for [0-9.]+s \(3 attempts, the most --retries 2 allows\): .*connection reset \(fake\); .*raise --retries$/);
     expect(h.origin.ranges).toHaveLength(3);
+  });
+
+  it('without a count, retries until the time budget is spent, then names the time and the last error', async () => {
+    const notices: Array<{ attempt: number; delayMs: number }> = [];
+    const h = await setup('nnnnnnnnnn', {
+      retry: { baseDelayMs: 2, maxDelayMs: 10, maxAttempts: null, maxElapsedMs: 150 },
+      onRetry: ({ attempt, delayMs }) => notices.push({ attempt, delayMs }),
+    });
+    h.origin.failNext(1_000_000);
+    const startedMs = performance.now();
+    const failure = await h.fetcher.run().then(() => null, (err: unknown) => err as OriginError);
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(150);
+    expect(failure).toBeInstanceOf(OriginError);
+    expect(failure?.code).toBe('ORIGIN_UNREACHABLE');
+    expect(failure?.message).toMatch(/^the origin failed for 0\.[0-9]s \([0-9]+ attempts\): .*connection reset \(fake\); check that it is up, or raise --retry-max-time$/);
+    expect(notices.length).toBeGreaterThan(3);
+    expect(notices.map((notice) => notice.attempt)).toEqual(notices.map((_, index) => index + 1));
+    expect(notices.every((notice) => notice.delayMs <= 10)).toBe(true);
+    expect(h.origin.ranges).toHaveLength(notices.length + 1);
+  });
+
+  it('starts the count again after an attempt that made progress', async () => {
+    const attempts: number[] = [];
+    const h = await setup('nnnnnnnnnn', { onRetry: ({ attempt }) => attempts.push(attempt) });
+    h.origin.failNext(3);
+    // The attempt that made progress is the first of a new streak.
+    h.origin.failNext(1, { afterBytes: 20_000 });
+    h.origin.failNext(2);
+    await h.fetcher.run();
+    expect(attempts).toEqual([1, 2, 3, 1, 2, 3]);
+    expect((await onDisk(h.store)).equals(h.content)).toBe(true);
   });
 
   it('does not retry a final error', async () => {
@@ -180,6 +211,62 @@ describe('OriginFetcher in a swarm', () => {
     expect(h.fetcher.inFlight.isEmpty()).toBe(true);
     expect(h.origin.servedBytes, 'nothing past the piece it yielded at').toBe(pieceStart(h.store.geometry, 5));
   });
+  it('while a run waits to retry, peers are not told we fetch it nor is it in flight; it is claimed again after the wait', async () => {
+    fixRandom(0);
+    const inFlightWhileWaiting: string[] = [];
+    const h = await setup('nnnnnnnnnn', {
+      othersTaken: () => new Bitfield(PIECES),
+      yieldAt: () => false,
+      retry: { baseDelayMs: 20, maxDelayMs: 20, maxAttempts: null, maxElapsedMs: 60_000 },
+      onRetry: () => {
+        h.runs.push([{ startPiece: -1, endPiece: -1 }]);
+        inFlightWhileWaiting.push(show(h.fetcher.inFlight));
+      },
+    });
+    h.origin.failNext(1);
+    await h.fetcher.run();
+    expect(inFlightWhileWaiting, 'the swarm may ask peers for them meanwhile').toEqual(['nnnnnnnnnn']);
+    const claimed = h.runs[0] ?? [];
+    expect(claimed).toHaveLength(1);
+    const retried = h.runs.findIndex((runs) => runs[0]?.startPiece === -1);
+    expect(h.runs.slice(0, retried + 2), 'claimed, withdrawn, retry, claimed again').toEqual([claimed, [], [{ startPiece: -1, endPiece: -1 }], claimed]);
+    expect(show(h.store.have)).toBe('YYYYYYYYYY');
+  });
+
+  it('after the wait, a run takes back its pieces up to the first one asked of a peer meanwhile', async () => {
+    fixRandom(0);
+    const taken = new Bitfield(PIECES);
+    const h = await setup('nnnnnnnnnn', {
+      othersTaken: () => taken,
+      yieldAt: () => false,
+      retry: { baseDelayMs: 5, maxDelayMs: 5, maxAttempts: null, maxElapsedMs: 60_000 },
+      // While the run waits, the swarm asks a peer for pieces 4 and on.
+      onRetry: () => { for (let i = 4; i < PIECES; i++) taken.set(i); },
+    });
+    h.origin.failNext(1, { afterBytes: PIECE + 100 });
+    await h.fetcher.run();
+    expect(h.origin.ranges.map((r) => [r.start, r.endExclusive])).toEqual([[0, FILE_BYTES], [PIECE + 100, 4 * PIECE]]);
+    expect(show(h.store.have)).toBe('YYYYnnnnnn');
+    expect(h.fetcher.inFlight.isEmpty()).toBe(true);
+  });
+
+  it('after the wait, a run whose next piece a peer offers by now ends there', async () => {
+    fixRandom(0);
+    const offered = new Bitfield(PIECES);
+    const h = await setup('nnnnnnnnnn', {
+      othersTaken: () => offered,
+      yieldAt: (piece) => offered.has(piece),
+      retry: { baseDelayMs: 5, maxDelayMs: 5, maxAttempts: null, maxElapsedMs: 60_000 },
+      // While the run waits, a peer gets every piece and offers them.
+      onRetry: () => { for (let i = 0; i < PIECES; i++) offered.set(i); },
+    });
+    h.origin.failNext(1_000_000);
+    await h.fetcher.run();
+    expect(h.origin.ranges).toHaveLength(1);
+    expect(h.runs.at(-1)).toEqual([]);
+    expect(h.fetcher.inFlight.isEmpty()).toBe(true);
+  });
+
   // Before: a run that yielded at its very first byte (a peer claimed its first piece during the
   // request) got HttpOrigin's retryable "empty body" error counted as a failed attempt, so with
   // --retries 0 the download failed, and with more it waited a backoff for nothing.
@@ -187,7 +274,7 @@ describe('OriginFetcher in a swarm', () => {
     fixRandom(0);
     const peerTaken = new Bitfield(PIECES);
     const h = await setup('nnnnnnnnnn', {
-      retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 0 },
+      retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 0, maxElapsedMs: 60_000 },
       othersTaken: () => peerTaken,
       yieldAt: (piece) => peerTaken.has(piece),
       // As the run is claimed, a peer claims the same pieces (its claim crossed ours).

@@ -322,3 +322,54 @@ describe('startOrigin: faults', () => {
     await expect(startOrigin({ content, md5Header: 'sha1' as Md5HeaderKind })).rejects.toThrow(TypeError);
   });
 });
+
+describe('startOrigin: down for a while, then back', () => {
+  const content = makeContent(300_000, 9);
+
+  it('goDown refuses connections for that long, then serves again at the same URL', async () => {
+    const o = await origin({ content });
+    expect((await send(o.url)).body.equals(content)).toBe(true);
+    await o.whenUp();
+    const downAtMs = performance.now();
+    await o.goDown(300);
+    await expect(send(o.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await o.whenUp();
+    expect(performance.now() - downAtMs).toBeGreaterThanOrEqual(290);
+    const again = await send(o.url);
+    expect(again.status).toBe(200);
+    expect(again.body.equals(content)).toBe(true);
+  });
+
+  it('closes the connections open when it goes down, mid-body too', async () => {
+    const o = await origin({ content, faults: { rateBytesPerSec: 200_000 } });
+    let reached!: () => void;
+    const started = new Promise<void>((resolve) => (reached = resolve));
+    const pending = send(o.url, 'GET', {}, (received) => received >= 10_000 && reached());
+    await started;
+    await o.goDown(50);
+    const cut = await pending;
+    expect(cut.complete).toBe(false);
+    expect(cut.body.length).toBeLessThan(content.length);
+    await o.whenUp();
+    expect((await send(o.url, 'HEAD')).status).toBe(200);
+  });
+
+  it('goDown(Infinity) stays down until close, and whenUp then rejects', async () => {
+    const o = await origin({ content });
+    await o.goDown(Number.POSITIVE_INFINITY);
+    await expect(send(o.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    const up = o.whenUp();
+    await o.close();
+    await expect(up).rejects.toThrow(/closed while down/);
+  });
+
+  it('rejects a bad duration, a second goDown while down, and goDown after close with a TypeError', async () => {
+    const o = await origin({ content });
+    await expect(o.goDown(-1)).rejects.toThrow(TypeError);
+    await expect(o.goDown(Number.NaN)).rejects.toThrow(TypeError);
+    await o.goDown(10_000);
+    await expect(o.goDown(10)).rejects.toThrow(/down already/);
+    await o.close();
+    await expect(o.goDown(10)).rejects.toThrow(TypeError);
+  });
+});
