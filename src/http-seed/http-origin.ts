@@ -84,6 +84,14 @@ async function readAtMost(body: Readable, maxBytes: number): Promise<Buffer | nu
   return Buffer.concat(chunks);
 }
 
+/** `onData` that is never offered a byte at or past `endExclusive`: the read stops there. */
+function boundedOnData(onData: RangeRead['onData'], endExclusive: number): RangeRead['onData'] {
+  return (chunk, offset) => {
+    if (offset >= endExclusive) return offset;
+    return onData(offset + chunk.length <= endExclusive ? chunk : chunk.subarray(0, endExclusive - offset), offset);
+  };
+}
+
 /** An HTTP(S) origin reached through undici. */
 export class HttpOrigin implements OriginClient {
   readonly url: string;
@@ -206,26 +214,33 @@ export class HttpOrigin implements OriginClient {
       { start: read.start, endExclusive: read.endExclusive, expectedTotal: read.fileBytes, expectedEtag: read.etag },
     );
     if (check.kind !== 'ok' && check.kind !== 'full-body') {
-      await res.body.dump().catch(() => undefined);
+      // A 2xx that is not what was asked (another range, size or version) is not read at all;
+      // an error status's short text is skipped (undici stops at 128 KiB) to keep the connection.
+      if (res.statusCode === 200 || res.statusCode === 206) discardBody(res.body);
+      else await res.body.dump().catch(() => undefined);
       throw this.#rangeError(check, res.statusCode, res.headers);
     }
     if (check.kind === 'full-body') this.rangesIgnored = true;
-    return this.#stream(res.body, check.kind === 'ok' ? check.start : 0, read);
+    return check.kind === 'ok'
+      ? this.#stream(res.body, check.start, check.endExclusive, read)
+      : this.#stream(res.body, 0, read.fileBytes, read);
   }
 
   /**
-   * Feeds the body to `read.onData` until the body ends or `onData` consumes less than it was
-   * offered. A whole-body answer (Range ignored) is fed from byte 0: the caller skips what it
-   * does not need. The caller bounds the end, since a run may grow or shrink while it streams.
+   * Feeds the body, whose bytes are [bodyStart, bodyEnd) of the file by its headers, to
+   * `read.onData` until the body ends, reaches `bodyEnd` (a body longer than its headers said is
+   * not read further), or `onData` consumes less than it was offered. A whole-body answer (Range
+   * ignored) is fed from byte 0: the caller skips what it does not need. The caller bounds the
+   * end of what it takes, since a run may grow or shrink while it streams.
    */
-  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, read: RangeRead): Promise<number> {
+  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, bodyEnd: number, read: RangeRead): Promise<number> {
     let offset: number;
     try {
-      offset = await feedBody(body, bodyStart, read.onData);
+      offset = await feedBody(body, bodyStart, boundedOnData(read.onData, bodyEnd));
     } catch (err) {
       throw this.#networkError(err, read.signal);
     } finally {
-      body.destroy();
+      discardBody(body);
     }
     if (offset <= read.start) {
       throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent an empty body for a range`, { retryable: true });

@@ -1,6 +1,7 @@
 /**
- * HttpOrigin's probe against scripted loopback servers: what it learns of Range support (HEAD's
- * `Accept-Ranges`, else a GET of `bytes=0-0`), and that no answer is read beyond what was asked.
+ * HttpOrigin against scripted loopback servers: what its probe learns of Range support (HEAD's
+ * `Accept-Ranges`, else a GET of `bytes=0-0`), and that no answer, the probe's or a range read's,
+ * is read beyond what was asked.
  * The big bodies are paced (16 KiB every 2 ms) so that what the server sends before the client
  * hangs up measures the client, not the kernel's loopback socket buffers (several MiB).
  */
@@ -65,9 +66,14 @@ async function pacedBody(res: ServerResponse, bytes: number, state: Scripted): P
   if (!res.destroyed) res.end();
 }
 
-function probeOf(url: string): Promise<{ origin: HttpOrigin; info: Awaited<ReturnType<HttpOrigin['probe']>> }> {
+function originAt(url: string): HttpOrigin {
   const origin = new HttpOrigin(url, { connections: 2, stallTimeoutMs: 5000 });
   origins.push(origin);
+  return origin;
+}
+
+function probeOf(url: string): Promise<{ origin: HttpOrigin; info: Awaited<ReturnType<HttpOrigin['probe']>> }> {
+  const origin = originAt(url);
   return origin.probe(AbortSignal.timeout(10_000)).then((info) => ({ origin, info }));
 }
 
@@ -214,5 +220,75 @@ describe('HttpOrigin.probe: HEAD refused, every answer bounded by what was asked
     const err = await probeError(server.url);
     expect(err).toMatchObject({ code: 'ORIGIN_BAD_RESPONSE', retryable: true });
     expect(err.message).toContain(JSON.stringify(contentRange));
+  });
+});
+
+describe('HttpOrigin.fetchRange: every answer bounded by what was asked', () => {
+  /** Reads [start, endExclusive) of a BIG file; resolves with what arrived and the outcome. */
+  async function read(url: string, start: number, endExclusive: number): Promise<{ bytes: number; result: number | OriginError }> {
+    let bytes = 0;
+    const result = await originAt(url).fetchRange({
+      start, endExclusive, etag: null, fileBytes: BIG, signal: AbortSignal.timeout(10_000),
+      onData: (chunk, offset) => {
+        bytes += chunk.length;
+        return offset + chunk.length;
+      },
+    }).catch((err: unknown) => {
+      expect(err).toBeInstanceOf(OriginError);
+      return err as OriginError;
+    });
+    return { bytes, result };
+  }
+
+  /** Answers every GET with status 206 (or 200), `contentRange`, and a paced body of `bodyBytes`. */
+  function answering(state: { current: Scripted | null }, status: number, contentRange: string | null, bodyBytes: number, length = true): Handler {
+    return (_req, res) => {
+      res.statusCode = status;
+      if (contentRange !== null) res.setHeader('content-range', contentRange);
+      if (length) res.setHeader('content-length', bodyBytes);
+      void pacedBody(res, bodyBytes, state.current as Scripted);
+    };
+  }
+
+  async function server(status: number, contentRange: string | null, bodyBytes: number, length = true): Promise<Scripted> {
+    const state: { current: Scripted | null } = { current: null };
+    state.current = await scripted(answering(state, status, contentRange, bodyBytes, length));
+    return state.current;
+  }
+
+  it('a 206 of the whole file for a 1 MiB range is refused unread (retryable, naming both ranges)', async () => {
+    const s = await server(206, `bytes 0-${BIG - 1}/${BIG}`, BIG);
+    const { bytes, result } = await read(s.url, MiB, 2 * MiB);
+    expect(bytes).toBe(0);
+    expect(result).toMatchObject({ code: 'ORIGIN_BAD_RESPONSE', retryable: true });
+    expect((result as OriginError).message).toContain(`asked for bytes ${MiB}-${2 * MiB - 1}, got bytes 0-${BIG - 1}/${BIG}`);
+    await expect.poll(() => s.cutShort).toBe(1);
+    expect(s.flushedBytes).toBeLessThan(MiB);
+  });
+
+  it('a 206 of another total size is ORIGIN_CHANGED, final, unread', async () => {
+    const s = await server(206, `bytes ${MiB}-${2 * MiB - 1}/${2 * BIG}`, MiB);
+    const { bytes, result } = await read(s.url, MiB, 2 * MiB);
+    expect(bytes).toBe(0);
+    expect(result).toMatchObject({ code: 'ORIGIN_CHANGED', retryable: false });
+    await expect.poll(() => s.cutShort).toBe(1);
+  });
+
+  it('a 200 of another size is ORIGIN_CHANGED, unread', async () => {
+    const s = await server(200, null, BIG + 1);
+    const { bytes, result } = await read(s.url, 0, MiB);
+    expect(bytes).toBe(0);
+    expect(result).toMatchObject({ code: 'ORIGIN_CHANGED' });
+    await expect.poll(() => s.cutShort).toBe(1);
+    expect(s.flushedBytes).toBeLessThan(MiB);
+  });
+
+  it('a body longer than its Content-Range (no Content-Length) is read to the range end only', async () => {
+    const s = await server(206, `bytes 0-${64 * 1024 - 1}/${BIG}`, BIG, false);
+    const { bytes, result } = await read(s.url, 0, MiB);
+    expect(result).toBe(64 * 1024);
+    expect(bytes).toBe(64 * 1024);
+    await expect.poll(() => s.cutShort).toBe(1);
+    expect(s.flushedBytes).toBeLessThan(MiB);
   });
 });
