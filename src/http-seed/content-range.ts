@@ -50,6 +50,19 @@ export interface RangeRequest {
   expectedTotal: number;
   /** The file's strong ETag from the first response, or `null`. A weak one is ignored. */
   expectedEtag: string | null;
+  /**
+   * The file's `Last-Modified` from the first response, checked only without a strong
+   * `expectedEtag` (the request then carried `If-Range` with this date): an answer with another
+   * `Last-Modified` is `changed`. @default null
+   */
+  expectedLastModified?: string | null;
+  /**
+   * Whether the origin honours Range (the probe said so). With `expectedLastModified` and no
+   * strong ETag, a 200 then means the If-Range date no longer matched: `changed`, unless the 200
+   * carries that same date (a server that takes the date as too weak to honour the range).
+   * @default false
+   */
+  rangesSupported?: boolean;
 }
 
 const DIGITS_RE = /^[0-9]+$/;
@@ -100,7 +113,9 @@ export function parseContentRange(value: string | undefined): ParsedContentRange
  * verdicts; other statuses are `bad` (use `classifyStatus` to decide on a retry).
  *
  * For 200 and 206, the ETag is compared strongly (RFC 9110 §8.8.3.2) when both the response and
- * `expectedEtag` have one: a weak response ETag never matches. A `Content-Encoding` other than
+ * `expectedEtag` have one: a weak response ETag never matches. Without a strong ETag, the
+ * `Last-Modified` is compared with `expectedLastModified` instead (RFC 9110 §13.1.5: If-Range
+ * with a date), and a 200 from an origin that honours Range is `changed` (see `rangesSupported`). A `Content-Encoding` other than
  * `identity` is `bad`, as ranges would then count encoded bytes.
  *
  * Throws `TypeError` when `req` is not 0 <= start < endExclusive <= expectedTotal (safe integers).
@@ -115,6 +130,12 @@ export function checkRangeResponse(res: RangeResponse, req: RangeRequest): Range
   if (encoding !== null) return { kind: 'bad', reason: encoding };
   const etag = etagProblem(res.headers, req.expectedEtag);
   if (etag !== null) return { kind: 'changed', reason: etag };
+  const dated = isStrongEtag(req.expectedEtag) ? null : req.expectedLastModified ?? null;
+  const date = dated === null ? null : lastModifiedProblem(res.headers, dated);
+  if (date !== null) return { kind: 'changed', reason: date };
+  if (res.status === 200 && dated !== null && req.rangesSupported === true && headerValues(res.headers, 'last-modified').length === 0) {
+    return { kind: 'changed', reason: `the whole file came back to If-Range: ${dated} from an origin that honours Range` };
+  }
   if (res.status === 200) return checkFullBody(res.headers, req);
   return checkPartialBody(res.headers, req);
 }
@@ -228,6 +249,19 @@ function etagProblem(headers: HeaderRecord, expectedEtag: string | null): string
   return `ETag is now ${values.join(', ')}, expected ${String(expectedEtag)}`;
 }
 
+/**
+ * A reason when the response's `Last-Modified` is not `expected` (the same instant when both parse
+ * as dates, else the same text), else `null`; no `Last-Modified` is no evidence either way.
+ */
+function lastModifiedProblem(headers: HeaderRecord, expected: string): string | null {
+  const values = headerValues(headers, 'last-modified');
+  if (values.length === 0) return null;
+  const value = values.length === 1 ? values[0]?.trim() ?? '' : '';
+  const [atMs, expectedMs] = [Date.parse(value), Date.parse(expected)];
+  const same = Number.isNaN(atMs) || Number.isNaN(expectedMs) ? value === expected.trim() : atMs === expectedMs;
+  return same ? null : `Last-Modified is now ${values.join(', ')}, expected ${expected}`;
+}
+
 function contentEncodingProblem(headers: HeaderRecord): string | null {
   const values = headerValues(headers, 'content-encoding');
   for (const value of values) {
@@ -262,6 +296,10 @@ function validateRequest(req: RangeRequest): void {
   }
   if (req.expectedEtag !== null && typeof req.expectedEtag !== 'string') {
     throw new TypeError(`checkRangeResponse: expectedEtag must be a string or null, got ${typeof req.expectedEtag}`);
+  }
+  const lastModified = req.expectedLastModified;
+  if (lastModified !== undefined && lastModified !== null && typeof lastModified !== 'string') {
+    throw new TypeError(`checkRangeResponse: expectedLastModified must be a string or null, got ${typeof lastModified}`);
   }
 }
 

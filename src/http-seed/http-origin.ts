@@ -3,9 +3,11 @@
  * ranges of it. S3 presigned and public URLs come this way too.
  *
  * A thin shell over undici: keep-alive connections, redirects followed (presigned URLs), every
- * ranged GET conditioned on the ETag (`If-Match` and `If-Range`) so a file that changes
- * mid-download is caught. Decisions about headers live in the pure modules beside it
- * (md5-header, content-range, retry-delay).
+ * ranged GET conditioned on the ETag (`If-Match` and `If-Range`), or without one on the
+ * Last-Modified date (`If-Unmodified-Since` and `If-Range`), so a file that changes mid-download
+ * is caught at the first answer after the change. No answer is read beyond what was asked.
+ * Decisions about headers live in the pure modules beside it (md5-header, content-range,
+ * retry-delay).
  *
  * Not responsible for retrying: each call makes one attempt and throws an {@link OriginError}
  * whose `retryable` says whether another attempt may succeed; the session owns the retry loop.
@@ -84,6 +86,27 @@ async function readAtMost(body: Readable, maxBytes: number): Promise<Buffer | nu
   return Buffer.concat(chunks);
 }
 
+/** A `Last-Modified` value that is a date, trimmed; else `null` (nothing to condition on). */
+function httpDate(value: string | null): string | null {
+  const text = value?.trim() ?? '';
+  return text !== '' && !Number.isNaN(Date.parse(text)) ? text : null;
+}
+
+/**
+ * The headers of a ranged GET: `Range`, conditioned on the ETag (`If-Match`, `If-Range`) or,
+ * without one, on the Last-Modified date (`If-Unmodified-Since`, `If-Range`; RFC 9110 §13.1.4-5),
+ * so a changed file answers 412 or the whole new body instead of bytes of another version.
+ */
+function conditionalRangeHeaders(read: RangeRead): Record<string, string> {
+  const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
+  const validator = read.etag ?? read.lastModified;
+  if (validator !== null) {
+    headers[read.etag !== null ? 'if-match' : 'if-unmodified-since'] = validator;
+    headers['if-range'] = validator;
+  }
+  return headers;
+}
+
 /** `onData` that is never offered a byte at or past `endExclusive`: the read stops there. */
 function boundedOnData(onData: RangeRead['onData'], endExclusive: number): RangeRead['onData'] {
   return (chunk, offset) => {
@@ -99,6 +122,8 @@ export class HttpOrigin implements OriginClient {
   readonly #stallTimeoutMs: number;
   /** Whether the origin ignores Range: from {@link probe}, and set when a ranged GET gets the whole body. */
   rangesIgnored = false;
+  /** What the probe learned: a 200 to a read conditioned on a date then means "changed". */
+  #rangesSupported = false;
 
   constructor(url: string, options: HttpOriginOptions) {
     this.url = url;
@@ -130,6 +155,7 @@ export class HttpOrigin implements OriginClient {
     }
     info ??= await this.#probeWithGet(signal);
     this.rangesIgnored = !info.rangesSupported;
+    this.#rangesSupported = info.rangesSupported;
     return info;
   }
 
@@ -193,6 +219,7 @@ export class HttpOrigin implements OriginClient {
       fileBytes,
       md5: md5FromHeaders(headers, { wholeBody }),
       etag: isStrongEtag(etag) ? etag : null,
+      lastModified: httpDate(header(headers, 'last-modified')),
       rangesSupported,
     };
   }
@@ -203,16 +230,15 @@ export class HttpOrigin implements OriginClient {
    * server that ignores Range is coped with: its whole body is fed from byte 0.
    */
   async fetchRange(read: RangeRead): Promise<number> {
-    const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
-    if (read.etag !== null) {
-      headers['if-match'] = read.etag;
-      headers['if-range'] = read.etag;
-    }
-    const res = await this.#send('GET', headers, read.signal);
-    const check = checkRangeResponse(
-      { status: res.statusCode, headers: res.headers },
-      { start: read.start, endExclusive: read.endExclusive, expectedTotal: read.fileBytes, expectedEtag: read.etag },
-    );
+    const res = await this.#send('GET', conditionalRangeHeaders(read), read.signal);
+    const check = checkRangeResponse({ status: res.statusCode, headers: res.headers }, {
+      start: read.start,
+      endExclusive: read.endExclusive,
+      expectedTotal: read.fileBytes,
+      expectedEtag: read.etag,
+      expectedLastModified: read.lastModified,
+      rangesSupported: this.#rangesSupported,
+    });
     if (check.kind !== 'ok' && check.kind !== 'full-body') {
       // A 2xx that is not what was asked (another range, size or version) is not read at all;
       // an error status's short text is skipped (undici stops at 128 KiB) to keep the connection.

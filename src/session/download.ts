@@ -198,6 +198,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       store,
       md5: key.md5,
       etag: info.etag,
+      lastModified: info.lastModified,
       connections: opts.connections,
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,

@@ -71,6 +71,8 @@ export interface TransferOptions {
   readonly store: PieceStore;
   readonly md5: Buffer;
   readonly etag: string | null;
+  /** The probe's Last-Modified (`OriginInfo.lastModified`), passed to the origin fetcher. @default null */
+  readonly lastModified?: string | null;
   readonly connections: number;
   readonly retry: RetryOptions;
   readonly speedLimitDown: number | null;
@@ -121,6 +123,7 @@ export class Transfer {
       origin: opts.origin,
       store: opts.store,
       etag: opts.etag,
+      lastModified: opts.lastModified ?? null,
       connections: opts.connections,
       policy: () => this.#policy(),
       digestOnPath: () => this.#wantsDigests,

@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ interface Scripted {
   readonly url: string;
   /** `METHOD range` of each request, in order. */
   readonly requests: string[];
+  /** The headers of each request, in order. */
+  readonly requestHeaders: IncomingHttpHeaders[];
   /** Body bytes the kernel took from the server (write callbacks), over all responses. */
   flushedBytes: number;
   /** Responses whose connection closed before their body ended. */
@@ -42,9 +44,10 @@ afterEach(async () => {
 });
 
 async function scripted(handle: Handler): Promise<Scripted> {
-  const state: Scripted = { url: '', requests: [], flushedBytes: 0, cutShort: 0 };
+  const state: Scripted = { url: '', requests: [], requestHeaders: [], flushedBytes: 0, cutShort: 0 };
   const server = createServer((req, res) => {
     state.requests.push(`${req.method ?? ''} ${req.headers.range ?? ''}`.trim());
+    state.requestHeaders.push(req.headers);
     res.on('close', () => {
       if (!res.writableFinished) state.cutShort++;
     });
@@ -228,7 +231,7 @@ describe('HttpOrigin.fetchRange: every answer bounded by what was asked', () => 
   async function read(url: string, start: number, endExclusive: number): Promise<{ bytes: number; result: number | OriginError }> {
     let bytes = 0;
     const result = await originAt(url).fetchRange({
-      start, endExclusive, etag: null, fileBytes: BIG, signal: AbortSignal.timeout(10_000),
+      start, endExclusive, etag: null, lastModified: null, fileBytes: BIG, signal: AbortSignal.timeout(10_000),
       onData: (chunk, offset) => {
         bytes += chunk.length;
         return offset + chunk.length;
@@ -290,5 +293,69 @@ describe('HttpOrigin.fetchRange: every answer bounded by what was asked', () => 
     expect(bytes).toBe(64 * 1024);
     await expect.poll(() => s.cutShort).toBe(1);
     expect(s.flushedBytes).toBeLessThan(MiB);
+  });
+});
+
+describe('HttpOrigin without an ETag: reads conditioned on Last-Modified', () => {
+  const LM = 'Mon, 01 Jan 2024 00:00:00 GMT';
+  const SIZE = 100_000;
+
+  /** HEAD: size, Last-Modified, Accept-Ranges: bytes, no ETag; GET: `get`. */
+  async function datedOrigin(get: Handler): Promise<{ server: Scripted; origin: HttpOrigin }> {
+    const server = await scripted((req, res) => {
+      if (req.method !== 'HEAD') return get(req, res);
+      res.setHeader('content-length', SIZE);
+      res.setHeader('last-modified', LM);
+      res.setHeader('accept-ranges', 'bytes');
+      res.end();
+    });
+    const { origin, info } = await probeOf(server.url);
+    expect(info).toMatchObject({ etag: null, lastModified: LM, rangesSupported: true });
+    return { server, origin };
+  }
+
+  function readOf(origin: HttpOrigin): Promise<number> {
+    return origin.fetchRange({
+      start: 10, endExclusive: 20, etag: null, lastModified: LM, fileBytes: SIZE, signal: AbortSignal.timeout(10_000),
+      onData: (chunk, offset) => offset + chunk.length,
+    });
+  }
+
+  it('sends If-Unmodified-Since and If-Range with the date, and takes a 206 of that date', async () => {
+    const { server, origin } = await datedOrigin((_req, res) => {
+      res.statusCode = 206;
+      res.setHeader('content-range', `bytes 10-19/${SIZE}`);
+      res.setHeader('last-modified', LM);
+      res.end('0123456789');
+    });
+    await expect(readOf(origin)).resolves.toBe(20);
+    expect(server.requestHeaders[1]).toMatchObject({ range: 'bytes=10-19', 'if-unmodified-since': LM, 'if-range': LM });
+    expect(server.requestHeaders[1]?.['if-match']).toBeUndefined();
+  });
+
+  const changes: Array<[string, Handler]> = [
+    ['a 412', (_req, res) => {
+      res.statusCode = 412;
+      res.end();
+    }],
+    ['a 200 of the new file (If-Range said changed)', (_req, res) => {
+      res.setHeader('content-length', SIZE);
+      res.setHeader('last-modified', 'Tue, 02 Jan 2024 00:00:00 GMT');
+      res.end(Buffer.alloc(SIZE));
+    }],
+    ['a 200 without a date', (_req, res) => {
+      res.setHeader('content-length', SIZE);
+      res.end(Buffer.alloc(SIZE));
+    }],
+    ['a 206 of another date', (_req, res) => {
+      res.statusCode = 206;
+      res.setHeader('content-range', `bytes 10-19/${SIZE}`);
+      res.setHeader('last-modified', 'Tue, 02 Jan 2024 00:00:00 GMT');
+      res.end('0123456789');
+    }],
+  ];
+  it.each(changes)('%s is ORIGIN_CHANGED (final)', async (_name, answer) => {
+    const { origin } = await datedOrigin(answer);
+    await expect(readOf(origin)).rejects.toMatchObject({ code: 'ORIGIN_CHANGED', retryable: false });
   });
 });

@@ -131,6 +131,32 @@ describe('checkRangeResponse', () => {
     expect(checkRangeResponse({ status: 206, headers }, { ...req, expectedEtag: 'W/"v2"' })).toEqual(ok);
   });
 
+  describe('without an ETag, Last-Modified', () => {
+    const LM = 'Mon, 01 Jan 2024 00:00:00 GMT';
+    const dated: RangeRequest = { start: 100, endExclusive: 200, expectedTotal: 1000, expectedEtag: null, expectedLastModified: LM, rangesSupported: true };
+    const range = { 'content-range': 'bytes 100-199/1000' };
+    const changed = (text: string): RangeCheck => ({ kind: 'changed', reason: expect.stringContaining(text) as string });
+    const table: Array<[string, RangeRequest, number, HeaderRecord, RangeCheck]> = [
+      ['206, same date', dated, 206, { ...range, 'last-modified': LM }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, same instant in RFC 850 form', dated, 206, { ...range, 'last-modified': 'Monday, 01-Jan-24 00:00:00 GMT' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, no date', dated, 206, range, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, another date', dated, 206, { ...range, 'last-modified': 'Mon, 01 Jan 2024 00:01:00 GMT' }, changed('Last-Modified is now Mon, 01 Jan 2024 00:01:00 GMT')],
+      ['206, repeated date', dated, 206, { ...range, 'last-modified': [LM, LM] }, changed('Last-Modified')],
+      ['206, not a date', dated, 206, { ...range, 'last-modified': 'yesterday' }, changed('yesterday')],
+      ['206, same date, another size', dated, 206, { 'content-range': 'bytes 100-199/1001', 'last-modified': LM }, changed('1001')],
+      ['200 without a date: If-Range said changed', dated, 200, { 'content-length': '1000' }, changed(`If-Range: ${LM}`)],
+      ['200 with another date', dated, 200, { 'content-length': '1000', 'last-modified': 'Tue, 02 Jan 2024 00:00:00 GMT' }, changed('Tue, 02 Jan 2024')],
+      ['200 with the same date: the server took it as weak', dated, 200, { 'content-length': '1000', 'last-modified': LM }, { kind: 'full-body' }],
+      ['200 from an origin without Range support', { ...dated, rangesSupported: false }, 200, { 'content-length': '1000' }, { kind: 'full-body' }],
+      ['412 (If-Unmodified-Since failed)', dated, 412, {}, { kind: 'precondition-failed' }],
+      ['a strong ETag takes precedence over the date', { ...dated, expectedEtag: '"v1"' }, 206, { ...range, etag: '"v1"', 'last-modified': 'Tue, 02 Jan 2024 00:00:00 GMT' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['no date expected: none checked', { ...dated, expectedLastModified: null }, 200, { 'content-length': '1000' }, { kind: 'full-body' }],
+    ];
+    it.each(table)('%s', (_name, request, status, headers, expected) => {
+      expect(checkRangeResponse({ status, headers }, request)).toEqual(expected);
+    });
+  });
+
   it('accepts a range ending at the last byte of the file', () => {
     const res = { status: 206, headers: { 'content-range': 'bytes 900-999/1000' } };
     expect(checkRangeResponse(res, { ...req, start: 900, endExclusive: 1000 })).toEqual({ kind: 'ok', start: 900, endExclusive: 1000 });
@@ -143,6 +169,7 @@ describe('checkRangeResponse', () => {
     ['fractional', { ...req, endExclusive: 150.5 }],
     ['NaN total', { ...req, expectedTotal: Number.NaN }],
     ['etag not a string', { ...req, expectedEtag: 5 as unknown as string }],
+    ['date not a string', { ...req, expectedLastModified: 5 as unknown as string }],
   ];
   it.each(badRequests)('throws TypeError on a bad request: %s', (_name, bad) => {
     expect(() => checkRangeResponse({ status: 206, headers: {} }, bad)).toThrow(TypeError);
