@@ -43,6 +43,11 @@ export interface OriginFaults {
   changeAfterBodyBytes?: number;
   /** Throttle every body; one token bucket shared by all connections. */
   rateBytesPerSec?: number;
+  /**
+   * With `rateBytesPerSec`: how much sending may run ahead of the rate, in ms of it (a link's
+   * queue; what a client that hangs up at once still gets is about this much). @default 50
+   */
+  burstMs?: number;
   /** Answer every request with this status. */
   status?: number;
   /** The first `count` GETs (counted from `setFaults`) answer `status`. */
@@ -179,6 +184,7 @@ function checkFaults(faults: OriginFaults): void {
   const { cutBodyFraction: cut, rateBytesPerSec: rate, refuseHead, status, failFirstRequests: failFirst, wrongContentRange: wrong } = faults;
   if (cut !== undefined && !(cut >= 0 && cut <= 1)) bad('cutBodyFraction', cut);
   if (rate !== undefined && !(rate > 0)) bad('rateBytesPerSec', rate);
+  if (faults.burstMs !== undefined && !(faults.burstMs >= 0)) bad('burstMs', faults.burstMs);
   if (refuseHead !== undefined && ![403, 405, 501].includes(refuseHead)) bad('refuseHead', refuseHead);
   if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) bad('status', status);
   if (failFirst !== undefined && !(Number.isInteger(failFirst.count) && failFirst.status >= 200)) bad('failFirstRequests', failFirst);
@@ -458,7 +464,7 @@ class LoopbackOrigin implements OriginServer {
     const rate = this.#faults.rateBytesPerSec;
     if (rate === undefined) return;
     const nowMs = performance.now();
-    this.#bucketAtMs = Math.max(this.#bucketAtMs, nowMs - BURST_MS) + (bytes * 1000) / rate;
+    this.#bucketAtMs = Math.max(this.#bucketAtMs, nowMs - (this.#faults.burstMs ?? BURST_MS)) + (bytes * 1000) / rate;
     const waitMs = this.#bucketAtMs - nowMs;
     if (waitMs > 0) await sleep(waitMs, undefined, { signal });
   }

@@ -306,6 +306,14 @@ describe('startOrigin: faults', () => {
     expect(first.body.equals(content.subarray(0, 1000))).toBe(true);
   });
 
+  it('burstMs bounds how far a throttled body runs ahead of the rate', async () => {
+    const o = await origin({ content, faults: { rateBytesPerSec: 10_000_000, burstMs: 0 } });
+    const startedMs = performance.now();
+    expect((await send(o.url)).body.equals(content)).toBe(true);
+    // 300 kB at 10 MB/s with no burst allowance takes 30 ms; the default 50 ms would let it all go at once.
+    expect(performance.now() - startedMs).toBeGreaterThan(20);
+  });
+
   it('rateBytesPerSec throttles bodies', async () => {
     const o = await origin({ content, faults: { rateBytesPerSec: 1_000_000 } });
     const startedMs = performance.now();
@@ -356,6 +364,7 @@ describe('startOrigin: faults', () => {
     const o = await origin({ content });
     expect(() => o.setFaults({ wrongContentRange: { shape: 'sideways' as 'whole' } })).toThrow(TypeError);
     expect(() => o.setFaults({ wrongContentRange: { shape: 'whole', count: -1 } })).toThrow(TypeError);
+    expect(() => o.setFaults({ rateBytesPerSec: 1000, burstMs: -1 })).toThrow(TypeError);
     expect(() => o.setFaults({ cutBodyFraction: 2 })).toThrow(TypeError);
     expect(() => o.setFaults({ rateBytesPerSec: 0 })).toThrow(TypeError);
     await expect(startOrigin({ content, md5Header: 'sha1' as Md5HeaderKind })).rejects.toThrow(TypeError);
