@@ -161,13 +161,17 @@ export function isStrongEtag(etag: string | null | undefined): boolean {
 /**
  * The verdict on the answer to the probe's `Range: bytes=0-0` GET (see {@link checkFirstByteResponse}):
  * - `ranges`: a 206 of exactly `bytes 0-0/totalBytes`; the origin honours Range.
+ * - `oversized`: a 206 from byte 0 of more than byte 0 (s3rver answers `bytes=0-0` with the
+ *   whole file): its headers describe the file (`totalBytes`; `wholeFile` when the range is all
+ *   of it, so that body-scoped MD5 headers are the file's), its body is not to be read.
  * - `no-ranges`: a 200; the origin ignores Range (its body is the whole file, not to be read here).
  *   `totalBytes` from its `Content-Length`, `null` when it has none.
  * - `empty`: a 416 without a nonzero total; the file has no byte 0.
- * - `bad`: a 206 of any other range (or of an unknown total), a content coding, another status.
+ * - `bad`: a 206 of another start, of an unknown total, or malformed; a content coding; another status.
  */
 export type FirstByteCheck =
   | { kind: 'ranges'; totalBytes: number }
+  | { kind: 'oversized'; totalBytes: number; wholeFile: boolean }
   | { kind: 'no-ranges'; totalBytes: number | null }
   | { kind: 'empty' }
   | { kind: 'bad'; reason: string };
@@ -188,9 +192,9 @@ export function acceptRanges(headers: HeaderRecord): 'bytes' | 'none' | null {
 
 /**
  * Checks the answer to `Range: bytes=0-0`, the probe's one-byte GET, before its body is read: a
- * 206 must be exactly `bytes 0-0/N` (and a `Content-Length`, when present, 1), so that reading it
- * costs one byte; anything larger is `bad` and its body must not be read. A 200 means the origin
- * ignores Range. Not responsible for reading or discarding the body, nor for statuses that
+ * 206 of exactly `bytes 0-0/N` (and a `Content-Length`, when present, 1) costs one byte to read;
+ * a larger one from byte 0 is `oversized` (headers usable, body not to be read), any other `bad`.
+ * A 200 means the origin ignores Range. Not responsible for reading or discarding the body, nor for statuses that
  * `classifyStatus` retries or refuses (they are `bad` here).
  */
 export function checkFirstByteResponse(res: RangeResponse): FirstByteCheck {
@@ -205,12 +209,15 @@ export function checkFirstByteResponse(res: RangeResponse): FirstByteCheck {
   if (res.status !== 206) return { kind: 'bad', reason: `unexpected HTTP status ${res.status}` };
   const raw = singleHeader(res.headers, 'content-range');
   const range = parseContentRange(raw ?? undefined);
-  if (range?.kind !== 'range' || range.start !== 0 || range.endExclusive !== 1 || range.totalBytes === null) {
+  if (range?.kind !== 'range' || range.start !== 0 || range.totalBytes === null) {
     return { kind: 'bad', reason: `asked for bytes 0-0, got ${describeContentRange(raw)}` };
   }
   const length = contentLength(res.headers);
-  if (length !== null && length !== 1) return { kind: 'bad', reason: `asked for bytes 0-0, got Content-Length ${length}` };
-  return { kind: 'ranges', totalBytes: range.totalBytes };
+  if (length !== null && length !== range.endExclusive) {
+    return { kind: 'bad', reason: `Content-Length ${length} does not match Content-Range ${JSON.stringify(raw)}` };
+  }
+  if (range.endExclusive === 1) return { kind: 'ranges', totalBytes: range.totalBytes };
+  return { kind: 'oversized', totalBytes: range.totalBytes, wholeFile: range.endExclusive === range.totalBytes };
 }
 
 function checkFullBody(headers: HeaderRecord, req: RangeRequest): RangeCheck {

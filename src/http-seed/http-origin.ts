@@ -139,7 +139,7 @@ export class HttpOrigin implements OriginClient {
   /**
    * Learns size, MD5, ETag and whether Range is honoured: HEAD (its `Accept-Ranges` says; without
    * one, a GET of `bytes=0-0` tells), or that GET alone when HEAD is refused. No answer is read
-   * beyond what was asked: a 206 of more than byte 0 is refused unread, a 200 is not read.
+   * beyond what was asked: of a 206 of more than byte 0, or of a 200, only the headers are used.
    * Sets {@link rangesIgnored}.
    */
   async probe(signal: AbortSignal): Promise<OriginInfo> {
@@ -176,6 +176,7 @@ export class HttpOrigin implements OriginClient {
     switch (check.kind) {
       case 'empty': return this.#info(headers, 0, true, true);
       case 'ranges': return this.#info(headers, check.totalBytes, bodyScopedMd5IsWhole(headers, firstByte, check.totalBytes), true);
+      case 'oversized': return this.#info(headers, check.totalBytes, check.wholeFile, true);
       case 'no-ranges':
         if (check.totalBytes === null) {
           throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
@@ -186,7 +187,8 @@ export class HttpOrigin implements OriginClient {
 
   /**
    * GET `bytes=0-0`, bounded by what was asked: a 206 of exactly byte 0 is read for at most one
-   * byte; a 200 (Range ignored) is destroyed unread; anything else is refused unread (retryable
+   * byte; a 206 of more from byte 0 (s3rver's answer) and a 200 (Range ignored) are destroyed
+   * unread, their headers serve; anything else is refused unread (retryable
    * `ORIGIN_BAD_RESPONSE` naming the ranges) or is an HTTP status error.
    */
   async #getFirstByte(signal: AbortSignal): Promise<{ check: Exclude<FirstByteCheck, { kind: 'bad' }>; headers: Headers; firstByte: Buffer }> {

@@ -69,14 +69,14 @@ describe('swarm-download: a probe answered with more than it asked for', () => {
     return { egress: origin.stats.bodyBytes, maxRss: peakRssBytes, ranges: origin.stats.ranges.slice(0, 3) };
   }
 
-  it('HEAD refused, bytes=0-0 answered with the whole 64 MiB as a 206 or a 200: verified; the probe costs < 1 MiB of egress, no memory', async () => {
+  it('HEAD refused, bytes=0-0 answered with the whole 64 MiB as a 206 (as s3rver does) or a 200: verified; the probe costs < 1 MiB of egress, no memory', async () => {
     const normal = await run(LINK);
     const whole206 = await run({ ...LINK, wrongContentRange: { shape: 'whole', count: 1 } });
     const whole200 = await run({ ...LINK, noRanges: true });
     const summary = JSON.stringify({ normal, whole206, whole200 });
     expect(normal.egress, summary).toBe(content.length + 1);
-    expect(whole206.ranges.slice(0, 2), 'the refused probe is asked again').toEqual(['bytes=0-0', 'bytes=0-0']);
-    expect(whole206.ranges[2], 'then the file from its start').toMatch(/^bytes=0-\d+$/);
+    expect(whole206.ranges[0]).toBe('bytes=0-0');
+    expect(whole206.ranges[1], 'its headers served, its body unread: then the file from its start').toMatch(/^bytes=0-\d+$/);
     expect(whole200.ranges, 'no Range support: the whole body once, from the start').toEqual(['bytes=0-0', `bytes=0-${content.length - 1}`]);
     for (const answered of [whole206, whole200]) {
       expect(answered.egress - content.length, `probe egress beyond the file: ${summary}`).toBeLessThan(MiB);

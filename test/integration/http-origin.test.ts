@@ -166,19 +166,32 @@ describe('HttpOrigin.probe: HEAD refused, every answer bounded by what was asked
     expect(server.requests).toEqual(['HEAD', 'GET bytes=0-0']);
   });
 
-  it('a 206 of the whole 64 MiB is refused unread, naming what was asked and what came', async () => {
+  it('a 206 of the whole 64 MiB (as s3rver answers) is not read: size and MD5 from its headers', async () => {
     const server = await scripted(refuseHeadThen((_req, res) => {
       res.statusCode = 206;
       res.setHeader('content-range', `bytes 0-${BIG - 1}/${BIG}`);
       res.setHeader('content-length', BIG);
+      res.setHeader('content-md5', MD5_B64);
       void pacedBody(res, BIG, server);
     }));
-    const err = await probeError(server.url);
-    expect(err).toMatchObject({ code: 'ORIGIN_BAD_RESPONSE', retryable: true });
-    expect(err.message).toContain('bytes=0-0');
-    expect(err.message).toContain(`"bytes 0-${BIG - 1}/${BIG}"`);
+    const { origin, info } = await probeOf(server.url);
+    // The range is the whole file, so its body-scoped Content-MD5 is the file's.
+    expect(info).toMatchObject({ fileBytes: BIG, rangesSupported: true, md5: { kind: 'found', found: { source: 'content-md5' } } });
+    expect(origin.rangesIgnored).toBe(false);
     await expect.poll(() => server.cutShort).toBe(1);
     expect(server.flushedBytes).toBeLessThan(MiB);
+  });
+
+  it('a 206 of a part from byte 0 is not read, and its body-scoped Content-MD5 is not taken for the file', async () => {
+    const server = await scripted(refuseHeadThen((_req, res) => {
+      res.statusCode = 206;
+      res.setHeader('content-range', `bytes 0-${MiB - 1}/${BIG}`);
+      res.setHeader('content-md5', MD5_B64);
+      void pacedBody(res, MiB, server);
+    }));
+    const { info } = await probeOf(server.url);
+    expect(info).toMatchObject({ fileBytes: BIG, rangesSupported: true, md5: { kind: 'none' } });
+    await expect.poll(() => server.cutShort).toBe(1);
   });
 
   it('a 200 of 64 MiB is not read: size and MD5 from its headers, no Range support', async () => {
@@ -210,11 +223,11 @@ describe('HttpOrigin.probe: HEAD refused, every answer bounded by what was asked
 
   const shapes: Array<[string, string]> = [
     ['another start', 'bytes 1-1/1000'],
-    ['a longer range', 'bytes 0-1/1000'],
+    ['the end of the file', 'bytes 999-999/1000'],
     ['an unknown total', 'bytes 0-0/*'],
     ['a malformed range', 'bytes 0-0'],
   ];
-  it.each(shapes)('a 206 of %s is refused', async (_name, contentRange) => {
+  it.each(shapes)('a 206 of %s is refused, naming what was asked and what came', async (_name, contentRange) => {
     const server = await scripted(refuseHeadThen((_req, res) => {
       res.statusCode = 206;
       res.setHeader('content-range', contentRange);
@@ -222,7 +235,7 @@ describe('HttpOrigin.probe: HEAD refused, every answer bounded by what was asked
     }));
     const err = await probeError(server.url);
     expect(err).toMatchObject({ code: 'ORIGIN_BAD_RESPONSE', retryable: true });
-    expect(err.message).toContain(JSON.stringify(contentRange));
+    expect(err.message).toContain(`asked for bytes 0-0, got Content-Range ${JSON.stringify(contentRange)}`);
   });
 });
 
