@@ -116,7 +116,7 @@ export class AzureOrigin implements OriginClient {
         ? { kind: 'found', found: { md5: Buffer.from(md5), source: 'x-ms-blob-content-md5' } }
         : { kind: 'none', multipartEtag: false };
       const etag = props.etag ?? null;
-      return { url: this.url, kind: 'azure', fileBytes: props.contentLength, md5: lookup, etag: isStrongEtag(etag) ? etag : null, rangesSupported: true };
+      return { url: this.url, kind: 'azure', fileBytes: props.contentLength, md5: lookup, etag: isStrongEtag(etag) ? etag : null, lastModified: props.lastModified?.toUTCString() ?? null, rangesSupported: true };
     } catch (err) {
       throw this.#error(err, signal, watch);
     } finally {

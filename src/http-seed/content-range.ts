@@ -50,6 +50,19 @@ export interface RangeRequest {
   expectedTotal: number;
   /** The file's strong ETag from the first response, or `null`. A weak one is ignored. */
   expectedEtag: string | null;
+  /**
+   * The file's `Last-Modified` from the first response, checked only without a strong
+   * `expectedEtag` (the request then carried `If-Range` with this date): an answer with another
+   * `Last-Modified` is `changed`. @default null
+   */
+  expectedLastModified?: string | null;
+  /**
+   * Whether the origin honours Range (the probe said so). With `expectedLastModified` and no
+   * strong ETag, a 200 then means the If-Range date no longer matched: `changed`, unless the 200
+   * carries that same date (a server that takes the date as too weak to honour the range).
+   * @default false
+   */
+  rangesSupported?: boolean;
 }
 
 const DIGITS_RE = /^[0-9]+$/;
@@ -100,7 +113,9 @@ export function parseContentRange(value: string | undefined): ParsedContentRange
  * verdicts; other statuses are `bad` (use `classifyStatus` to decide on a retry).
  *
  * For 200 and 206, the ETag is compared strongly (RFC 9110 §8.8.3.2) when both the response and
- * `expectedEtag` have one: a weak response ETag never matches. A `Content-Encoding` other than
+ * `expectedEtag` have one: a weak response ETag never matches. Without a strong ETag, the
+ * `Last-Modified` is compared with `expectedLastModified` instead (RFC 9110 §13.1.5: If-Range
+ * with a date), and a 200 from an origin that honours Range is `changed` (see `rangesSupported`). A `Content-Encoding` other than
  * `identity` is `bad`, as ranges would then count encoded bytes.
  *
  * Throws `TypeError` when `req` is not 0 <= start < endExclusive <= expectedTotal (safe integers).
@@ -115,6 +130,12 @@ export function checkRangeResponse(res: RangeResponse, req: RangeRequest): Range
   if (encoding !== null) return { kind: 'bad', reason: encoding };
   const etag = etagProblem(res.headers, req.expectedEtag);
   if (etag !== null) return { kind: 'changed', reason: etag };
+  const dated = isStrongEtag(req.expectedEtag) ? null : req.expectedLastModified ?? null;
+  const date = dated === null ? null : lastModifiedProblem(res.headers, dated);
+  if (date !== null) return { kind: 'changed', reason: date };
+  if (res.status === 200 && dated !== null && req.rangesSupported === true && headerValues(res.headers, 'last-modified').length === 0) {
+    return { kind: 'changed', reason: `the whole file came back to If-Range: ${dated} from an origin that honours Range` };
+  }
   if (res.status === 200) return checkFullBody(res.headers, req);
   return checkPartialBody(res.headers, req);
 }
@@ -140,13 +161,17 @@ export function isStrongEtag(etag: string | null | undefined): boolean {
 /**
  * The verdict on the answer to the probe's `Range: bytes=0-0` GET (see {@link checkFirstByteResponse}):
  * - `ranges`: a 206 of exactly `bytes 0-0/totalBytes`; the origin honours Range.
+ * - `oversized`: a 206 from byte 0 of more than byte 0 (s3rver answers `bytes=0-0` with the
+ *   whole file): its headers describe the file (`totalBytes`; `wholeFile` when the range is all
+ *   of it, so that body-scoped MD5 headers are the file's), its body is not to be read.
  * - `no-ranges`: a 200; the origin ignores Range (its body is the whole file, not to be read here).
  *   `totalBytes` from its `Content-Length`, `null` when it has none.
  * - `empty`: a 416 without a nonzero total; the file has no byte 0.
- * - `bad`: a 206 of any other range (or of an unknown total), a content coding, another status.
+ * - `bad`: a 206 of another start, of an unknown total, or malformed; a content coding; another status.
  */
 export type FirstByteCheck =
   | { kind: 'ranges'; totalBytes: number }
+  | { kind: 'oversized'; totalBytes: number; wholeFile: boolean }
   | { kind: 'no-ranges'; totalBytes: number | null }
   | { kind: 'empty' }
   | { kind: 'bad'; reason: string };
@@ -167,9 +192,9 @@ export function acceptRanges(headers: HeaderRecord): 'bytes' | 'none' | null {
 
 /**
  * Checks the answer to `Range: bytes=0-0`, the probe's one-byte GET, before its body is read: a
- * 206 must be exactly `bytes 0-0/N` (and a `Content-Length`, when present, 1), so that reading it
- * costs one byte; anything larger is `bad` and its body must not be read. A 200 means the origin
- * ignores Range. Not responsible for reading or discarding the body, nor for statuses that
+ * 206 of exactly `bytes 0-0/N` (and a `Content-Length`, when present, 1) costs one byte to read;
+ * a larger one from byte 0 is `oversized` (headers usable, body not to be read), any other `bad`.
+ * A 200 means the origin ignores Range. Not responsible for reading or discarding the body, nor for statuses that
  * `classifyStatus` retries or refuses (they are `bad` here).
  */
 export function checkFirstByteResponse(res: RangeResponse): FirstByteCheck {
@@ -184,12 +209,15 @@ export function checkFirstByteResponse(res: RangeResponse): FirstByteCheck {
   if (res.status !== 206) return { kind: 'bad', reason: `unexpected HTTP status ${res.status}` };
   const raw = singleHeader(res.headers, 'content-range');
   const range = parseContentRange(raw ?? undefined);
-  if (range?.kind !== 'range' || range.start !== 0 || range.endExclusive !== 1 || range.totalBytes === null) {
+  if (range?.kind !== 'range' || range.start !== 0 || range.totalBytes === null) {
     return { kind: 'bad', reason: `asked for bytes 0-0, got ${describeContentRange(raw)}` };
   }
   const length = contentLength(res.headers);
-  if (length !== null && length !== 1) return { kind: 'bad', reason: `asked for bytes 0-0, got Content-Length ${length}` };
-  return { kind: 'ranges', totalBytes: range.totalBytes };
+  if (length !== null && length !== range.endExclusive) {
+    return { kind: 'bad', reason: `Content-Length ${length} does not match Content-Range ${JSON.stringify(raw)}` };
+  }
+  if (range.endExclusive === 1) return { kind: 'ranges', totalBytes: range.totalBytes };
+  return { kind: 'oversized', totalBytes: range.totalBytes, wholeFile: range.endExclusive === range.totalBytes };
 }
 
 function checkFullBody(headers: HeaderRecord, req: RangeRequest): RangeCheck {
@@ -228,6 +256,19 @@ function etagProblem(headers: HeaderRecord, expectedEtag: string | null): string
   return `ETag is now ${values.join(', ')}, expected ${String(expectedEtag)}`;
 }
 
+/**
+ * A reason when the response's `Last-Modified` is not `expected` (the same instant when both parse
+ * as dates, else the same text), else `null`; no `Last-Modified` is no evidence either way.
+ */
+function lastModifiedProblem(headers: HeaderRecord, expected: string): string | null {
+  const values = headerValues(headers, 'last-modified');
+  if (values.length === 0) return null;
+  const value = values.length === 1 ? values[0]?.trim() ?? '' : '';
+  const [atMs, expectedMs] = [Date.parse(value), Date.parse(expected)];
+  const same = Number.isNaN(atMs) || Number.isNaN(expectedMs) ? value === expected.trim() : atMs === expectedMs;
+  return same ? null : `Last-Modified is now ${values.join(', ')}, expected ${expected}`;
+}
+
 function contentEncodingProblem(headers: HeaderRecord): string | null {
   const values = headerValues(headers, 'content-encoding');
   for (const value of values) {
@@ -262,6 +303,10 @@ function validateRequest(req: RangeRequest): void {
   }
   if (req.expectedEtag !== null && typeof req.expectedEtag !== 'string') {
     throw new TypeError(`checkRangeResponse: expectedEtag must be a string or null, got ${typeof req.expectedEtag}`);
+  }
+  const lastModified = req.expectedLastModified;
+  if (lastModified !== undefined && lastModified !== null && typeof lastModified !== 'string') {
+    throw new TypeError(`checkRangeResponse: expectedLastModified must be a string or null, got ${typeof lastModified}`);
   }
 }
 

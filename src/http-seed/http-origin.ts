@@ -3,9 +3,11 @@
  * ranges of it. S3 presigned and public URLs come this way too.
  *
  * A thin shell over undici: keep-alive connections, redirects followed (presigned URLs), every
- * ranged GET conditioned on the ETag (`If-Match` and `If-Range`) so a file that changes
- * mid-download is caught. Decisions about headers live in the pure modules beside it
- * (md5-header, content-range, retry-delay).
+ * ranged GET conditioned on the ETag (`If-Match` and `If-Range`), or without one on the
+ * Last-Modified date (`If-Unmodified-Since` and `If-Range`), so a file that changes mid-download
+ * is caught at the first answer after the change. No answer is read beyond what was asked.
+ * Decisions about headers live in the pure modules beside it (md5-header, content-range,
+ * retry-delay).
  *
  * Not responsible for retrying: each call makes one attempt and throws an {@link OriginError}
  * whose `retryable` says whether another attempt may succeed; the session owns the retry loop.
@@ -79,6 +81,35 @@ async function readAtMost(body: Readable, maxBytes: number): Promise<Buffer | nu
   return Buffer.concat(chunks);
 }
 
+/** A `Last-Modified` value that is a date, trimmed; else `null` (nothing to condition on). */
+function httpDate(value: string | null): string | null {
+  const text = value?.trim() ?? '';
+  return text !== '' && !Number.isNaN(Date.parse(text)) ? text : null;
+}
+
+/**
+ * The headers of a ranged GET: `Range`, conditioned on the ETag (`If-Match`, `If-Range`) or,
+ * without one, on the Last-Modified date (`If-Unmodified-Since`, `If-Range`; RFC 9110 §13.1.4-5),
+ * so a changed file answers 412 or the whole new body instead of bytes of another version.
+ */
+function conditionalRangeHeaders(read: RangeRead): Record<string, string> {
+  const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
+  const validator = read.etag ?? read.lastModified;
+  if (validator !== null) {
+    headers[read.etag !== null ? 'if-match' : 'if-unmodified-since'] = validator;
+    headers['if-range'] = validator;
+  }
+  return headers;
+}
+
+/** `onData` that is never offered a byte at or past `endExclusive`: the read stops there. */
+function boundedOnData(onData: RangeRead['onData'], endExclusive: number): RangeRead['onData'] {
+  return (chunk, offset) => {
+    if (offset >= endExclusive) return offset;
+    return onData(offset + chunk.length <= endExclusive ? chunk : chunk.subarray(0, endExclusive - offset), offset);
+  };
+}
+
 /** An HTTP(S) origin reached through undici. */
 export class HttpOrigin implements OriginClient {
   readonly url: string;
@@ -86,6 +117,8 @@ export class HttpOrigin implements OriginClient {
   readonly #stallTimeoutMs: number;
   /** Whether the origin ignores Range: from {@link probe}, and set when a ranged GET gets the whole body. */
   rangesIgnored = false;
+  /** What the probe learned: a 200 to a read conditioned on a date then means "changed". */
+  #rangesSupported = false;
 
   constructor(url: string, options: HttpOriginOptions) {
     this.url = url;
@@ -100,8 +133,8 @@ export class HttpOrigin implements OriginClient {
 
   /**
    * Learns size, MD5, ETag and whether Range is honoured: HEAD (its `Accept-Ranges` says; without
-   * one, no), or a GET of `bytes=0-0` when HEAD is refused. No answer is read
-   * beyond what was asked: a 206 of more than byte 0 is refused unread, a 200 is not read.
+   * one, no), or a GET of `bytes=0-0` when HEAD is refused. No answer is read beyond what was
+   * asked: of a 206 of more than byte 0, or of a 200, only the headers are used.
    * Sets {@link rangesIgnored}.
    */
   async probe(signal: AbortSignal): Promise<OriginInfo> {
@@ -117,6 +150,7 @@ export class HttpOrigin implements OriginClient {
     }
     info ??= await this.#probeWithGet(signal);
     this.rangesIgnored = !info.rangesSupported;
+    this.#rangesSupported = info.rangesSupported;
     return info;
   }
 
@@ -136,6 +170,7 @@ export class HttpOrigin implements OriginClient {
     switch (check.kind) {
       case 'empty': return this.#info(headers, 0, true, true);
       case 'ranges': return this.#info(headers, check.totalBytes, bodyScopedMd5IsWhole(headers, firstByte, check.totalBytes), true);
+      case 'oversized': return this.#info(headers, check.totalBytes, check.wholeFile, true);
       case 'no-ranges':
         if (check.totalBytes === null) {
           throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent no file size (no Content-Length or Content-Range); the origin must send one`);
@@ -146,7 +181,8 @@ export class HttpOrigin implements OriginClient {
 
   /**
    * GET `bytes=0-0`, bounded by what was asked: a 206 of exactly byte 0 is read for at most one
-   * byte; a 200 (Range ignored) is destroyed unread; anything else is refused unread (retryable
+   * byte; a 206 of more from byte 0 (s3rver's answer) and a 200 (Range ignored) are destroyed
+   * unread, their headers serve; anything else is refused unread (retryable
    * `ORIGIN_BAD_RESPONSE` naming the ranges) or is an HTTP status error.
    */
   async #getFirstByte(signal: AbortSignal): Promise<{ check: Exclude<FirstByteCheck, { kind: 'bad' }>; headers: Headers; firstByte: Buffer }> {
@@ -179,6 +215,7 @@ export class HttpOrigin implements OriginClient {
       fileBytes,
       md5: md5FromHeaders(headers, { wholeBody }),
       etag: isStrongEtag(etag) ? etag : null,
+      lastModified: httpDate(header(headers, 'last-modified')),
       rangesSupported,
     };
   }
@@ -189,39 +226,45 @@ export class HttpOrigin implements OriginClient {
    * server that ignores Range is coped with: its whole body is fed from byte 0.
    */
   async fetchRange(read: RangeRead): Promise<number> {
-    const headers: Record<string, string> = { range: formatRange(read.start, read.endExclusive) };
-    if (read.etag !== null) {
-      headers['if-match'] = read.etag;
-      headers['if-range'] = read.etag;
-    }
-    const res = await this.#send('GET', headers, read.signal);
-    const check = checkRangeResponse(
-      { status: res.statusCode, headers: res.headers },
-      { start: read.start, endExclusive: read.endExclusive, expectedTotal: read.fileBytes, expectedEtag: read.etag },
-    );
+    const res = await this.#send('GET', conditionalRangeHeaders(read), read.signal);
+    const check = checkRangeResponse({ status: res.statusCode, headers: res.headers }, {
+      start: read.start,
+      endExclusive: read.endExclusive,
+      expectedTotal: read.fileBytes,
+      expectedEtag: read.etag,
+      expectedLastModified: read.lastModified,
+      rangesSupported: this.#rangesSupported,
+    });
     if (check.kind !== 'ok' && check.kind !== 'full-body') {
-      await res.body.dump().catch(() => undefined);
+      // A 2xx that is not what was asked (another range, size or version) is not read at all;
+      // an error status's short text is skipped (undici stops at 128 KiB) to keep the connection.
+      if (res.statusCode === 200 || res.statusCode === 206) discardBody(res.body);
+      else await res.body.dump().catch(() => undefined);
       throw this.#rangeError(check, res.statusCode, res.headers);
     }
     if (check.kind === 'full-body') this.rangesIgnored = true;
     // A HEAD without Accept-Ranges was taken for "no Range"; a 206 says otherwise.
     else if (check.kind === 'ok' && res.statusCode === 206) this.rangesIgnored = false;
-    return this.#stream(res.body, check.kind === 'ok' ? check.start : 0, read);
+    return check.kind === 'ok'
+      ? this.#stream(res.body, check.start, check.endExclusive, read)
+      : this.#stream(res.body, 0, read.fileBytes, read);
   }
 
   /**
-   * Feeds the body to `read.onData` until the body ends or `onData` consumes less than it was
-   * offered. A whole-body answer (Range ignored) is fed from byte 0: the caller skips what it
-   * does not need. The caller bounds the end, since a run may grow or shrink while it streams.
+   * Feeds the body, whose bytes are [bodyStart, bodyEnd) of the file by its headers, to
+   * `read.onData` until the body ends, reaches `bodyEnd` (a body longer than its headers said is
+   * not read further), or `onData` consumes less than it was offered. A whole-body answer (Range
+   * ignored) is fed from byte 0: the caller skips what it does not need. The caller bounds the
+   * end of what it takes, since a run may grow or shrink while it streams.
    */
-  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, read: RangeRead): Promise<number> {
+  async #stream(body: Dispatcher.ResponseData['body'], bodyStart: number, bodyEnd: number, read: RangeRead): Promise<number> {
     let offset: number;
     try {
-      offset = await feedBody(body, bodyStart, read.onData);
+      offset = await feedBody(body, bodyStart, boundedOnData(read.onData, bodyEnd));
     } catch (err) {
       throw this.#networkError(err, read.signal);
     } finally {
-      body.destroy();
+      discardBody(body);
     }
     if (offset <= read.start) {
       throw new OriginError('ORIGIN_BAD_RESPONSE', `${redactUrl(this.url)} sent an empty body for a range`, { retryable: true });

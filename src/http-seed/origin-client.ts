@@ -25,6 +25,11 @@ export interface OriginInfo {
   /** The strong ETag, or null when the origin sends none or a weak one. */
   readonly etag: string | null;
   /**
+   * The `Last-Modified` date as sent, or null without one (or one that is no date). Without a
+   * strong ETag, ranged reads are conditioned on it (`If-Unmodified-Since`, `If-Range`).
+   */
+  readonly lastModified: string | null;
+  /**
    * Whether the origin honours Range, as the probe learned it: `Accept-Ranges` on the HEAD
    * answer, or else the answer to a GET of `bytes=0-0` (206: yes; 200: no). Azure: always.
    */
@@ -35,7 +40,10 @@ export interface OriginInfo {
 export interface RangeRead {
   readonly start: number;
   readonly endExclusive: number;
+  /** `OriginInfo.etag`: the read is conditioned on it (`If-Match`, `If-Range`). */
   readonly etag: string | null;
+  /** `OriginInfo.lastModified`: without an `etag`, the read is conditioned on this date instead. */
+  readonly lastModified: string | null;
   readonly fileBytes: number;
   readonly signal: AbortSignal;
   /**
@@ -49,7 +57,7 @@ export interface RangeRead {
 /**
  * A client of one origin file. Each call makes one attempt and throws an `OriginError` whose
  * `retryable` says whether another may succeed; the session owns the retry loop and its backoff.
- * A file that changed (ETag no longer matches) is a final `ORIGIN_CHANGED`. Messages never carry
+ * A file that changed (ETag, or without one Last-Modified, no longer matches, or another size) is a final `ORIGIN_CHANGED`. Messages never carry
  * credentials (SAS signatures, keys, query strings).
  *
  * Concurrency: any number of `fetchRange` calls may run at once.

@@ -211,6 +211,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       md5: key.md5,
       md5From: expectedMd5From(key, info.kind, opts.md5 !== null),
       etag: info.etag,
+      lastModified: info.lastModified,
       connections: opts.connections,
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,

@@ -48,6 +48,8 @@ export interface OriginFetcherOptions {
   readonly origin: OriginClient;
   readonly store: PieceStore;
   readonly etag: string | null;
+  /** The probe's Last-Modified: without an ETag, reads are conditioned on it. @default null */
+  readonly lastModified?: string | null;
   readonly connections: number;
   /** How to choose a new run; asked at each pick (it changes once peers are known). */
   readonly policy: () => OriginPolicy;
@@ -337,6 +339,7 @@ export class OriginFetcher {
           start: run.writtenTo,
           endExclusive: this.#endByte(run),
           etag: this.#opts.etag,
+          lastModified: this.#opts.lastModified ?? null,
           fileBytes: this.#geometry.fileBytes,
           signal: this.#signal,
           onData: (chunk, offset) => this.#onData(run, chunk, offset),

@@ -78,6 +78,8 @@ export interface TransferOptions {
   /** Where `md5` came from, for the message when the file does not match it (`expectedMd5From`). */
   readonly md5From: string;
   readonly etag: string | null;
+  /** The probe's Last-Modified (`OriginInfo.lastModified`), passed to the origin fetcher. @default null */
+  readonly lastModified?: string | null;
   readonly connections: number;
   readonly retry: RetryOptions;
   readonly speedLimitDown: number | null;
@@ -130,6 +132,7 @@ export class Transfer {
       origin: opts.origin,
       store: opts.store,
       etag: opts.etag,
+      lastModified: opts.lastModified ?? null,
       connections: opts.connections,
       policy: () => this.#policy(),
       digestOnPath: () => this.#wantsDigests,

@@ -53,3 +53,13 @@ export function parseRangeHeader(header: string, size: number): ByteRange | 'uns
   return { start, end: last === '' ? size : Math.min(size, Number(last) + 1) };
 }
 
+
+/**
+ * Another range than `asked` of a file of `size` bytes: `'whole'`, the whole file; `'shifted'`,
+ * `asked` moved one byte later (earlier at the end of the file; [1, size) when it is the whole).
+ */
+export function wrongRange(asked: ByteRange, size: number, shape: 'whole' | 'shifted'): ByteRange {
+  if (shape === 'whole') return { start: 0, end: size };
+  if (asked.end < size) return { start: asked.start + 1, end: asked.end + 1 };
+  return asked.start > 0 ? { start: asked.start - 1, end: asked.end - 1 } : { start: 1, end: size };
+}

@@ -1,7 +1,8 @@
 /**
  * A loopback HTTP origin for tests, the demo and benchmarks: serves one file with range support,
- * a strong ETag and a chosen MD5 header, and can be told to misbehave (fault switches) or to go
- * away for a while and come back on the same port (`goDown`, see listener-outage.ts).
+ * a strong ETag (or none: `etag: false`), a Last-Modified date and a chosen MD5 header, and can be
+ * told to misbehave (fault switches) or to go away for a while and come back on the same port
+ * (`goDown`, see listener-outage.ts).
  *
  * Not responsible for: TLS, content codings, multipart/byteranges responses (a multi-range
  * request gets the whole body), or serving more than one file. It does I/O (node:http, node:fs)
@@ -21,7 +22,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListenerOutage } from './listener-outage.js';
-import { initialState, parseRangeHeader, xorshift32, type ByteRange } from './origin-content.js';
+import { initialState, parseRangeHeader, wrongRange, xorshift32, type ByteRange } from './origin-content.js';
 
 export { makeContent, parseRangeHeader, type ByteRange } from './origin-content.js';
 
@@ -44,6 +45,11 @@ export interface OriginFaults {
   changeAfterBodyBytes?: number;
   /** Throttle every body; one token bucket shared by all connections. */
   rateBytesPerSec?: number;
+  /**
+   * With `rateBytesPerSec`: how much sending may run ahead of the rate, in ms of it (a link's
+   * queue; what a client that hangs up at once still gets is about this much). @default 50
+   */
+  burstMs?: number;
   /** Answer every request with this status. */
   status?: number;
   /** The first `count` GETs (counted from `setFaults`) answer `status`. */
@@ -52,6 +58,17 @@ export interface OriginFaults {
   stallAfterBodyBytes?: number;
   /** The ETag looks like an S3 multipart one, `"<32 hex>-3"` (and so is not an MD5). */
   multipartEtag?: boolean;
+  /**
+   * No Range support, as Python's http.server: no `Accept-Ranges` header (on HEAD too), and
+   * ranged GETs answer 200 with the whole body.
+   */
+  noRanges?: boolean;
+  /**
+   * Ranged GETs answer a 206 of another range than asked: `'whole'`, the whole file as
+   * `bytes 0-(size-1)/size`; `'shifted'`, the range asked moved by one byte. Only the first
+   * `count` ranged GETs (counted from `setFaults`) when `count` is given.
+   */
+  wrongContentRange?: { shape: 'whole' | 'shifted'; count?: number };
 }
 
 /** Options of {@link startOrigin}. */
@@ -69,6 +86,17 @@ export interface OriginOptions {
   urlPath?: string;
   /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Send an ETag (nginx's `etag off` sends none; then `If-Match` with a tag fails and
+   * `If-Range` with a tag is never satisfied). Not with `md5Header: 'etag'`. @default true
+   */
+  etag?: boolean;
+  /**
+   * Send `Last-Modified`: a date that moves on by a minute each time the content changes
+   * (`changeAfterBodyBytes`), and honour `If-Unmodified-Since` (412 after a change) and
+   * `If-Range` with that date. @default true
+   */
+  lastModified?: boolean;
 }
 
 /** Counters since start. `bodyBytes` counts every body byte handed to a socket (error texts too). */
@@ -163,12 +191,16 @@ function bad(name: string, value: unknown): never {
 
 /** Throws TypeError on faults that make no sense. */
 function checkFaults(faults: OriginFaults): void {
-  const { cutBodyFraction: cut, rateBytesPerSec: rate, refuseHead, status, failFirstRequests: failFirst } = faults;
+  const { cutBodyFraction: cut, rateBytesPerSec: rate, refuseHead, status, failFirstRequests: failFirst, wrongContentRange: wrong } = faults;
   if (cut !== undefined && !(cut >= 0 && cut <= 1)) bad('cutBodyFraction', cut);
   if (rate !== undefined && !(rate > 0)) bad('rateBytesPerSec', rate);
+  if (faults.burstMs !== undefined && !(faults.burstMs >= 0)) bad('burstMs', faults.burstMs);
   if (refuseHead !== undefined && ![403, 405, 501].includes(refuseHead)) bad('refuseHead', refuseHead);
   if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) bad('status', status);
   if (failFirst !== undefined && !(Number.isInteger(failFirst.count) && failFirst.status >= 200)) bad('failFirstRequests', failFirst);
+  if (wrong !== undefined && (!['whole', 'shifted'].includes(wrong.shape) || (wrong.count !== undefined && !(Number.isSafeInteger(wrong.count) && wrong.count >= 0)))) {
+    bad('wrongContentRange', wrong);
+  }
   for (const name of ['changeAfterBodyBytes', 'stallAfterBodyBytes'] as const) {
     const value = faults[name];
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) bad(name, value);
@@ -179,6 +211,7 @@ function checkFaults(faults: OriginFaults): void {
 interface Representation {
   etag: string;
   lastModified: string;
+  lastModifiedMs: number;
   /** The MD5 advertised (wrong when `wrongMd5`). */
   md5: Buffer;
 }
@@ -201,6 +234,9 @@ class LoopbackOrigin implements OriginServer {
   readonly #seed: number;
   readonly #urlPath: string;
   readonly #md5s = new Map<number, Promise<Buffer>>();
+  readonly #sendEtag: boolean;
+  readonly #sendLastModified: boolean;
+  #wrongSinceFaults = 0;
   #url = '';
   #faults: OriginFaults = {};
   #version = 0;
@@ -219,6 +255,8 @@ class LoopbackOrigin implements OriginServer {
     this.#seed = opts.seed ?? 1;
     this.#rng = initialState(this.#seed + 0x51ed);
     this.#urlPath = opts.urlPath ?? '/file.bin';
+    this.#sendEtag = opts.etag ?? true;
+    this.#sendLastModified = opts.lastModified ?? true;
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res).catch(() => res.destroy());
     this.#scheme = opts.tls ? 'https' : 'http';
     this.#server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
@@ -245,6 +283,7 @@ class LoopbackOrigin implements OriginServer {
     this.#faults = { ...faults };
     this.#servedSinceFaults = 0;
     this.#failedSinceFaults = 0;
+    this.#wrongSinceFaults = 0;
     this.#changed = false;
     this.#stalled = false;
   }
@@ -280,9 +319,9 @@ class LoopbackOrigin implements OriginServer {
     this.#maybeChange();
     const version = this.#version;
     const rep = await this.#representation(version);
-    const ifMatch = req.headers['if-match'];
-    if (ifMatch !== undefined && !etagListMatches(ifMatch, rep.etag)) return this.#sendStatus(res, 412, isHead);
-    const range = isHead ? null : this.#chooseRange(req, rep);
+    if (this.#preconditionFails(req, rep)) return this.#sendStatus(res, 412, isHead);
+    const asked = isHead ? null : this.#chooseRange(req, rep);
+    const range = asked === null || asked === 'unsatisfiable' ? asked : this.#misanswer(asked);
     if (range === 'unsatisfiable') {
       res.setHeader('content-range', `bytes */${this.#source.size}`);
       return this.#sendStatus(res, 416, false);
@@ -333,16 +372,37 @@ class LoopbackOrigin implements OriginServer {
     let etag = `"v${version + 1}-${this.#seed}"`;
     if (this.#faults.multipartEtag === true) etag = `"${createHash('md5').update(md5).update('parts').digest('hex')}-3"`;
     else if (this.#md5Header === 'etag') etag = `"${md5.toString('hex')}"`;
-    const lastModified = new Date(Date.UTC(2024, 0, 1) + version * 60_000).toUTCString();
-    return { etag, lastModified, md5 };
+    const lastModifiedMs = Date.UTC(2024, 0, 1) + version * 60_000;
+    return { etag, lastModified: new Date(lastModifiedMs).toUTCString(), lastModifiedMs, md5 };
+  }
+
+  /**
+   * RFC 9110 §13.2.2: `If-Match` (strong; a tag never matches without an ETag, `*` always does),
+   * else `If-Unmodified-Since` (when Last-Modified is sent: fails once the content changed after
+   * that date).
+   */
+  #preconditionFails(req: IncomingMessage, rep: Representation): boolean {
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined) return !etagListMatches(ifMatch, this.#sendEtag ? rep.etag : null);
+    const since = Date.parse(req.headers['if-unmodified-since'] ?? '');
+    return this.#sendLastModified && !Number.isNaN(since) && rep.lastModifiedMs > since;
+  }
+
+  /** The range sent for `asked`: another one while `wrongContentRange` is on. */
+  #misanswer(asked: ByteRange): ByteRange {
+    const wrong = this.#faults.wrongContentRange;
+    if (wrong === undefined || (wrong.count !== undefined && this.#wrongSinceFaults >= wrong.count)) return asked;
+    this.#wrongSinceFaults++;
+    return wrongRange(asked, this.#source.size, wrong.shape);
   }
 
   /** The range to send: null for the whole body. */
   #chooseRange(req: IncomingMessage, rep: Representation): ByteRange | 'unsatisfiable' | null {
     const header = req.headers.range;
-    if (header === undefined || this.#faults.ignoreRange === true) return null;
+    if (header === undefined || this.#faults.ignoreRange === true || this.#faults.noRanges === true) return null;
     const ifRange = req.headers['if-range'];
-    if (ifRange !== undefined && ifRange !== rep.etag && ifRange !== rep.lastModified) return null;
+    const validators = [this.#sendEtag ? rep.etag : null, this.#sendLastModified ? rep.lastModified : null];
+    if (ifRange !== undefined && !validators.includes(String(ifRange))) return null;
     return parseRangeHeader(header, this.#source.size);
   }
 
@@ -353,9 +413,9 @@ class LoopbackOrigin implements OriginServer {
     res.setHeader('content-length', range === null ? size : range.end - range.start);
     if (range !== null) res.setHeader('content-range', `bytes ${range.start}-${range.end - 1}/${size}`);
     // A server that ignores Range does not advertise it (Python's http.server sends no Accept-Ranges).
-    if (this.#faults.ignoreRange !== true) res.setHeader('accept-ranges', 'bytes');
-    res.setHeader('etag', rep.etag);
-    res.setHeader('last-modified', rep.lastModified);
+    if (this.#faults.noRanges !== true && this.#faults.ignoreRange !== true) res.setHeader('accept-ranges', 'bytes');
+    if (this.#sendEtag) res.setHeader('etag', rep.etag);
+    if (this.#sendLastModified) res.setHeader('last-modified', rep.lastModified);
     const header = md5HeaderLine(this.#md5Header, rep.md5, range === null);
     if (header !== null) res.setHeader(header[0], header[1]);
   }
@@ -427,7 +487,7 @@ class LoopbackOrigin implements OriginServer {
     const rate = this.#faults.rateBytesPerSec;
     if (rate === undefined) return;
     const nowMs = performance.now();
-    this.#bucketAtMs = Math.max(this.#bucketAtMs, nowMs - BURST_MS) + (bytes * 1000) / rate;
+    this.#bucketAtMs = Math.max(this.#bucketAtMs, nowMs - (this.#faults.burstMs ?? BURST_MS)) + (bytes * 1000) / rate;
     const waitMs = this.#bucketAtMs - nowMs;
     if (waitMs > 0) await sleep(waitMs, undefined, { signal });
   }
@@ -449,8 +509,8 @@ class LoopbackOrigin implements OriginServer {
   }
 }
 
-/** Strong comparison of an If-Match list (`*` matches anything; weak tags never match). */
-function etagListMatches(header: string, etag: string): boolean {
+/** Strong comparison of an If-Match list (`*` matches anything; weak tags never match; no ETag: only `*`). */
+function etagListMatches(header: string, etag: string | null): boolean {
   return header.split(',').some((item) => {
     const tag = item.trim();
     return tag === '*' || tag === etag;
@@ -482,6 +542,7 @@ function md5HeaderLine(kind: Md5HeaderKind, md5: Buffer, wholeBody: boolean): [s
 export async function startOrigin(opts: OriginOptions): Promise<OriginServer> {
   const kind = opts.md5Header ?? 'content-md5';
   if (!MD5_KINDS.includes(kind)) throw new TypeError(`startOrigin: unknown md5Header ${JSON.stringify(kind)}`);
+  if (kind === 'etag' && opts.etag === false) throw new TypeError('startOrigin: md5Header "etag" needs an ETag, got etag: false');
   const urlPath = opts.urlPath ?? '/file.bin';
   if (!urlPath.startsWith('/')) throw new TypeError(`startOrigin: urlPath must start with "/", got ${JSON.stringify(urlPath)}`);
   const origin = new LoopbackOrigin(await openSource(opts.content), opts);

@@ -83,7 +83,7 @@ export class FakeOrigin implements OriginClient {
   /** Size, MD5 (none) and ETag of the content. */
   probe(signal: AbortSignal): Promise<OriginInfo> {
     signal.throwIfAborted();
-    return Promise.resolve({ url: this.url, kind: 'http', fileBytes: this.content.length, md5: { kind: 'none', multipartEtag: false }, etag: this.#etag, rangesSupported: !this.#ignoreRanges });
+    return Promise.resolve({ url: this.url, kind: 'http', fileBytes: this.content.length, md5: { kind: 'none', multipartEtag: false }, etag: this.#etag, lastModified: null, rangesSupported: !this.#ignoreRanges });
   }
 
   /** Serves [start, endExclusive) (or the whole body) to `read.onData`; see the module comment. */

@@ -33,7 +33,8 @@ export function opentrackerConfig(tcpPort: number, udpPort: number, rootDir: str
   ].join('\n');
 }
 
-async function freeTcpPort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (another process may take it meanwhile). */
+export async function freeTcpPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,7 +75,8 @@ export interface RunningOpentracker {
   stop(): Promise<void>;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM to `child`, resolved once it exited (at once when it had). */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -118,6 +118,23 @@ describe('ranges', () => {
   });
 });
 
+describe('checkRangeResponse bounds every 206 by what was asked', () => {
+  it('is ok only for a range from the asked start to at most the asked end of the same size; another size is changed, else bad', () => {
+    const offsets = fc.nat({ max: 2000 });
+    fc.assert(fc.property(offsets, offsets, offsets, offsets, offsets, fc.nat({ max: 3000 }), (a, b, c, d, extra, total) => {
+      const [start, endExclusive] = [Math.min(a, b), Math.max(a, b) + 1];
+      const expectedTotal = endExclusive + extra;
+      const [first, last] = [Math.min(c, d), Math.max(c, d)];
+      fc.pre(last < total);
+      const headers = { 'content-range': `bytes ${first}-${last}/${total}` };
+      const check = checkRangeResponse({ status: 206, headers }, { start, endExclusive, expectedTotal, expectedEtag: null });
+      if (total !== expectedTotal) expect(check.kind).toBe('changed');
+      else if (first === start && last < endExclusive) expect(check).toEqual({ kind: 'ok', start, endExclusive: last + 1 });
+      else expect(check).toMatchObject({ kind: 'bad', reason: expect.stringContaining(`got bytes ${first}-${last}/${total}`) as string });
+    }), { numRuns: 2000 });
+  });
+});
+
 describe('retryDelayMs', () => {
   it('stays within [floor(base/2), max] for every attempt up to maxAttempts, null after', () => {
     fc.assert(fc.property(retryOptions, fc.integer({ min: 1, max: 200 }), random01, (opts, attempt, r) => {

@@ -90,6 +90,12 @@ describe('checkRangeResponse', () => {
     ['longer range than asked', 206, { 'content-range': 'bytes 100-299/1000' }, { kind: 'bad', reason: expect.stringContaining('100-299') as string }],
     ['other start', 206, { 'content-range': 'bytes 0-99/1000' }, { kind: 'bad', reason: expect.stringContaining('0-99') as string }],
     ['other total', 206, { 'content-range': 'bytes 100-199/2000' }, { kind: 'changed', reason: expect.stringContaining('2000') as string }],
+    ['starts after the asked start', 206, { 'content-range': 'bytes 150-199/1000' }, { kind: 'bad', reason: expect.stringContaining('asked for bytes 100-199, got bytes 150-199/1000') as string }],
+    ['ends one byte past the asked end', 206, { 'content-range': 'bytes 100-200/1000' }, { kind: 'bad', reason: expect.stringContaining('100-200') as string }],
+    ['the whole file as a 206', 206, { 'content-range': 'bytes 0-999/1000' }, { kind: 'bad', reason: expect.stringContaining('got bytes 0-999/1000') as string }],
+    ['one byte, not the range', 206, { 'content-range': 'bytes 0-0/1000' }, { kind: 'bad', reason: expect.stringContaining('0-0') as string }],
+    ['another range of another size', 206, { 'content-range': 'bytes 0-1999/2000' }, { kind: 'changed', reason: expect.stringContaining('2000') as string }],
+    ['a file now shorter than the asked end', 206, { 'content-range': 'bytes 100-149/150' }, { kind: 'changed', reason: expect.stringContaining('150') as string }],
     ['unknown total', 206, { 'content-range': 'bytes 100-199/*' }, { kind: 'bad', reason: expect.stringContaining('unknown total') as string }],
     ['206 without content-range', 206, {}, { kind: 'bad', reason: expect.stringContaining('Content-Range') as string }],
     ['206 unsatisfied form', 206, { 'content-range': 'bytes */1000' }, { kind: 'bad', reason: expect.stringContaining('Content-Range') as string }],
@@ -125,6 +131,32 @@ describe('checkRangeResponse', () => {
     expect(checkRangeResponse({ status: 206, headers }, { ...req, expectedEtag: 'W/"v2"' })).toEqual(ok);
   });
 
+  describe('without an ETag, Last-Modified', () => {
+    const LM = 'Mon, 01 Jan 2024 00:00:00 GMT';
+    const dated: RangeRequest = { start: 100, endExclusive: 200, expectedTotal: 1000, expectedEtag: null, expectedLastModified: LM, rangesSupported: true };
+    const range = { 'content-range': 'bytes 100-199/1000' };
+    const changed = (text: string): RangeCheck => ({ kind: 'changed', reason: expect.stringContaining(text) as string });
+    const table: Array<[string, RangeRequest, number, HeaderRecord, RangeCheck]> = [
+      ['206, same date', dated, 206, { ...range, 'last-modified': LM }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, same instant in RFC 850 form', dated, 206, { ...range, 'last-modified': 'Monday, 01-Jan-24 00:00:00 GMT' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, no date', dated, 206, range, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['206, another date', dated, 206, { ...range, 'last-modified': 'Mon, 01 Jan 2024 00:01:00 GMT' }, changed('Last-Modified is now Mon, 01 Jan 2024 00:01:00 GMT')],
+      ['206, repeated date', dated, 206, { ...range, 'last-modified': [LM, LM] }, changed('Last-Modified')],
+      ['206, not a date', dated, 206, { ...range, 'last-modified': 'yesterday' }, changed('yesterday')],
+      ['206, same date, another size', dated, 206, { 'content-range': 'bytes 100-199/1001', 'last-modified': LM }, changed('1001')],
+      ['200 without a date: If-Range said changed', dated, 200, { 'content-length': '1000' }, changed(`If-Range: ${LM}`)],
+      ['200 with another date', dated, 200, { 'content-length': '1000', 'last-modified': 'Tue, 02 Jan 2024 00:00:00 GMT' }, changed('Tue, 02 Jan 2024')],
+      ['200 with the same date: the server took it as weak', dated, 200, { 'content-length': '1000', 'last-modified': LM }, { kind: 'full-body' }],
+      ['200 from an origin without Range support', { ...dated, rangesSupported: false }, 200, { 'content-length': '1000' }, { kind: 'full-body' }],
+      ['412 (If-Unmodified-Since failed)', dated, 412, {}, { kind: 'precondition-failed' }],
+      ['a strong ETag takes precedence over the date', { ...dated, expectedEtag: '"v1"' }, 206, { ...range, etag: '"v1"', 'last-modified': 'Tue, 02 Jan 2024 00:00:00 GMT' }, { kind: 'ok', start: 100, endExclusive: 200 }],
+      ['no date expected: none checked', { ...dated, expectedLastModified: null }, 200, { 'content-length': '1000' }, { kind: 'full-body' }],
+    ];
+    it.each(table)('%s', (_name, request, status, headers, expected) => {
+      expect(checkRangeResponse({ status, headers }, request)).toEqual(expected);
+    });
+  });
+
   it('accepts a range ending at the last byte of the file', () => {
     const res = { status: 206, headers: { 'content-range': 'bytes 900-999/1000' } };
     expect(checkRangeResponse(res, { ...req, start: 900, endExclusive: 1000 })).toEqual({ kind: 'ok', start: 900, endExclusive: 1000 });
@@ -137,6 +169,7 @@ describe('checkRangeResponse', () => {
     ['fractional', { ...req, endExclusive: 150.5 }],
     ['NaN total', { ...req, expectedTotal: Number.NaN }],
     ['etag not a string', { ...req, expectedEtag: 5 as unknown as string }],
+    ['date not a string', { ...req, expectedLastModified: 5 as unknown as string }],
   ];
   it.each(badRequests)('throws TypeError on a bad request: %s', (_name, bad) => {
     expect(() => checkRangeResponse({ status: 206, headers: {} }, bad)).toThrow(TypeError);
@@ -187,13 +220,15 @@ describe('checkFirstByteResponse (the answer to Range: bytes=0-0)', () => {
     ['exactly byte 0', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1' }, { kind: 'ranges', totalBytes: 1000 }],
     ['byte 0, no Content-Length', 206, { 'content-range': 'bytes 0-0/1000' }, { kind: 'ranges', totalBytes: 1000 }],
     ['a one-byte file', 206, { 'content-range': 'bytes 0-0/1' }, { kind: 'ranges', totalBytes: 1 }],
-    ['the whole file as a 206', 206, { 'content-range': 'bytes 0-67108863/67108864' }, bad('"bytes 0-67108863/67108864"')],
-    ['two bytes', 206, { 'content-range': 'bytes 0-1/1000' }, bad('asked for bytes 0-0')],
-    ['another start', 206, { 'content-range': 'bytes 5-5/1000' }, bad('"bytes 5-5/1000"')],
+    ['the whole file as a 206 (s3rver)', 206, { 'content-range': 'bytes 0-67108863/67108864', 'content-length': '67108864' }, { kind: 'oversized', totalBytes: 67_108_864, wholeFile: true }],
+    ['two bytes', 206, { 'content-range': 'bytes 0-1/1000' }, { kind: 'oversized', totalBytes: 1000, wholeFile: false }],
+    ['another start', 206, { 'content-range': 'bytes 5-5/1000' }, bad('asked for bytes 0-0, got Content-Range "bytes 5-5/1000"')],
+    ['the last byte', 206, { 'content-range': 'bytes 999-999/1000' }, bad('"bytes 999-999/1000"')],
+    ['the whole file, Content-Length disagreeing', 206, { 'content-range': 'bytes 0-999/1000', 'content-length': '1' }, bad('Content-Length 1')],
     ['unknown total', 206, { 'content-range': 'bytes 0-0/*' }, bad('"bytes 0-0/*"')],
     ['no Content-Range', 206, { 'content-length': '1' }, bad('no usable Content-Range')],
     ['repeated Content-Range', 206, { 'content-range': ['bytes 0-0/10', 'bytes 0-0/10'] }, bad('no usable Content-Range')],
-    ['Content-Length larger than one byte', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1000' }, bad('Content-Length 1000')],
+    ['Content-Length larger than one byte', 206, { 'content-range': 'bytes 0-0/1000', 'content-length': '1000' }, bad('Content-Length 1000 does not match')],
     ['gzip', 206, { 'content-range': 'bytes 0-0/1000', 'content-encoding': 'gzip' }, bad('gzip')],
     ['a 200: Range ignored', 200, { 'content-length': '67108864' }, { kind: 'no-ranges', totalBytes: 67_108_864 }],
     ['a 200 without a length', 200, {}, { kind: 'no-ranges', totalBytes: null }],

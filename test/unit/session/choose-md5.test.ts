@@ -9,7 +9,7 @@ const MD5_A = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const MD5_B = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
 
 function info(md5: Md5Lookup, kind: OriginKind = 'http'): OriginInfo {
-  return { url: URL_WITH_SIGNATURE, kind, fileBytes: 1234, md5, etag: null, rangesSupported: true };
+  return { url: URL_WITH_SIGNATURE, kind, fileBytes: 1234, md5, etag: null, lastModified: null, rangesSupported: true };
 }
 
 const FOUND_A: Md5Lookup = { kind: 'found', found: { md5: MD5_A, source: 'x-ms-blob-content-md5' } };

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wrongRange } from '../../../src/testing/origin-content.js';
 import { makeContent, parseRangeHeader, startOrigin } from '../../../src/testing/origin-server.js';
 import type { ByteRange, Md5HeaderKind, OriginOptions, OriginServer } from '../../../src/testing/origin-server.js';
 
@@ -305,6 +306,14 @@ describe('startOrigin: faults', () => {
     expect(first.body.equals(content.subarray(0, 1000))).toBe(true);
   });
 
+  it('burstMs bounds how far a throttled body runs ahead of the rate', async () => {
+    const o = await origin({ content, faults: { rateBytesPerSec: 10_000_000, burstMs: 0 } });
+    const startedMs = performance.now();
+    expect((await send(o.url)).body.equals(content)).toBe(true);
+    // 300 kB at 10 MB/s with no burst allowance takes 30 ms; the default 50 ms would let it all go at once.
+    expect(performance.now() - startedMs).toBeGreaterThan(20);
+  });
+
   it('rateBytesPerSec throttles bodies', async () => {
     const o = await origin({ content, faults: { rateBytesPerSec: 1_000_000 } });
     const startedMs = performance.now();
@@ -315,8 +324,47 @@ describe('startOrigin: faults', () => {
     expect(elapsedMs).toBeGreaterThan(240);
   });
 
+  it('noRanges answers ranged GETs with 200 and the whole body, and sends no Accept-Ranges', async () => {
+    const o = await origin({ content, faults: { noRanges: true } });
+    const head = await send(o.url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['accept-ranges']).toBeUndefined();
+    const reply = await send(o.url, 'GET', { range: 'bytes=0-0' });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['accept-ranges']).toBeUndefined();
+    expect(reply.headers['content-range']).toBeUndefined();
+    expect(reply.body.equals(content)).toBe(true);
+  });
+
+  it('wrongContentRange whole answers the first count ranged GETs with the whole file as a 206', async () => {
+    const o = await origin({ content, faults: { wrongContentRange: { shape: 'whole', count: 1 } } });
+    const first = await send(o.url, 'GET', { range: 'bytes=0-0' });
+    expect(first.status).toBe(206);
+    expect(first.headers['content-range']).toBe(`bytes 0-${content.length - 1}/${content.length}`);
+    expect(first.body.equals(content)).toBe(true);
+    const second = await send(o.url, 'GET', { range: 'bytes=0-0' });
+    expect(second.headers['content-range']).toBe(`bytes 0-0/${content.length}`);
+    expect(second.body).toHaveLength(1);
+    o.setFaults({ wrongContentRange: { shape: 'whole', count: 1 } });
+    expect((await send(o.url, 'GET', { range: 'bytes=5-9' })).body).toHaveLength(content.length);
+  });
+
+  it('wrongContentRange shifted answers every ranged GET with the range moved by a byte, and its bytes', async () => {
+    const o = await origin({ content, faults: { wrongContentRange: { shape: 'shifted' } } });
+    for (let i = 0; i < 3; i++) {
+      const reply = await send(o.url, 'GET', { range: 'bytes=10-19' });
+      expect(reply.status).toBe(206);
+      expect(reply.headers['content-range']).toBe(`bytes 11-20/${content.length}`);
+      expect(reply.body.equals(content.subarray(11, 21))).toBe(true);
+    }
+    expect((await send(o.url)).body.equals(content)).toBe(true);
+  });
+
   it('rejects nonsensical faults with a TypeError', async () => {
     const o = await origin({ content });
+    expect(() => o.setFaults({ wrongContentRange: { shape: 'sideways' as 'whole' } })).toThrow(TypeError);
+    expect(() => o.setFaults({ wrongContentRange: { shape: 'whole', count: -1 } })).toThrow(TypeError);
+    expect(() => o.setFaults({ rateBytesPerSec: 1000, burstMs: -1 })).toThrow(TypeError);
     expect(() => o.setFaults({ cutBodyFraction: 2 })).toThrow(TypeError);
     expect(() => o.setFaults({ rateBytesPerSec: 0 })).toThrow(TypeError);
     await expect(startOrigin({ content, md5Header: 'sha1' as Md5HeaderKind })).rejects.toThrow(TypeError);
@@ -371,5 +419,65 @@ describe('startOrigin: down for a while, then back', () => {
     await expect(o.goDown(10)).rejects.toThrow(/down already/);
     await o.close();
     await expect(o.goDown(10)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('startOrigin: etag: false and Last-Modified', () => {
+  const content = makeContent(300_000, 9);
+
+  it('etag: false sends no ETag: If-Match with a tag fails, * passes, If-Range with a tag sends the whole body', async () => {
+    const o = await origin({ content, etag: false });
+    const head = await send(o.url, 'HEAD');
+    expect(head.headers.etag).toBeUndefined();
+    expect(head.headers['last-modified']).toBe('Mon, 01 Jan 2024 00:00:00 GMT');
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': '"v1-1"' })).status).toBe(412);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-match': '*' })).status).toBe(206);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-range': '"v1-1"' })).status).toBe(200);
+    await expect(startOrigin({ content, etag: false, md5Header: 'etag' })).rejects.toThrow(TypeError);
+  });
+
+  it('Last-Modified moves on when the content changes; If-Unmodified-Since and If-Range with the old date then fail', async () => {
+    const o = await origin({ content, etag: false, faults: { changeAfterBodyBytes: 100_000 } });
+    const before = await send(o.url, 'GET', { range: 'bytes=0-99999' });
+    const date = before.headers['last-modified'] ?? '';
+    expect(date).toMatch(/GMT$/);
+    expect((await send(o.url, 'GET', { range: 'bytes=0-9', 'if-unmodified-since': date, 'if-range': date })).status).toBe(412);
+    const stale = await send(o.url, 'GET', { range: 'bytes=0-9', 'if-range': date });
+    expect(stale.status).toBe(200);
+    expect(stale.headers['last-modified']).not.toBe(date);
+    expect(Date.parse(stale.headers['last-modified'] ?? '')).toBeGreaterThan(Date.parse(date));
+    expect(stale.body.equals(content)).toBe(false);
+    const fresh = stale.headers['last-modified'] ?? '';
+    const current = await send(o.url, 'GET', { range: 'bytes=0-9', 'if-unmodified-since': fresh, 'if-range': fresh });
+    expect(current.status).toBe(206);
+    expect(current.body.equals(stale.body.subarray(0, 10))).toBe(true);
+  });
+
+  it('before a change, If-Unmodified-Since and If-Range with the date get the range', async () => {
+    const o = await origin({ content, etag: false });
+    const date = (await send(o.url, 'HEAD')).headers['last-modified'] ?? '';
+    const reply = await send(o.url, 'GET', { range: 'bytes=5-9', 'if-unmodified-since': date, 'if-range': date });
+    expect(reply.status).toBe(206);
+    expect(reply.body.equals(content.subarray(5, 10))).toBe(true);
+  });
+
+  it('lastModified: false sends no date and ignores If-Unmodified-Since', async () => {
+    const o = await origin({ content, lastModified: false, faults: { changeAfterBodyBytes: 0 } });
+    const reply = await send(o.url, 'GET', { range: 'bytes=0-9', 'if-unmodified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' });
+    expect(reply.status).toBe(206);
+    expect(reply.headers['last-modified']).toBeUndefined();
+  });
+});
+
+describe('wrongRange', () => {
+  const table: Array<[ByteRange, number, 'whole' | 'shifted', ByteRange]> = [
+    [{ start: 10, end: 20 }, 100, 'whole', { start: 0, end: 100 }],
+    [{ start: 10, end: 20 }, 100, 'shifted', { start: 11, end: 21 }],
+    [{ start: 0, end: 1 }, 100, 'shifted', { start: 1, end: 2 }],
+    [{ start: 90, end: 100 }, 100, 'shifted', { start: 89, end: 99 }],
+    [{ start: 0, end: 100 }, 100, 'shifted', { start: 1, end: 100 }],
+  ];
+  it.each(table)('%j of %i bytes, %s -> %j', (asked, size, shape, expected) => {
+    expect(wrongRange(asked, size, shape)).toEqual(expected);
   });
 });
