@@ -280,6 +280,7 @@ export class CacheDaemon {
       md5: probed.key.md5,
       md5From: expectedMd5From(probed.key, probed.info.kind, false),
       etag: probed.info.etag,
+      lastModified: probed.info.lastModified,
       connections: opts.connections,
       retry: opts.retry,
       speedLimitDown: opts.speedLimitDown,
