@@ -34,6 +34,8 @@ const PURE = [
   'src/discovery/peer-table.ts',
   'src/discovery/source-rate-limiter.ts',
   'src/discovery/swarm-id.ts',
+  'src/metrics/swarm-metrics.ts',
+  'src/metrics/monotonic-totals.ts',
   'src/peer-sources/tracker-info-hash.ts',
   'src/peer-sources/tracker-codec.ts',
   'src/peer-sources/bencode-framing.ts',
