@@ -63,6 +63,8 @@ export class SwarmMetrics {
   readonly #duration: Histogram;
   readonly #totals = { origin: new MonotonicTotals(), peer: new MonotonicTotals(), uploaded: new MonotonicTotals() };
   #sources: MetricsSources = {};
+  /** The last `progress` event's connections, for a process with no `peersBySource` getter. */
+  #lastPeers: Partial<Record<ConnectionOrigin, number>> = {};
 
   constructor() {
     const registers = [this.registry];
@@ -75,7 +77,7 @@ export class SwarmMetrics {
     this.#banned = counter('swarm_peers_banned_total', 'Peers banned for sending bad data.');
     this.#evictions = counter('swarm_evictions_total', 'Files evicted from the cache to make room.');
     this.#retries = counter('swarm_origin_retries_total', 'Origin requests that failed and were retried, by error code.', ['code']);
-    this.#errors = counter('swarm_origin_errors_total', 'Downloads that failed, by error code.', ['code']);
+    this.#errors = counter('swarm_origin_errors_total', 'Downloads that failed because of the origin, by error code (ORIGIN_HTTP_STATUS, ORIGIN_UNREACHABLE, ...).', ['code']);
     this.#downloads = counter('swarm_downloads_total', 'Downloads finished, by result (done, failed).', ['result']);
     this.#duration = new Histogram({ name: 'swarm_download_duration_seconds', help: 'Time from start to verified file.', buckets: DURATION_BUCKETS_SECONDS, registers });
     for (const source of CORRUPT_SOURCES) this.#corrupt.inc({ source }, 0);
@@ -92,8 +94,11 @@ export class SwarmMetrics {
   downloadEvent(event: DownloadEvent, key = 'download'): void {
     switch (event.event) {
       case 'progress':
+        this.#lastPeers = event.peersBySource;
+        this.#bytes(key, { originBytes: event.originBytes, peerBytes: event.peerBytes, uploadedBytes: event.uploadedBytes });
+        break;
       case 'verifying':
-        this.#bytes(key, { originBytes: event.originBytes, peerBytes: event.peerBytes, ...('uploadedBytes' in event ? { uploadedBytes: event.uploadedBytes } : {}) });
+        this.#bytes(key, { originBytes: event.originBytes, peerBytes: event.peerBytes });
         break;
       case 'done':
         this.#bytes(key, { originBytes: event.originBytes, peerBytes: event.peerBytes });
@@ -134,9 +139,9 @@ export class SwarmMetrics {
     }
   }
 
-  /** A download failed with this stable error code (e.g. `ORIGIN_HTTP_STATUS`). */
+  /** A download failed with this stable error code; an `ORIGIN_*` one counts as an origin error too. */
   failed(code: string): void {
-    this.#errors.inc({ code });
+    if (code.startsWith('ORIGIN_')) this.#errors.inc({ code });
     this.#downloads.inc({ result: 'failed' });
   }
 
@@ -177,7 +182,7 @@ export class SwarmMetrics {
       new Gauge({ name, help, labelNames, registers: [this.registry], collect() { fill(this); } });
     };
     gauge('swarm_peers_connected', 'Active peer connections, by how they came to be.', ['source'], (g) => {
-      const counts = this.#sources.peersBySource?.() ?? {};
+      const counts = this.#sources.peersBySource?.() ?? this.#lastPeers;
       for (const source of CONNECTION_ORIGINS) g.set({ source }, counts[source] ?? 0);
     });
     gauge('swarm_files', 'Files held by the daemon, by state.', ['state'], (g) => {
