@@ -36,6 +36,8 @@ const PURE = [
   'src/discovery/swarm-id.ts',
   'src/metrics/swarm-metrics.ts',
   'src/metrics/monotonic-totals.ts',
+  'src/metrics/metrics-address.ts',
+  'src/metrics/health.ts',
   'src/peer-sources/tracker-info-hash.ts',
   'src/peer-sources/tracker-codec.ts',
   'src/peer-sources/bencode-framing.ts',
