@@ -107,6 +107,18 @@ export class SwarmMetrics {
       case 'idle':
         this.#bytes(key, { uploadedBytes: event.uploadedBytes });
         break;
+      default:
+        this.transferEvent(event);
+        break;
+    }
+  }
+
+  /**
+   * Counts the events of a transfer that are not byte figures (corrupt pieces, bans, origin
+   * retries): a daemon feeds every file's transfer here, its bytes coming from `fileBytes`.
+   */
+  transferEvent(event: DownloadEvent): void {
+    switch (event.event) {
       case 'corrupt-piece':
         this.#corrupt.inc({ source: event.source });
         break;
