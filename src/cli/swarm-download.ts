@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
+import { writeMetricsFile } from '../metrics/metrics-file.js';
+import { SwarmMetrics } from '../metrics/swarm-metrics.js';
 import { download } from '../session/download.js';
 import { azureFrom, checkDurationMs, checkUrl, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { resolveOutput } from './output-path.js';
@@ -34,6 +36,7 @@ function buildParser(argv: readonly string[]) {
   const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
     .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
     .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
+    .option('metrics-file', { type: 'string', describe: 'on exit (done or failed), write this download\'s counters to PATH in the Prometheus text format (for node_exporter\'s textfile collector: name it *.prom), atomically' })
     .option('discovery', { type: 'boolean', default: true, describe: 'find peers (UDP broadcast, --peer, --peers-dns, --tracker, peer exchange); --no-discovery fetches from the origin alone, with no peers at all' });
   return finishParser(full, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
 }
@@ -46,7 +49,7 @@ function modeOf(ctx: CliContext, args: Args): ReportMode {
   return ctx.stderr.isTTY ? 'tty' : 'plain';
 }
 
-async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: AbortSignal): Promise<void> {
+async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: SwarmMetrics, signal: AbortSignal): Promise<void> {
   const url = checkUrl(String(args.url));
   const config = await configFrom(ctx, args);
   const md5 = args.md5 === undefined ? null : parseMd5Text(args.md5);
@@ -70,7 +73,10 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, signal: Abor
     ...origin,
     signal,
     progressIntervalMs: 1000,
-    onEvent: (event) => reporter.event(event),
+    onEvent: (event) => {
+      metrics.downloadEvent(event);
+      reporter.event(event);
+    },
   });
 }
 
@@ -84,6 +90,9 @@ export async function main(ctx: CliContext): Promise<number> {
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
   let reporter = new Reporter('plain', PROGRAM, ctx.stdout, ctx.stderr);
+  const metrics = new SwarmMetrics();
+  let metricsFile: string | null = null;
+  let exitCode: number = ExitCode.ok;
   try {
     const parser = buildParser(ctx.argv);
     const args = await parser.parseAsync();
@@ -91,14 +100,26 @@ export async function main(ctx: CliContext): Promise<number> {
     reporter = new Reporter(modeOf(ctx, args), PROGRAM, ctx.stdout, ctx.stderr);
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
-    await run(ctx, args, reporter, controller.signal);
-    return ExitCode.ok;
+    metricsFile = args['metrics-file'] === undefined ? null : resolve(ctx.cwd, args['metrics-file']);
+    await run(ctx, args, reporter, metrics, controller.signal);
   } catch (err) {
     const failure = toSwarmError(controller.signal.aborted ? (controller.signal.reason ?? err) : err);
     reporter.error(failure);
-    return failure.exitCode;
+    metrics.failed(failure.code);
+    exitCode = failure.exitCode;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+  }
+  if (metricsFile !== null) await writeMetrics(metricsFile, metrics, ctx);
+  return exitCode;
+}
+
+/** Writes `--metrics-file`; a failure to write it is a warning: the download's exit code stands. */
+async function writeMetrics(path: string, metrics: SwarmMetrics, ctx: CliContext): Promise<void> {
+  try {
+    await writeMetricsFile(path, await metrics.text());
+  } catch (err) {
+    ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${toSwarmError(err).message}\n`);
   }
 }

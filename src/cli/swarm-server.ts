@@ -17,6 +17,10 @@ import { ExitCode, storageErrorFrom, toSwarmError, type SwarmError } from '../er
 import { CacheDaemon, type DaemonEvent } from '../daemon/cache-daemon.js';
 import { azureFrom, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { VERSION } from '../version.js';
+import { daemonMetricsServer, watchDaemon } from '../metrics/daemon-metrics.js';
+import { formatMetricsAddress } from '../metrics/metrics-address.js';
+import type { MetricsServer } from '../metrics/metrics-server.js';
+import { SwarmMetrics } from '../metrics/swarm-metrics.js';
 
 const PROGRAM = 'swarm-server';
 
@@ -28,7 +32,8 @@ function buildParser(argv: readonly string[]) {
     .scriptName(PROGRAM)
     .usage('$0 [options]\n\nKeep a bounded cache of the files the fleet needs, fetch them on request from `swarm download`, and seed every file held to the LAN.');
   const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
-    .option('control-socket', { type: 'string', describe: 'unix socket of the control API (mode 0600)' });
+    .option('control-socket', { type: 'string', describe: 'unix socket of the control API (mode 0600)' })
+    .option('metrics-address', { type: 'string', describe: 'serve GET /metrics (Prometheus) and GET /healthz on HOST:PORT; a port alone is loopback (127.0.0.1:PORT), 0.0.0.0:PORT all interfaces; default off' });
   return finishParser(full, EPILOG, 'unexpected argument (see --help)');
 }
 
@@ -49,7 +54,7 @@ function logger(ctx: CliContext, args: Args): (event: DaemonEvent | { event: 're
 function describeEvent(event: DaemonEvent | { event: 'ready'; [field: string]: unknown } | { event: 'stopped' }): string {
   switch (event.event) {
     case 'ready':
-      return `ready: control socket ${String(event['socket'])}, peers on TCP port ${String(event['tcpPort'])}, ${String(event['files'])} files held`;
+      return `ready: control socket ${String(event['socket'])}, peers on TCP port ${String(event['tcpPort'])}, ${String(event['files'])} files held${event['metricsAddress'] ? `, metrics on http://${String(event['metricsAddress'])}/metrics` : ''}`;
     case 'stopped':
       return 'stopped; state kept';
     case 'seeding':
@@ -90,6 +95,7 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
   });
   const socketPath = resolve(ctx.cwd, args['control-socket'] ?? defaultControlSocket({ env: ctx.env, isRoot: process.getuid?.() === 0, storageDirectory }));
   const log = logger(ctx, args);
+  const metrics = new SwarmMetrics();
   const daemon = new CacheDaemon({
     storageDirectory,
     maxStorageBytes: config.maxStorageSize,
@@ -100,8 +106,14 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
     ...azureFrom(ctx, config),
     network,
     version: VERSION,
-    onEvent: log,
+    onEvent: (event) => {
+      metrics.daemonEvent(event);
+      log(event);
+    },
+    onTransferEvent: (event) => metrics.transferEvent(event),
   });
+  watchDaemon(metrics, daemon);
+  const metricsServer: MetricsServer | null = config.metricsAddress && daemonMetricsServer(config.metricsAddress, metrics, daemon, storageDirectory);
   const control = new ControlServer(socketPath, {
     status: () => daemon.status(),
     files: () => daemon.files(),
@@ -114,12 +126,15 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
   const stop = stopRequested();
   try {
     await control.start();
+    const metricsPort = await metricsServer?.start();
     await daemon.start();
     const status = daemon.status();
-    log({ event: 'ready', socket: socketPath, tcpPort: status.tcpPort, storageDirectory, files: status.files, pid: process.pid });
+    const metricsAddress = config.metricsAddress && metricsPort !== undefined ? formatMetricsAddress({ host: config.metricsAddress.host, port: metricsPort }) : null;
+    log({ event: 'ready', socket: socketPath, tcpPort: status.tcpPort, storageDirectory, files: status.files, pid: process.pid, metricsAddress });
     await stop.wait;
   } finally {
     stop.dispose();
+    await metricsServer?.stop();
     await control.stop();
     await daemon.stop();
   }

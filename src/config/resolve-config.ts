@@ -15,6 +15,7 @@ import { ORIGIN_TYPES, type OriginType } from '../http-seed/azure-auth.js';
 import { parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
 import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
 import { describeRateError, describeSizeError, parseRate, parseSize } from './size.js';
+import { parseMetricsAddress, type MetricsAddress } from '../metrics/metrics-address.js';
 
 /** Every configuration key, as written in files and flags (kebab-case), in display order. */
 export const CONFIG_KEYS = [
@@ -31,6 +32,7 @@ export const CONFIG_KEYS = [
   'peers-dns',
   'dns-server',
   'trackers',
+  'metrics-address',
 ] as const;
 
 /** A configuration key as written in files and flags. */
@@ -70,6 +72,8 @@ export interface SwarmConfig {
   dnsServer: string[];
   /** BitTorrent HTTP tracker announce URLs (`--tracker`, repeatable). @default [] */
   trackers: string[];
+  /** Where swarm-server serves /metrics and /healthz (a port alone: loopback), or null: off. @default null */
+  metricsAddress: MetricsAddress | null;
 }
 
 /** Most entries a list key (`peers`, `peers-dns`, `dns-server`, `trackers`) may hold. */
@@ -396,6 +400,13 @@ function checkOriginType(raw: unknown): Check<OriginType> {
   return { ok: false, reason: `must be one of ${ORIGIN_TYPES.map((type) => `"${type}"`).join(', ')}` };
 }
 
+function checkMetricsAddress(raw: unknown): Check<MetricsAddress | null> {
+  if (raw === null || (typeof raw === 'string' && (NULL_WORDS.test(raw.trim()) || raw.trim().toLowerCase() === 'off'))) return { ok: true, value: null };
+  if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, reason: `must be HOST:PORT (a string) or null, not ${typeName(raw)}` };
+  const parsed = parseMetricsAddress(String(raw));
+  return typeof parsed === 'string' ? { ok: false, reason: parsed } : { ok: true, value: parsed };
+}
+
 function checkStorageSize(raw: unknown): Check<number | null> {
   return checkQuantity(raw, true, parseSize, describeSizeError);
 }
@@ -491,6 +502,7 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const peersDns = resolveKey('peers-dns', layers, checkPeersDns);
   const dnsServer = resolveKey('dns-server', layers, checkDnsServer);
   const trackers = resolveKey('trackers', layers, checkTrackers);
+  const metricsAddress = resolveKey('metrics-address', layers, checkMetricsAddress);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
     maxStorageSize: maxStorageSize ?? null,
@@ -505,5 +517,6 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     peersDns: peersDns ?? [],
     dnsServer: dnsServer ?? [],
     trackers: trackers ?? [],
+    metricsAddress: metricsAddress ?? null,
   };
 }

@@ -34,7 +34,8 @@ import { PeerRates } from './peer-rates.js';
 import { Swarm } from '../swarm/swarm.js';
 import type { Host } from '../host/host.js';
 import { openHost, type NetworkSettings } from '../session/open-host.js';
-import { Transfer } from '../session/transfer.js';
+import { Transfer, type TransferEvent } from '../session/transfer.js';
+import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 
 /** Everything the daemon needs, already validated. */
 export interface DaemonOptions
@@ -43,6 +44,8 @@ export interface DaemonOptions
   readonly network: NetworkSettings;
   readonly version: string;
   readonly onEvent: (event: DaemonEvent) => void;
+  /** Every event of every file's transfer (corrupt pieces, bans, origin retries), e.g. for metrics. */
+  readonly onTransferEvent?: (event: TransferEvent) => void;
 }
 
 /** What the daemon reports as it goes (its log). */
@@ -293,6 +296,7 @@ export class CacheDaemon {
       onEvent: (event) => {
         if (event.event === 'progress') file.etaSeconds = event.etaSeconds;
         this.#originWarning(file.id, event);
+        opts.onTransferEvent?.(event);
       },
     });
   }
@@ -374,6 +378,20 @@ export class CacheDaemon {
   /** `GET /peers`. */
   peers(): ReturnType<PeerRates['report']> {
     return this.#peerRates.report([...this.#files.values()]);
+  }
+
+  /** Active peer connections by how they came to be, over every file (metrics). */
+  peersBySource(): Partial<Record<ConnectionOrigin, number>> {
+    const counts: Partial<Record<ConnectionOrigin, number>> = {};
+    for (const swarm of this.#host.swarms) {
+      for (const [source, count] of Object.entries(this.#host.peersBySource(swarm.swarmId)) as [ConnectionOrigin, number][]) counts[source] = (counts[source] ?? 0) + count;
+    }
+    return counts;
+  }
+
+  /** Whether the TCP listener for peers is up (health). */
+  get peerPortListening(): boolean {
+    return this.#host.peerPortOpen;
   }
 
   /** `GET /status`. */

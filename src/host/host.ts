@@ -101,6 +101,11 @@ export class Host {
     return this.#tcpPort;
   }
 
+  /** Whether the TCP listener for peers is up (false before `start()`, after `stop()`, or once it failed). */
+  get peerPortOpen(): boolean {
+    return this.#server?.listening ?? false;
+  }
+
   /** Connections dialling or in their handshake now, over the host. */
   get connectionsUnderWay(): number {
     return this.#table.underWay();

@@ -117,6 +117,7 @@ const VALUE_POOLS: Record<ConfigKey, { field: keyof SwarmConfig; fallback: unkno
   'peers-dns': { field: 'peersDns', fallback: [], values: [['swarm.svc:41771', ['swarm.svc:41771'], ['swarm.svc:41771']], ['a.b c.d:9', ['a.b', 'c.d:9'], ['a.b', 'c.d:9']], ['null', null, []]] },
   'dns-server': { field: 'dnsServer', fallback: [], values: [['10.0.0.53', ['10.0.0.53'], ['10.0.0.53']], ['127.0.0.1:5353', ['127.0.0.1:5353'], ['127.0.0.1:5353']], ['null', null, []]] },
   trackers: { field: 'trackers', fallback: [], values: [['http://t:6969/announce', ['http://t:6969/announce'], ['http://t:6969/announce']], ['https://t/a,http://u/b', ['https://t/a', 'http://u/b'], ['https://t/a', 'http://u/b']], ['null', null, []]] },
+  'metrics-address': { field: 'metricsAddress', fallback: null, values: [['9464', 9464, { host: '127.0.0.1', port: 9464 }], ['[::1]:9100', '[::1]:9100', { host: '::1', port: 9100 }], ['off', null, null]] },
 };
 
 const choice = fc.option(fc.nat({ max: 2 }), { nil: undefined });

@@ -41,6 +41,7 @@ const DEFAULTS: SwarmConfig = {
   peersDns: [],
   dnsServer: [],
   trackers: [],
+  metricsAddress: null,
 };
 
 function layers(parts: Partial<ConfigLayers>): ConfigLayers {
@@ -73,8 +74,8 @@ describe('CONFIG_KEYS and envVarName', () => {
   });
 
   it('has the six keys of the design note, origin-type, swarm-secret-file and the peer sources', () => {
-    expect(CONFIG_KEYS).toHaveLength(13);
-    expect(CONFIG_KEYS.slice(6)).toEqual(['origin-type', 'swarm-secret-file', 'broadcast', 'peers', 'peers-dns', 'dns-server', 'trackers']);
+    expect(CONFIG_KEYS).toHaveLength(14);
+    expect(CONFIG_KEYS.slice(6)).toEqual(['origin-type', 'swarm-secret-file', 'broadcast', 'peers', 'peers-dns', 'dns-server', 'trackers', 'metrics-address']);
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -240,7 +241,29 @@ describe('resolveConfig', () => {
       peersDns: [],
       dnsServer: [],
       trackers: [],
+      metricsAddress: null,
     });
+  });
+
+  it.each([
+    ['9464', { host: '127.0.0.1', port: 9464 }],
+    [':9464', { host: '127.0.0.1', port: 9464 }],
+    ['0.0.0.0:9100', { host: '0.0.0.0', port: 9100 }],
+    ['[::1]:0', { host: '::1', port: 0 }],
+    ['off', null],
+  ])('takes metrics-address %j', (text, expected) => {
+    expect(resolveConfig(layers({ flags: { 'metrics-address': text } })).metricsAddress).toEqual(expected);
+  });
+
+  it.each([
+    ['localhost:9464', 'hostnames are not accepted'],
+    ['::1:9464', 'IPv6 in brackets'],
+    ['127.0.0.1:70000', 'not between 0 and 65535'],
+    ['127.0.0.1', 'HOST:PORT'],
+  ])('rejects metrics-address %j, naming it', (text, reason) => {
+    const message = usageMessage(() => resolveConfig(layers({ flags: { 'metrics-address': text } })));
+    expect(message).toContain(`invalid metrics-address ${JSON.stringify(text)}`);
+    expect(message).toContain(reason);
   });
 
   it('takes swarm-secret-file as a path, and "none" or null as no secret file', () => {

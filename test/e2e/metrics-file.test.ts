@@ -1,0 +1,68 @@
+/**
+ * swarm-download --metrics-file: on exit, done or failed, the file holds the download's counters
+ * in the Prometheus text format (checked line by line), and its byte counters equal the `--json`
+ * `done` event's.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeContent } from '../../src/testing/origin-server.js';
+import { parsePromText } from '../helpers/prom-text.js';
+import { makeTempDir } from '../helpers/run-cli.js';
+import { doneEvent, expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
+import { MiB, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
+
+useE2eCleanup();
+
+/** The samples of `dir/swarm.prom`; no temporary file may be left beside it. */
+async function readMetrics(dir: string): Promise<Map<string, number>> {
+  const names = await readdir(dir);
+  expect(names.filter((name) => name.endsWith('.tmp')), 'no temporary file is left').toEqual([]);
+  return parsePromText(await readFile(join(dir, 'swarm.prom'), 'utf8'));
+}
+
+describe('swarm-download --metrics-file', () => {
+  it('a download alone: the file parses and its bytes equal the done event', async () => {
+    const content = makeContent(3 * MiB, 71);
+    const origin = await startTestOrigin({ content });
+    const paths = await newPaths();
+    const { result } = await download(origin.url, ['--no-discovery', '--metrics-file', join(paths.dir, 'swarm.prom')], { paths });
+    await expectDownloaded(result, paths.output, content);
+    const done = doneEvent(result);
+    const samples = await readMetrics(paths.dir);
+    expect(samples.get('swarm_origin_bytes_total')).toBe(done.originBytes);
+    expect(samples.get('swarm_peer_bytes_total')).toBe(done.peerBytes);
+    expect(samples.get('swarm_delivered_bytes_total')).toBe(content.length);
+    expect(samples.get('swarm_downloads_total{result="done"}')).toBe(1);
+    expect(samples.get('swarm_download_duration_seconds_count')).toBe(1);
+  });
+
+  it('a joiner fed by a seeder: peer and origin bytes equal the done event, to the byte', async () => {
+    const content = makeContent(8 * MiB, 72);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const seeder = await spawnMember(origin.url, { discoveryPort, extra: ['--seed-until-idle', '--idle-timeout', '30'] });
+    await seeder.waitForKind('seeding');
+    const dir = await makeTempDir();
+    const joiner = await spawnMember(origin.url, { discoveryPort, extra: ['--metrics-file', join(dir, 'swarm.prom')] });
+    const done = await expectVerified(await joiner.result, joiner.paths, content);
+    expect(seeder.cli.kill('SIGTERM')).toBe(true);
+    await seeder.result;
+    const samples = await readMetrics(dir);
+    expect(done.peerBytes as number).toBeGreaterThan(0);
+    expect(samples.get('swarm_peer_bytes_total')).toBe(done.peerBytes);
+    expect(samples.get('swarm_origin_bytes_total')).toBe(done.originBytes);
+    expect(samples.get('swarm_peer_share_ratio')).toBeCloseTo((done.peerBytes as number) / content.length, 6);
+  }, 60_000);
+
+  it('a failed download still writes the file, with the error counted', async () => {
+    const origin = await startTestOrigin({ content: makeContent(MiB, 73), faults: { status: 404 } });
+    const paths = await newPaths();
+    const { result } = await download(origin.url, ['--no-discovery', '--metrics-file', join(paths.dir, 'swarm.prom')], { paths });
+    expectFailed(result, 3, paths.output);
+    const samples = await readMetrics(paths.dir);
+    expect(samples.get('swarm_downloads_total{result="failed"}')).toBe(1);
+    expect(samples.get('swarm_origin_errors_total{code="ORIGIN_HTTP_STATUS"}')).toBe(1);
+    expect(samples.get('swarm_origin_bytes_total')).toBe(0);
+  });
+});

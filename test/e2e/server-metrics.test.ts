@@ -1,0 +1,73 @@
+/**
+ * swarm-server --metrics-address end to end: a daemon scraped during and after a download it
+ * shares with another daemon and a swarm-download serves /metrics whose origin and peer bytes
+ * equal what the daemon reports for its file, and /healthz 200; an address in use is exit 2.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { makeContent } from '../../src/testing/origin-server.js';
+import { parsePromText } from '../helpers/prom-text.js';
+import { SERVER_PATH, expectFilesResponse, startServer, swarmJson, type ServerHandle } from '../helpers/run-server.js';
+import { makeTempDir, runCli } from '../helpers/run-cli.js';
+import { expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
+import { MiB, describeRun, useE2eCleanup, startTestOrigin } from './e2e-fixture.js';
+
+useE2eCleanup();
+
+async function scrape(server: ServerHandle): Promise<{ samples: Map<string, number>; text: string; contentType: string | null }> {
+  const response = await fetch(`http://${String(server.ready['metricsAddress'])}/metrics`);
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  return { samples: parsePromText(text), text, contentType: response.headers.get('content-type') };
+}
+
+describe('swarm-server --metrics-address', () => {
+  it('scraped during and after a 3-host download: origin and peer bytes equal the daemon\'s figures', async () => {
+    const content = makeContent(16 * MiB, 801);
+    const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 8 * MiB } });
+    const discoveryPort = newSwarmPort();
+    const [a, b] = await Promise.all([0, 1].map(() => startServer(discoveryPort, undefined, ['--metrics-address', '127.0.0.1:0'])) as [Promise<ServerHandle>, Promise<ServerHandle>]);
+    expect(String(a.ready['metricsAddress'])).toMatch(/^127\.0\.0\.1:\d+$/);
+    const dir = await makeTempDir();
+    const downloads = Promise.all([
+      swarmJson(a.socket, ['download', origin.url, '-o', `${dir}/a.bin`]),
+      swarmJson(b.socket, ['download', origin.url, '-o', `${dir}/b.bin`]),
+      spawnMember(origin.url, { discoveryPort }).then(async (member) => expectVerified(await member.result, member.paths, content)),
+    ]);
+    const during = await scrape(a);
+    expect(during.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(during.samples.get('swarm_origin_bytes_total') ?? -1).toBeGreaterThanOrEqual(0);
+    await downloads;
+    for (const server of [a, b]) {
+      const health = await fetch(`http://${String(server.ready['metricsAddress'])}/healthz`);
+      expect(health.status).toBe(200);
+      const [file] = expectFilesResponse(await swarmJson(server.socket, ['files']));
+      const startedMs = performance.now();
+      const { samples, text } = await scrape(server);
+      const scrapeMs = performance.now() - startedMs;
+      expect(samples.get('swarm_origin_bytes_total'), text).toBe(file?.['originBytes']);
+      expect(samples.get('swarm_peer_bytes_total'), text).toBe(file?.['peerBytes']);
+      expect(samples.get('swarm_files{state="complete"}')).toBe(1);
+      expect(samples.get('swarm_cache_used_bytes')).toBe(content.length);
+      expect(samples.get('swarm_downloads_total{result="done"}')).toBe(1);
+      const connected = [...samples].filter(([name]) => name.startsWith('swarm_peers_connected')).reduce((sum, [, count]) => sum + count, 0);
+      expect(connected, text).toBeGreaterThan(0);
+      console.info(`scrape: ${scrapeMs.toFixed(1)} ms, ${Buffer.byteLength(text)} bytes`);
+    }
+  }, 120_000);
+
+  it('refuses an address in use: a clear error, exit 2', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const dir = await makeTempDir();
+      const result = await runCli(['--storage-directory', `${dir}/store`, '--control-socket', `${dir}/c.sock`, '--metrics-address', `127.0.0.1:${port}`], { bin: SERVER_PATH });
+      expect(result.code, describeRun(result)).toBe(2);
+      expect(result.stderr).toContain(`cannot serve metrics on 127.0.0.1:${port}: address in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
