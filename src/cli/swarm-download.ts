@@ -9,8 +9,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
-import { writeMetricsFile } from '../metrics/metrics-file.js';
-import { SwarmMetrics } from '../metrics/swarm-metrics.js';
+import type { SwarmMetrics } from '../metrics/swarm-metrics.js';
 import { download } from '../session/download.js';
 import { azureFrom, checkDurationMs, checkUrl, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { resolveOutput } from './output-path.js';
@@ -49,7 +48,7 @@ function modeOf(ctx: CliContext, args: Args): ReportMode {
   return ctx.stderr.isTTY ? 'tty' : 'plain';
 }
 
-async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: SwarmMetrics, signal: AbortSignal): Promise<void> {
+async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: SwarmMetrics | null, signal: AbortSignal): Promise<void> {
   const url = checkUrl(String(args.url));
   const config = await configFrom(ctx, args);
   const md5 = args.md5 === undefined ? null : parseMd5Text(args.md5);
@@ -74,7 +73,7 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: Swa
     signal,
     progressIntervalMs: 1000,
     onEvent: (event) => {
-      metrics.downloadEvent(event);
+      metrics?.downloadEvent(event);
       reporter.event(event);
     },
   });
@@ -90,7 +89,8 @@ export async function main(ctx: CliContext): Promise<number> {
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
   let reporter = new Reporter('plain', PROGRAM, ctx.stdout, ctx.stderr);
-  const metrics = new SwarmMetrics();
+  // prom-client (and the zlib it loads) only for --metrics-file: a plain download starts without it.
+  let metrics: SwarmMetrics | null = null;
   let metricsFile: string | null = null;
   let exitCode: number = ExitCode.ok;
   try {
@@ -101,23 +101,25 @@ export async function main(ctx: CliContext): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     metricsFile = args['metrics-file'] === undefined ? null : resolve(ctx.cwd, args['metrics-file']);
+    if (metricsFile !== null) metrics = new (await import('../metrics/swarm-metrics.js')).SwarmMetrics();
     await run(ctx, args, reporter, metrics, controller.signal);
   } catch (err) {
     const failure = toSwarmError(controller.signal.aborted ? (controller.signal.reason ?? err) : err);
     reporter.error(failure);
-    metrics.failed(failure.code);
+    metrics?.failed(failure.code);
     exitCode = failure.exitCode;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
-  if (metricsFile !== null) await writeMetrics(metricsFile, metrics, ctx);
+  if (metricsFile !== null && metrics !== null) await writeMetrics(metricsFile, metrics, ctx);
   return exitCode;
 }
 
 /** Writes `--metrics-file`; a failure to write it is a warning: the download's exit code stands. */
 async function writeMetrics(path: string, metrics: SwarmMetrics, ctx: CliContext): Promise<void> {
   try {
+    const { writeMetricsFile } = await import('../metrics/metrics-file.js');
     await writeMetricsFile(path, await metrics.text());
   } catch (err) {
     ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${toSwarmError(err).message}\n`);
