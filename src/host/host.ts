@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Server, type Socket } from 'node:net';
 import { debugLog } from '../debug-log.js';
+import { UsageError } from '../errors.js';
 import type { ConnectionOrigin, PeerCandidate, PeerSource, PeerSourceKind, SwarmWant } from '../peer-sources/peer-source.js';
 import { PEER_SOURCE_KINDS } from '../peer-sources/peer-source.js';
 import type { PeerInfo, PeerLink } from '../swarm/peer-link.js';
@@ -118,7 +119,14 @@ export class Host {
 
   /** Listens on the TCP port, then starts every source. Rejects when the port cannot be had. */
   async start(): Promise<void> {
-    const { server, port } = await listenForPeers(this.#opts, (socket) => this.#route(socket));
+    const { server, port } = await listenForPeers(this.#opts, (socket) => this.#route(socket)).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        const where = `${this.#opts.bindAddress ?? 'all interfaces'} port ${this.#opts.port}`;
+        throw new UsageError(`cannot listen for peers on ${where} (${code}): ${code === 'EADDRINUSE' ? 'another process uses it; give another --port, or 0 for any free port' : 'check --bind-address and --port'}`, { cause: err });
+      }
+      throw err;
+    });
     this.#server = server;
     this.#tcpPort = port;
     this.#timer = setInterval(() => this.#tick(), TICK_MS);

@@ -8,13 +8,14 @@
  * own, unused with broadcast off).
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { swarmIdForPieces } from '../../src/discovery/swarm-id.js';
 import { trackerInfoHash } from '../../src/peer-sources/tracker-info-hash.js';
 import { autoPieceBytes } from '../../src/pieces/piece-geometry.js';
 import { makeContent } from '../../src/testing/origin-server.js';
 import type { CliEvent } from '../helpers/run-cli.js';
-import { freeishPort } from '../helpers/run-cli.js';
 import { OPENTRACKER_MISSING, startOpentracker } from '../helpers/opentracker.js';
 import { expectVerified, newSwarmPort, spawnSwarm, type SwarmMember } from '../helpers/swarm-fixture.js';
 import { MiB, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
@@ -35,6 +36,16 @@ function sourcesSeen(member: SwarmMember): Record<string, number> {
   return most;
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** Starts `count` members at once, member i with `argsOf(i)` after the common flags. */
 async function spawnEach(url: string, count: number, argsOf: (index: number) => string[]): Promise<SwarmMember[]> {
   const discoveryPort = newSwarmPort();
@@ -50,7 +61,8 @@ describe('swarm-download: peer sources beyond broadcast', () => {
     const content = makeContent(24 * MiB, 701);
     // Slow enough that the swarm forms while the file is still coming.
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 12 * MiB } });
-    const ports = [freeishPort(), freeishPort(), freeishPort(), freeishPort()];
+    // Ports the kernel just handed out as free (a random "freeish" one can be an ephemeral port in use).
+    const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()));
     const seed = `127.0.0.1:${ports[0]}`;
     const members = await spawnEach(origin.url, 4, (index) => ['--port', String(ports[index]), ...(index === 0 ? [] : ['--peer', seed])]);
     const seen = [];

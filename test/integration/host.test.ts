@@ -76,10 +76,10 @@ async function clientPeer(port: number, swarm: HostedSwarm): Promise<PeerConnect
 }
 
 describe('Host', () => {
-  it('start() rejects with EADDRINUSE when its peer port is taken, and holds nothing', async () => {
+  it('start() rejects with a usage error (exit 2) naming EADDRINUSE when its peer port is taken, and holds nothing', async () => {
     const first = await startHost();
     const second = new Host({ bindAddress: '127.0.0.1', port: first.tcpPort, sources: [] });
-    await expect(second.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(second.start()).rejects.toMatchObject({ code: 'SWARM_USAGE', exitCode: 2, message: expect.stringMatching(/EADDRINUSE.*another --port/) });
     expect(second.tcpPort).toBe(0);
   });
 
