@@ -76,6 +76,7 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: Swa
       metrics?.downloadEvent(event);
       reporter.event(event);
     },
+    ...(metrics ? { onOriginRequest: metrics.originRequest.bind(metrics) } : {}),
   });
 }
 

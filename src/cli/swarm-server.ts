@@ -111,6 +111,7 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
       log(event);
     },
     onTransferEvent: (event) => metrics.transferEvent(event),
+    onOriginRequest: (report) => metrics.originRequest(report),
   });
   watchDaemon(metrics, daemon);
   const metricsServer: MetricsServer | null = config.metricsAddress && daemonMetricsServer(config.metricsAddress, metrics, daemon, storageDirectory);

@@ -39,7 +39,7 @@ import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 
 /** Everything the daemon needs, already validated. */
 export interface DaemonOptions
-  extends Pick<DownloadOptions, 'storageDirectory' | 'preferredPieceBytes' | 'speedLimitDown' | 'speedLimitUp' | 'connections' | 'stallTimeoutMs' | 'retry' | 'originType' | 'azureEnv'> {
+  extends Pick<DownloadOptions, 'storageDirectory' | 'preferredPieceBytes' | 'speedLimitDown' | 'speedLimitUp' | 'connections' | 'stallTimeoutMs' | 'retry' | 'originType' | 'azureEnv' | 'onOriginRequest'> {
   readonly maxStorageBytes: number | null;
   readonly network: NetworkSettings;
   readonly version: string;
@@ -173,11 +173,12 @@ export class CacheDaemon {
 
   /** How every probe reaches the origin. */
   #probeOptions(): Omit<ProbeOptions, 'url' | 'md5'> {
-    const { preferredPieceBytes, connections, stallTimeoutMs, retry, originType, azureEnv } = this.#opts;
+    const { preferredPieceBytes, connections, stallTimeoutMs, retry, originType, azureEnv, onOriginRequest } = this.#opts;
     return {
       preferredPieceBytes, connections, stallTimeoutMs, retry, signal: this.#stopping.signal,
       ...(originType !== undefined ? { originType } : {}),
       ...(azureEnv !== undefined ? { azureEnv } : {}),
+      ...(onOriginRequest !== undefined ? { onOriginRequest } : {}),
     };
   }
 
@@ -293,6 +294,7 @@ export class CacheDaemon {
       digestsWhileAlone: true,
       signal,
       progressIntervalMs: 1000,
+      ...(opts.onOriginRequest ? { onOriginRequest: opts.onOriginRequest } : {}),
       onEvent: (event) => {
         if (event.event === 'progress') file.etaSeconds = event.etaSeconds;
         this.#originWarning(file.id, event);

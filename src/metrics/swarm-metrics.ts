@@ -6,7 +6,8 @@
  * URL, a file id or a peer id.
  *
  * Fed from the events the sessions already report ({@link SwarmMetrics.downloadEvent},
- * {@link SwarmMetrics.daemonEvent}) and from getters read at scrape time
+ * {@link SwarmMetrics.daemonEvent}), from each origin request as it ends
+ * ({@link SwarmMetrics.originRequest}), and from getters read at scrape time
  * ({@link SwarmMetrics.watch}). Byte counters are kept from cumulative figures (a transfer's
  * `originBytes` so far) by {@link MonotonicTotals}, so a process that reports them twice does not
  * count them twice.
@@ -18,6 +19,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DaemonEvent } from '../daemon/cache-daemon.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { DownloadEvent } from '../session/download.js';
+import { ORIGIN_REQUEST_KINDS, ORIGIN_REQUEST_RESULTS, type OriginRequestReport } from '../session/origin-requests.js';
 import { MonotonicTotals } from './monotonic-totals.js';
 
 /** Every connection origin, so each series exists from the first scrape. */
@@ -57,6 +59,7 @@ export class SwarmMetrics {
   readonly #corrupt: Counter<'source'>;
   readonly #banned: Counter;
   readonly #evictions: Counter;
+  readonly #requests: Counter<'kind' | 'result'>;
   readonly #retries: Counter<'code'>;
   readonly #errors: Counter<'code'>;
   readonly #downloads: Counter<'result'>;
@@ -76,12 +79,14 @@ export class SwarmMetrics {
     this.#corrupt = counter('swarm_corrupt_pieces_total', 'Pieces that failed their check, by where it was caught.', ['source']);
     this.#banned = counter('swarm_peers_banned_total', 'Peers banned for sending bad data.');
     this.#evictions = counter('swarm_evictions_total', 'Files evicted from the cache to make room.');
+    this.#requests = counter('swarm_origin_requests_total', 'Requests sent to the origin, by kind (probe, range) and how they ended (ok, retried, failed, cancelled).', ['kind', 'result']);
     this.#retries = counter('swarm_origin_retries_total', 'Origin requests that failed and were retried, by error code.', ['code']);
     this.#errors = counter('swarm_origin_errors_total', 'Downloads that failed because of the origin, by error code (ORIGIN_HTTP_STATUS, ORIGIN_UNREACHABLE, ...).', ['code']);
     this.#downloads = counter('swarm_downloads_total', 'Downloads finished, by result (done, failed).', ['result']);
     this.#duration = new Histogram({ name: 'swarm_download_duration_seconds', help: 'Time from start to verified file.', buckets: DURATION_BUCKETS_SECONDS, registers });
     for (const source of CORRUPT_SOURCES) this.#corrupt.inc({ source }, 0);
     for (const result of ['done', 'failed']) this.#downloads.inc({ result }, 0);
+    for (const kind of ORIGIN_REQUEST_KINDS) for (const result of ORIGIN_REQUEST_RESULTS) this.#requests.inc({ kind, result }, 0);
     this.#gauges();
   }
 
@@ -114,8 +119,9 @@ export class SwarmMetrics {
   }
 
   /**
-   * Counts the events of a transfer that are not byte figures (corrupt pieces, bans, origin
-   * retries): a daemon feeds every file's transfer here, its bytes coming from `fileBytes`.
+   * Counts the events of a transfer that are not byte figures (corrupt pieces, bans): a daemon
+   * feeds every file's transfer here, its bytes coming from `fileBytes`. Origin retries are
+   * counted from {@link originRequest} (the `origin-retry` events are coalesced).
    */
   transferEvent(event: DownloadEvent): void {
     switch (event.event) {
@@ -125,12 +131,15 @@ export class SwarmMetrics {
       case 'peer-banned':
         this.#banned.inc();
         break;
-      case 'origin-retry':
-        this.#retries.inc({ code: event.code });
-        break;
       default:
         break;
     }
+  }
+
+  /** Counts one request to the origin that ended; a `retried` one by its error code too. */
+  originRequest(report: OriginRequestReport): void {
+    this.#requests.inc({ kind: report.kind, result: report.result });
+    if (report.result === 'retried' && report.code !== null) this.#retries.inc({ code: report.code });
   }
 
   /** Counts one event of the cache daemon. */

@@ -28,6 +28,7 @@ import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
 import type { SwarmHostLink } from '../swarm/swarm.js';
 import { openHost, type NetworkSettings } from './open-host.js';
 import { Transfer, type SwarmSettings, type TransferEvent } from './transfer.js';
+import { OriginRequests, type OnOriginRequest } from './origin-requests.js';
 import { OriginRetryEvents, failedAgain, waitBeforeRetry } from './wait-before-retry.js';
 
 /** Everything one download needs, already validated. */
@@ -55,13 +56,15 @@ export interface DownloadOptions {
   readonly originType?: OriginType;
   /** Azure credentials from the environment (used by the Azure client only). @default {} */
   readonly azureEnv?: AzureEnv;
+  /** Each request to the origin (probe or range) as it ends, e.g. for metrics. */
+  readonly onOriginRequest?: OnOriginRequest;
 }
 
 /** What a download reports as it goes. */
 export type DownloadEvent =
   | { readonly event: 'start'; readonly url: string; readonly output: string; readonly size: number; readonly md5: string; readonly md5Source: string; readonly pieceBytes: number; readonly pieceCount: number; readonly resumedBytes: number; readonly trackerInfoHash: string }
   | TransferEvent
-  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly elapsedMs: number; readonly maxRssBytes: number }
+  | { readonly event: 'done'; readonly path: string; readonly size: number; readonly md5: string; readonly originBytes: number; readonly peerBytes: number; readonly originRequests: number; readonly elapsedMs: number; readonly maxRssBytes: number }
   | { readonly event: 'seeding'; readonly idleTimeoutSeconds: number; readonly peers: number }
   | { readonly event: 'idle'; readonly uploadedBytes: number; readonly peers: number }
   /** A peer source had trouble (a tracker's failure, a name that does not resolve); the download goes on. */
@@ -86,19 +89,24 @@ export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
   throw new OriginError('ORIGIN_NO_MD5', `${redactUrl(info.url)} publishes no MD5 (Content-MD5, x-ms-blob-content-md5, x-goog-hash, Repr-Digest, Digest, x-amz-meta-md5 or an MD5 ETag); pass --md5 HEX`);
 }
 
-async function probeWithRetry(origin: OriginClient, retry: RetryOptions, signal: AbortSignal, events: OriginRetryEvents | null): Promise<OriginInfo> {
+async function probeWithRetry(origin: OriginClient, opts: ProbeOptions, events: OriginRetryEvents | null): Promise<OriginInfo> {
+  const { retry, signal } = opts;
+  const requests = new OriginRequests('probe', opts.onOriginRequest);
   let streak: FailureStreak | null = null;
   for (;;) {
     const startedMs = performance.now();
     try {
       const info = await origin.probe(signal);
+      requests.ok();
       events?.answered();
       return info;
     } catch (err) {
-      if (signal.aborted) throw signal.reason ?? err;
-      if (!(err instanceof OriginError) || !err.retryable) throw err;
+      if (signal.aborted || !(err instanceof OriginError) || !err.retryable) {
+        requests.ended(err, signal.aborted);
+        throw signal.aborted ? (signal.reason ?? err) : err;
+      }
       streak = failedAgain(streak, false, startedMs);
-      await waitBeforeRetry(streak, retry, err, signal, events?.retrying);
+      await waitBeforeRetry(streak, retry, err, signal, events?.retrying, requests);
     }
   }
 }
@@ -131,7 +139,7 @@ export function swarmSettings(network: NetworkSettings, host: SwarmHostLink, md5
  * What {@link probeEntry} needs: the origin half of {@link DownloadOptions}; with `onEvent`, the
  * probe's `origin-retry` and `origin-ok` events go there.
  */
-export type ProbeOptions = Pick<DownloadOptions, 'url' | 'md5' | 'preferredPieceBytes' | 'connections' | 'stallTimeoutMs' | 'retry' | 'signal' | 'originType' | 'azureEnv'>
+export type ProbeOptions = Pick<DownloadOptions, 'url' | 'md5' | 'preferredPieceBytes' | 'connections' | 'stallTimeoutMs' | 'retry' | 'signal' | 'originType' | 'azureEnv' | 'onOriginRequest'>
   & { readonly onEvent?: DownloadOptions['onEvent'] };
 
 /** The origin's answer about a file: its size, the swarm key, and the piece size to use. */
@@ -151,7 +159,7 @@ export async function probeEntry(opts: ProbeOptions): Promise<ProbedFile> {
   try {
     const { onEvent } = opts;
     const events = onEvent ? new OriginRetryEvents((event) => onEvent(event)) : null;
-    const info = await probeWithRetry(origin, opts.retry, opts.signal, events);
+    const info = await probeWithRetry(origin, opts, events);
     const key = chooseMd5(info, opts.md5);
     return { origin, info, key, geometry: pieceGeometry(info.fileBytes, opts.preferredPieceBytes) };
   } catch (err) {
@@ -186,8 +194,16 @@ async function startHost(host: Host, store: PieceStore): Promise<void> {
 }
 
 /** Runs one download; resolves with the published path. */
-export async function download(opts: DownloadOptions): Promise<string> {
+export async function download(given: DownloadOptions): Promise<string> {
   const startedMs = Date.now();
+  let originRequests = 0;
+  const opts: DownloadOptions = {
+    ...given,
+    onOriginRequest: (report) => {
+      originRequests += 1;
+      given.onOriginRequest?.(report);
+    },
+  };
   const { origin, info, key, geometry } = await probeEntry(opts);
   try {
     const store = await openProbedEntry(opts.storageDirectory, { origin, info, key, geometry }, false);
@@ -220,6 +236,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
       signal: opts.signal,
       progressIntervalMs: opts.progressIntervalMs,
       onEvent: opts.onEvent,
+      ...(opts.onOriginRequest ? { onOriginRequest: opts.onOriginRequest } : {}),
     });
     // The swarm joins before the host starts: the sources' first announcements name the file.
     transfer.join();
@@ -236,6 +253,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
         md5: md5Hex(key.md5),
         originBytes: transfer.originBytes,
         peerBytes: transfer.peerBytes,
+        originRequests,
         elapsedMs: Date.now() - startedMs,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       });

@@ -33,6 +33,7 @@ import { StreamDigester } from '../storage/piece-digest.js';
 import { crc32, type PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from '../debug-log.js';
+import { OriginRequests, type OnOriginRequest } from './origin-requests.js';
 import { failedAgain, waitBeforeRetry, type RetryNotice } from './wait-before-retry.js';
 
 /** Bytes gathered from the body before one positional write (also written at each piece end). */
@@ -79,6 +80,8 @@ export interface OriginFetcherOptions {
   readonly retry: RetryOptions;
   /** A failed request will be retried after `notice.delayMs`. */
   readonly onRetry?: (notice: RetryNotice) => void;
+  /** Each ranged request as it ends (answered, retried, failed, cancelled). */
+  readonly onRequest?: OnOriginRequest;
   readonly limiter: TokenBucket;
   readonly signal: AbortSignal;
   /** Called after piece `index` is written and marked. */
@@ -126,9 +129,11 @@ export class OriginFetcher {
   readonly #signal: AbortSignal;
   #wake: (() => void) | null = null;
   #probed: (() => void) | null = null;
+  readonly #requests: OriginRequests;
 
   constructor(opts: OriginFetcherOptions) {
     this.#opts = opts;
+    this.#requests = new OriginRequests('range', opts.onRequest);
     this.#geometry = opts.store.geometry;
     this.#inFlight = new Bitfield(this.#geometry.pieceCount);
     this.#maxRunPieces = runPieces(this.#geometry, opts.connections);
@@ -334,28 +339,53 @@ export class OriginFetcher {
     while (run.writtenTo < this.#endByte(run)) {
       const before = run.writtenTo;
       const startedMs = performance.now();
-      try {
-        await this.#opts.origin.fetchRange({
-          start: run.writtenTo,
-          endExclusive: this.#endByte(run),
-          etag: this.#opts.etag,
-          lastModified: this.#opts.lastModified ?? null,
-          fileBytes: this.#geometry.fileBytes,
-          signal: this.#signal,
-          onData: (chunk, offset) => this.#onData(run, chunk, offset),
-        });
-        await this.#writePending(run);
-      } catch (err) {
-        await this.#writePending(run);
-        if (this.#signal.aborted) throw this.#signal.reason ?? err;
-        // A run that yielded all it had left to a peer took nothing more on purpose (the origin
-        // client sees an empty read): not a failed attempt.
-        if (run.writtenTo >= this.#endByte(run) && err instanceof OriginError && err.retryable) return;
-        if (!(err instanceof OriginError) || !err.retryable) throw err;
-        streak = failedAgain(streak, run.writtenTo > before, startedMs);
-        await this.#awaitRetry(run, streak, err);
+      const failure = await this.#request(run);
+      if (failure === null) continue;
+      const { err } = failure;
+      // A run that yielded all it had left to a peer took nothing more on purpose (the origin
+      // client sees an empty read): not a failed attempt.
+      if (run.writtenTo >= this.#endByte(run) && err instanceof OriginError && err.retryable) return this.#requests.cancelled();
+      if (!(err instanceof OriginError) || !err.retryable) {
+        this.#requests.ended(err, false);
+        throw err;
       }
+      streak = failedAgain(streak, run.writtenTo > before, startedMs);
+      await this.#awaitRetry(run, streak, err);
     }
+  }
+
+  /**
+   * One ranged request from where the run's bytes on disk end, its bytes written. Null when the
+   * origin answered (counted `ok`), else its error; rethrows the abort reason (counted
+   * `cancelled`) when the fetcher stops, and a storage error.
+   */
+  async #request(run: ActiveRun): Promise<{ err: unknown } | null> {
+    let failure: { err: unknown } | null = null;
+    try {
+      await this.#opts.origin.fetchRange({
+        start: run.writtenTo,
+        endExclusive: this.#endByte(run),
+        etag: this.#opts.etag,
+        lastModified: this.#opts.lastModified ?? null,
+        fileBytes: this.#geometry.fileBytes,
+        signal: this.#signal,
+        onData: (chunk, offset) => this.#onData(run, chunk, offset),
+      });
+      this.#requests.ok();
+    } catch (err) {
+      failure = { err };
+    }
+    try {
+      await this.#writePending(run);
+    } catch (err) {
+      if (failure) this.#requests.cancelled();
+      throw err;
+    }
+    if (failure && this.#signal.aborted) {
+      this.#requests.cancelled();
+      throw this.#signal.reason ?? failure.err;
+    }
+    return failure;
   }
 
   /**
@@ -368,7 +398,7 @@ export class OriginFetcher {
     for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
     this.#opts.onRunsChanged?.();
     try {
-      await waitBeforeRetry(streak, this.#opts.retry, err, this.#signal, this.#opts.onRetry);
+      await waitBeforeRetry(streak, this.#opts.retry, err, this.#signal, this.#opts.onRetry, this.#requests);
     } catch (failure) {
       run.endPiece = run.nextMark;
       throw failure;

@@ -24,6 +24,7 @@ import type { DiscoveryWait } from '../host/connection-settings.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import { debugLog } from '../debug-log.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
+import type { OnOriginRequest } from './origin-requests.js';
 import { OriginRetryEvents } from './wait-before-retry.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
@@ -96,6 +97,8 @@ export interface TransferOptions {
   readonly signal: AbortSignal;
   readonly progressIntervalMs: number;
   readonly onEvent: (event: TransferEvent) => void;
+  /** Each ranged request to the origin as it ends, e.g. for metrics. */
+  readonly onOriginRequest?: OnOriginRequest;
 }
 
 /** One file's transfer. Construct, `start()`, `fetch()`, then `seedUntilIdle()` or `stop()`. */
@@ -140,6 +143,7 @@ export class Transfer {
       untilComplete: swarm !== null,
       retry: opts.retry,
       onRetry: this.#originEvents.retrying,
+      ...(opts.onOriginRequest ? { onRequest: opts.onOriginRequest } : {}),
       limiter: this.#down,
       signal: opts.signal,
       onPiece: (index) => this.#onOriginPiece(index),

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OriginError } from '../errors.js';
 import { OriginOutage, type OriginOkEvent, type OriginRetryEvent } from '../http-seed/origin-outage.js';
 import { extendStreak, gaveUpMessage, nextRetry, type FailureStreak, type RetryOptions } from '../http-seed/retry-delay.js';
+import type { OriginRequests } from './origin-requests.js';
 
 /** A failed attempt that will be retried after `delayMs`. */
 export interface RetryNotice {
@@ -29,7 +30,8 @@ export function failedAgain(streak: FailureStreak | null, progressed: boolean, a
  * Waits before the next attempt of `streak`, whose last attempt failed with `err`, telling
  * `onRetry` first. Throws an {@link OriginError} with `err`'s code and a message saying for how
  * long and how often the origin failed when the budget is spent, and the abort reason when
- * `signal` aborts while waiting.
+ * `signal` aborts while waiting. The failed attempt counts in `requests` as `retried`, or as
+ * `failed` when the budget is spent.
  */
 export async function waitBeforeRetry(
   streak: FailureStreak,
@@ -37,13 +39,16 @@ export async function waitBeforeRetry(
   err: OriginError,
   signal: AbortSignal,
   onRetry?: (notice: RetryNotice) => void,
+  requests?: OriginRequests,
 ): Promise<void> {
   const nowMs = performance.now();
   const elapsedMs = Math.max(0, nowMs - streak.sinceMs);
   const decision = nextRetry(streak.attempts, elapsedMs, retry, Math.random(), { header: err.retryAfter, nowMs: Date.now() });
   if (decision.kind === 'give-up') {
+    requests?.ended(err, false);
     throw new OriginError(err.code, gaveUpMessage(decision.why, streak, nowMs, retry, err.message), { cause: err });
   }
+  requests?.retried(err.code);
   onRetry?.({ attempt: streak.attempts, delayMs: decision.delayMs, error: err });
   await sleep(decision.delayMs, undefined, { signal }).catch(() => {
     throw signal.reason ?? err;

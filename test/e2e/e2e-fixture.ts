@@ -112,7 +112,7 @@ export function expectEventShapes(events: readonly CliEvent[]): void {
     'peer-source-warning': { source: 'string', message: 'string' },
     'origin-retry': { attempt: 'number', delayMs: 'number', reason: 'string', code: 'string' },
     'origin-ok': { failedForMs: 'number', attempts: 'number' },
-    done: { path: 'string', size: 'number', md5: 'string', originBytes: 'number', peerBytes: 'number', elapsedMs: 'number' },
+    done: { path: 'string', size: 'number', md5: 'string', originBytes: 'number', peerBytes: 'number', originRequests: 'number', elapsedMs: 'number' },
     error: { code: 'string', exitCode: 'number', message: 'string' },
   };
   let lastProgressMs = -Infinity;

@@ -1,7 +1,7 @@
 /**
  * swarm-download --metrics-file: on exit, done or failed, the file holds the download's counters
  * in the Prometheus text format (checked line by line), and its byte counters equal the `--json`
- * `done` event's.
+ * `done` event's; its origin requests equal the `done` event's and what the origin itself served.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { makeContent } from '../../src/testing/origin-server.js';
 import { parsePromText } from '../helpers/prom-text.js';
 import { makeTempDir } from '../helpers/run-cli.js';
 import { doneEvent, expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
-import { MiB, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
+import { FAST_RETRY_FLAGS, MiB, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
 
@@ -19,6 +19,19 @@ async function readMetrics(dir: string): Promise<Map<string, number>> {
   const names = await readdir(dir);
   expect(names.filter((name) => name.endsWith('.tmp')), 'no temporary file is left').toEqual([]);
   return parsePromText(await readFile(join(dir, 'swarm.prom'), 'utf8'));
+}
+
+/** `swarm_origin_requests_total` by `kind result`, the zero series left out, and their sum. */
+function originRequests(samples: Map<string, number>): { byOutcome: Record<string, number>; total: number } {
+  const byOutcome: Record<string, number> = {};
+  let total = 0;
+  for (const [name, value] of samples) {
+    const match = /^swarm_origin_requests_total\{kind="(\w+)",result="(\w+)"\}$/.exec(name);
+    if (!match) continue;
+    total += value;
+    if (value > 0) byOutcome[`${match[1]} ${match[2]}`] = value;
+  }
+  return { byOutcome, total };
 }
 
 describe('swarm-download --metrics-file', () => {
@@ -35,6 +48,27 @@ describe('swarm-download --metrics-file', () => {
     expect(samples.get('swarm_delivered_bytes_total')).toBe(content.length);
     expect(samples.get('swarm_downloads_total{result="done"}')).toBe(1);
     expect(samples.get('swarm_download_duration_seconds_count')).toBe(1);
+    // One HEAD, then ranged GETs: each counted once, as the origin saw them.
+    const requests = originRequests(samples);
+    expect(requests.total).toBe(done.originRequests);
+    expect(requests.total).toBe(origin.stats.requests);
+    expect(requests.byOutcome).toEqual({ 'probe ok': 1, 'range ok': origin.stats.getRequests });
+  });
+
+  it('origin requests that failed and were retried: each counted, by its code, as the origin served them', async () => {
+    const content = makeContent(2 * MiB, 74);
+    const origin = await startTestOrigin({ content, faults: { failFirstRequests: { count: 3, status: 503 } } });
+    const paths = await newPaths();
+    const { result } = await download(origin.url, ['--no-discovery', ...FAST_RETRY_FLAGS, '--metrics-file', join(paths.dir, 'swarm.prom')], { paths });
+    await expectDownloaded(result, paths.output, content);
+    const done = doneEvent(result);
+    const samples = await readMetrics(paths.dir);
+    const requests = originRequests(samples);
+    expect(requests.total).toBe(done.originRequests);
+    expect(requests.total).toBe(origin.stats.requests);
+    expect(requests.byOutcome['range retried']).toBe(3);
+    expect(samples.get('swarm_origin_retries_total{code="ORIGIN_HTTP_STATUS"}')).toBe(3);
+    expect(requests.byOutcome['range ok']).toBe(origin.stats.getRequests - 3);
   });
 
   it('a joiner fed by a seeder: peer and origin bytes equal the done event, to the byte', async () => {
@@ -64,5 +98,6 @@ describe('swarm-download --metrics-file', () => {
     expect(samples.get('swarm_downloads_total{result="failed"}')).toBe(1);
     expect(samples.get('swarm_origin_errors_total{code="ORIGIN_HTTP_STATUS"}')).toBe(1);
     expect(samples.get('swarm_origin_bytes_total')).toBe(0);
+    expect(originRequests(samples)).toEqual({ byOutcome: { 'probe failed': 1 }, total: origin.stats.requests });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * swarm-server --metrics-address end to end: a daemon scraped during and after a download it
  * shares with another daemon and a swarm-download serves /metrics whose origin and peer bytes
- * equal what the daemon reports for its file, and /healthz 200; an address in use is exit 2.
+ * equal its `--json` `download-done` event and what it reports for its file, whose origin
+ * requests with the swarm-download's `done` event add up to what the origin served, and /healthz
+ * 200; an address in use is exit 2.
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +25,7 @@ async function scrape(server: ServerHandle): Promise<{ samples: Map<string, numb
 }
 
 describe('swarm-server --metrics-address', () => {
-  it('scraped during and after a 3-host download: origin and peer bytes equal the daemon\'s figures', async () => {
+  it('scraped during and after a 3-host download: origin and peer bytes equal the daemon\'s --json download-done event, origin requests what the origin served', async () => {
     const content = makeContent(16 * MiB, 801);
     const origin = await startTestOrigin({ content, faults: { rateBytesPerSec: 8 * MiB } });
     const discoveryPort = newSwarmPort();
@@ -35,10 +37,12 @@ describe('swarm-server --metrics-address', () => {
       swarmJson(b.socket, ['download', origin.url, '-o', `${dir}/b.bin`]),
       spawnMember(origin.url, { discoveryPort }).then(async (member) => expectVerified(await member.result, member.paths, content)),
     ]);
+    let originRequests = 0;
     const during = await scrape(a);
     expect(during.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(during.samples.get('swarm_origin_bytes_total') ?? -1).toBeGreaterThanOrEqual(0);
-    await downloads;
+    const [, , memberDone] = await downloads;
+    originRequests += memberDone.originRequests as number;
     for (const server of [a, b]) {
       const health = await fetch(`http://${String(server.ready['metricsAddress'])}/healthz`);
       expect(health.status).toBe(200);
@@ -48,6 +52,12 @@ describe('swarm-server --metrics-address', () => {
       const scrapeMs = performance.now() - startedMs;
       expect(samples.get('swarm_origin_bytes_total'), text).toBe(file?.['originBytes']);
       expect(samples.get('swarm_peer_bytes_total'), text).toBe(file?.['peerBytes']);
+      const done = await server.cli.waitForEvent((event) => event.event === 'download-done');
+      expect(samples.get('swarm_origin_bytes_total'), text).toBe(done.originBytes);
+      expect(samples.get('swarm_peer_bytes_total'), text).toBe(done.peerBytes);
+      const requests = [...samples].filter(([name]) => name.startsWith('swarm_origin_requests_total{'));
+      expect(samples.get('swarm_origin_requests_total{kind="probe",result="ok"}'), text).toBe(1);
+      originRequests += requests.reduce((sum, [, count]) => sum + count, 0);
       expect(samples.get('swarm_files{state="complete"}')).toBe(1);
       expect(samples.get('swarm_cache_used_bytes')).toBe(content.length);
       expect(samples.get('swarm_downloads_total{result="done"}')).toBe(1);
@@ -55,6 +65,7 @@ describe('swarm-server --metrics-address', () => {
       expect(connected, text).toBeGreaterThan(0);
       console.info(`scrape: ${scrapeMs.toFixed(1)} ms, ${Buffer.byteLength(text)} bytes`);
     }
+    expect(originRequests, 'the three hosts\' origin requests are those the origin served').toBe(origin.stats.requests);
   }, 120_000);
 
   it('refuses an address in use: a clear error, exit 2', async () => {

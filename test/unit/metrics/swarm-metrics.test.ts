@@ -28,8 +28,7 @@ describe('SwarmMetrics', () => {
     metrics.downloadEvent({ event: 'progress', ...figures, originBytes: 30, peerBytes: 10, rateBytesPerSec: 0, etaSeconds: null, uploadedBytes: 5, peersBySource: {} });
     metrics.downloadEvent({ event: 'corrupt-piece', piece: 1, source: 'peer', peers: ['p'] });
     metrics.downloadEvent({ event: 'peer-banned', peer: 'p', reason: 'bad' });
-    metrics.downloadEvent({ event: 'origin-retry', attempt: 1, delayMs: 100, reason: 'x', code: 'ORIGIN_STALLED' });
-    metrics.downloadEvent({ event: 'done', path: '/x', size: 100, md5: 'm', originBytes: 60, peerBytes: 40, elapsedMs: 2500, maxRssBytes: 1 });
+    metrics.downloadEvent({ event: 'done', path: '/x', size: 100, md5: 'm', originBytes: 60, peerBytes: 40, originRequests: 2, elapsedMs: 2500, maxRssBytes: 1 });
     metrics.downloadEvent({ event: 'idle', uploadedBytes: 70, peers: 0 });
     metrics.watch({ peersBySource: () => ({ tracker: 2, incoming: 1 }) });
     const samples = parsePromText(await metrics.text());
@@ -41,7 +40,6 @@ describe('SwarmMetrics', () => {
     expect(samples.get('swarm_corrupt_pieces_total{source="peer"}')).toBe(1);
     expect(samples.get('swarm_corrupt_pieces_total{source="disk"}')).toBe(0);
     expect(samples.get('swarm_peers_banned_total')).toBe(1);
-    expect(samples.get('swarm_origin_retries_total{code="ORIGIN_STALLED"}')).toBe(1);
     expect(samples.get('swarm_downloads_total{result="done"}')).toBe(1);
     expect(samples.get('swarm_download_duration_seconds_sum')).toBe(2.5);
     expect(samples.get('swarm_download_duration_seconds_bucket{le="5"}')).toBe(1);
@@ -69,6 +67,27 @@ describe('SwarmMetrics', () => {
     expect(samples.get('swarm_evictions_total')).toBe(1);
     expect(samples.get('swarm_origin_errors_total{code="ORIGIN_HTTP_STATUS"}')).toBe(1);
     expect(samples.get('swarm_downloads_total{result="failed"}')).toBe(1);
+  });
+
+  it('counts origin requests by kind and result, and each retried one by its code', async () => {
+    const metrics = new SwarmMetrics();
+    // Coalesced events are not what retries are counted from: this one counts nothing.
+    metrics.downloadEvent({ event: 'origin-retry', attempt: 1, delayMs: 100, reason: 'x', code: 'ORIGIN_STALLED' });
+    metrics.originRequest({ kind: 'probe', result: 'retried', code: 'ORIGIN_HTTP_STATUS' });
+    metrics.originRequest({ kind: 'probe', result: 'ok', code: null });
+    metrics.originRequest({ kind: 'range', result: 'retried', code: 'ORIGIN_STALLED' });
+    metrics.originRequest({ kind: 'range', result: 'retried', code: 'ORIGIN_STALLED' });
+    metrics.originRequest({ kind: 'range', result: 'ok', code: null });
+    metrics.originRequest({ kind: 'range', result: 'failed', code: 'ORIGIN_CHANGED' });
+    const samples = parsePromText(await metrics.text());
+    expect(samples.get('swarm_origin_requests_total{kind="probe",result="ok"}')).toBe(1);
+    expect(samples.get('swarm_origin_requests_total{kind="probe",result="retried"}')).toBe(1);
+    expect(samples.get('swarm_origin_requests_total{kind="range",result="retried"}')).toBe(2);
+    expect(samples.get('swarm_origin_requests_total{kind="range",result="failed"}')).toBe(1);
+    expect(samples.get('swarm_origin_requests_total{kind="range",result="cancelled"}')).toBe(0);
+    expect(samples.get('swarm_origin_retries_total{code="ORIGIN_STALLED"}')).toBe(2);
+    expect(samples.get('swarm_origin_retries_total{code="ORIGIN_HTTP_STATUS"}')).toBe(1);
+    expect(samples.has('swarm_origin_retries_total{code="ORIGIN_CHANGED"}')).toBe(false);
   });
 
   it('registers no default Node.js collectors and no URL-like label', async () => {

@@ -10,6 +10,7 @@ import { Bitfield } from '../../../src/pieces/bitfield.js';
 import { pieceStart } from '../../../src/pieces/piece-geometry.js';
 import { TokenBucket } from '../../../src/rate-limit/token-bucket.js';
 import { OriginFetcher, type OriginFetcherOptions } from '../../../src/session/origin-fetcher.js';
+import type { OriginRequestReport } from '../../../src/session/origin-requests.js';
 import type { PieceStore } from '../../../src/storage/piece-store.js';
 import { makeContent } from '../../../src/testing/origin-content.js';
 import type { PieceRun } from '../../../src/wire/codec.js';
@@ -37,7 +38,14 @@ interface Harness {
   readonly pieces: number[];
   /** `fetcher.runs()` at each onRunsChanged. */
   readonly runs: PieceRun[][];
+  /** Each request as it ended (`onRequest`). */
+  readonly requests: OriginRequestReport[];
   bytes: number;
+}
+
+/** How each request ended, `result` or `result:code`. */
+function endings(h: Harness): string[] {
+  return h.requests.map((r) => `${r.kind} ${r.result}${r.code === null ? '' : `:${r.code}`}`);
 }
 
 /**
@@ -50,13 +58,14 @@ async function setup(have: string, options: Partial<OriginFetcherOptions> = {}, 
   await putPieces(store, content, indexesOf(bits(have)));
   const origin = new FakeOrigin(content, originOptions);
   const h: Harness = {
-    store, origin, content, pieces: [], runs: [], bytes: 0,
+    store, origin, content, pieces: [], runs: [], requests: [], bytes: 0,
     fetcher: new OriginFetcher({
       origin, store, etag: '"fake-v1"', connections: 1, policy: () => 'sequential', untilComplete: false,
       retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 3, maxElapsedMs: 60_000 }, limiter: new TokenBucket(null, 0), signal: new AbortController().signal,
       onPiece: (index) => h.pieces.push(index),
       onBytes: (bytes) => { h.bytes += bytes; },
       onRunsChanged: () => h.runs.push(h.fetcher.runs()),
+      onRequest: (report) => h.requests.push(report),
       ...options,
     }),
   };
@@ -125,6 +134,7 @@ describe('OriginFetcher: failures', () => {
     expect(h.origin.ranges.map((r) => [r.start, r.endExclusive])).toEqual([[0, FILE_BYTES], [20_000, FILE_BYTES], [20_000, FILE_BYTES]]);
     expect((await onDisk(h.store)).equals(h.content)).toBe(true);
     expect(h.bytes).toBe(FILE_BYTES);
+    expect(endings(h)).toEqual(['range retried:ORIGIN_UNREACHABLE', 'range retried:ORIGIN_UNREACHABLE', 'range ok']);
   });
 
   it('gives up once --retries is spent, saying so', async () => {
@@ -132,6 +142,7 @@ describe('OriginFetcher: failures', () => {
     h.origin.failNext(3);
     await expect(h.fetcher.run()).rejects.toThrow(/^the origin failed for [0-9.]+s \(3 attempts, the most --retries 2 allows\): .*connection reset \(fake\); .*raise --retries$/);
     expect(h.origin.ranges).toHaveLength(3);
+    expect(endings(h)).toEqual(['range retried:ORIGIN_UNREACHABLE', 'range retried:ORIGIN_UNREACHABLE', 'range failed:ORIGIN_UNREACHABLE']);
   });
 
   it('without a count, retries until the time budget is spent, then names the time and the last error', async () => {
@@ -171,6 +182,7 @@ describe('OriginFetcher: failures', () => {
     h.origin.failNext(1, { error: gone });
     await expect(h.fetcher.run()).rejects.toBe(gone);
     expect(h.origin.ranges).toHaveLength(1);
+    expect(endings(h)).toEqual(['range failed:ORIGIN_HTTP_STATUS']);
   });
 
   it('stops when its signal aborts, with the abort reason', async () => {
@@ -178,6 +190,7 @@ describe('OriginFetcher: failures', () => {
     const h = await setup('nnnnnnnnnn', { signal: abort.signal, onPiece: (index) => { if (index === 2) abort.abort(new Error('stopped by the test')); } });
     await expect(h.fetcher.run()).rejects.toThrow('stopped by the test');
     expect(h.store.have.has(PIECES - 1)).toBe(false);
+    expect(endings(h)).toEqual(['range cancelled']);
   });
 });
 
@@ -283,6 +296,7 @@ describe('OriginFetcher in a swarm', () => {
     await h.fetcher.run();
     expect(h.origin.ranges).toHaveLength(1);
     expect(h.pieces).toEqual([]);
+    expect(endings(h)).toEqual(['range cancelled']);
   });
 });
 
