@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
+import type { SwarmConfig } from '../config/resolve-config.js';
 import type { SwarmMetrics } from '../metrics/swarm-metrics.js';
 import { download } from '../session/download.js';
 import { azureFrom, checkDurationMs, checkUrl, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
@@ -36,6 +37,8 @@ function buildParser(argv: readonly string[]) {
     .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
     .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
     .option('metrics-file', { type: 'string', describe: 'on exit (done or failed), write this download\'s counters to PATH in the Prometheus text format (for node_exporter\'s textfile collector: name it *.prom), atomically' })
+    // swarm-server's flag, refused with a pointer to --metrics-file (see NO_METRICS_SERVED).
+    .option('metrics-address', { type: 'string', hidden: true })
     .option('discovery', { type: 'boolean', default: true, describe: 'find peers (UDP broadcast, --peer, --peers-dns, --tracker, peer exchange); --no-discovery fetches from the origin alone, with no peers at all' });
   return finishParser(full, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
 }
@@ -48,9 +51,28 @@ function modeOf(ctx: CliContext, args: Args): ReportMode {
   return ctx.stderr.isTTY ? 'tty' : 'plain';
 }
 
+/**
+ * `metrics-address` is swarm-server's: a download is too short-lived to be scraped, so it serves
+ * no metrics. Given as a flag, that is a usage error; from the environment (most likely set for
+ * this run) a warning, both saying so. From the config file, which swarm-server and
+ * swarm-download share, it is ignored without a word: a warning there would come with every
+ * download on every host whose daemon serves metrics.
+ */
+const NO_METRICS_SERVED = 'swarm-download serves no metrics (metrics-address is for swarm-server); to keep a download\'s counters, pass --metrics-file PATH';
+
+/** The warning of {@link NO_METRICS_SERVED} when the environment set the address. */
+function warnIfMetricsAddressFromEnv(ctx: CliContext, config: SwarmConfig): void {
+  // The environment wins over the file: when it holds an address, that is the one configured.
+  if (config.metricsAddress !== null && (ctx.env['SWARM_METRICS_ADDRESS'] ?? '').trim() !== '') {
+    ctx.stderr.write(`${PROGRAM}: warning: SWARM_METRICS_ADDRESS is ignored: ${NO_METRICS_SERVED}\n`);
+  }
+}
+
 async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: SwarmMetrics | null, signal: AbortSignal): Promise<void> {
   const url = checkUrl(String(args.url));
+  if (args['metrics-address'] !== undefined) throw new UsageError(`--metrics-address: ${NO_METRICS_SERVED}`);
   const config = await configFrom(ctx, args);
+  warnIfMetricsAddressFromEnv(ctx, config);
   const md5 = args.md5 === undefined ? null : parseMd5Text(args.md5);
   if (args.md5 !== undefined && md5 === null) {
     throw new UsageError(`invalid --md5 ${JSON.stringify(args.md5)}: expected 32 hex digits or 24 base64 characters`);

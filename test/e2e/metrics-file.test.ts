@@ -3,14 +3,14 @@
  * in the Prometheus text format (checked line by line), and its byte counters equal the `--json`
  * `done` event's; its origin requests equal the `done` event's and what the origin itself served.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeContent } from '../../src/testing/origin-server.js';
 import { parsePromText } from '../helpers/prom-text.js';
-import { makeTempDir } from '../helpers/run-cli.js';
+import { makeTempDir, runCli } from '../helpers/run-cli.js';
 import { doneEvent, expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
-import { FAST_RETRY_FLAGS, MiB, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
+import { FAST_RETRY_FLAGS, MiB, describeRun, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
 
@@ -99,5 +99,27 @@ describe('swarm-download --metrics-file', () => {
     expect(samples.get('swarm_origin_errors_total{code="ORIGIN_HTTP_STATUS"}')).toBe(1);
     expect(samples.get('swarm_origin_bytes_total')).toBe(0);
     expect(originRequests(samples)).toEqual({ byOutcome: { 'probe failed': 1 }, total: origin.stats.requests });
+  });
+});
+
+describe('swarm-download and metrics-address (swarm-server\'s)', () => {
+  it('--metrics-address is refused (exit 2), pointing to --metrics-file', async () => {
+    const result = await runCli(['http://127.0.0.1:9/file.bin', '--metrics-address', '127.0.0.1:9464']);
+    expect(result.code, describeRun(result)).toBe(2);
+    expect(result.stderr).toBe('swarm-download: error: --metrics-address: swarm-download serves no metrics (metrics-address is for swarm-server); to keep a download\'s counters, pass --metrics-file PATH\n');
+  });
+
+  it('SWARM_METRICS_ADDRESS: one warning, and the download goes on; from the shared config file: not a word', async () => {
+    const content = makeContent(MiB, 75);
+    const origin = await startTestOrigin({ content });
+    const fromEnv = await download(origin.url, ['--no-discovery'], { env: { SWARM_METRICS_ADDRESS: '127.0.0.1:9464' } });
+    await expectDownloaded(fromEnv.result, fromEnv.paths.output, content);
+    expect(fromEnv.result.stderr.match(/warning: SWARM_METRICS_ADDRESS is ignored: .*pass --metrics-file PATH\n/g), describeRun(fromEnv.result)).toHaveLength(1);
+    const paths = await newPaths();
+    const config = join(paths.dir, 'config.json');
+    await writeFile(config, '{ "metrics-address": "127.0.0.1:9464" }\n');
+    const fromFile = await download(origin.url, ['--no-discovery', '--config', config], { paths });
+    await expectDownloaded(fromFile.result, paths.output, content);
+    expect(fromFile.result.stderr, describeRun(fromFile.result)).not.toMatch(/metrics/i);
   });
 });
