@@ -44,7 +44,10 @@ export interface DaemonOptions
   readonly network: NetworkSettings;
   readonly version: string;
   readonly onEvent: (event: DaemonEvent) => void;
-  /** Every event of every file's transfer (corrupt pieces, bans, origin retries), e.g. for metrics. */
+  /**
+   * Every event of every file's transfer (corrupt pieces, bans, origin retries), and the corrupt
+   * pieces and bans of the files seeded since start, e.g. for metrics.
+   */
   readonly onTransferEvent?: (event: TransferEvent) => void;
 }
 
@@ -130,8 +133,14 @@ export class CacheDaemon {
       store,
       ...swarmSettings(this.#opts.network, this.#host, Buffer.from(file.md5Hex, 'hex'), file.fileBytes, file.geometry.pieceBytes),
       trust: new PieceTrust(store),
-      onCorrupt: (piece) => this.#opts.onEvent({ event: 'warning', message: `${file.id}: piece ${piece} failed its digest; no longer served` }),
-      onBan: (peer, reason) => this.#opts.onEvent({ event: 'warning', message: `${file.id}: banned peer ${peer}: ${reason}` }),
+      onCorrupt: (piece, peers) => {
+        this.#opts.onEvent({ event: 'warning', message: `${file.id}: piece ${piece} failed its digest; no longer served` });
+        this.#opts.onTransferEvent?.({ event: 'corrupt-piece', piece, source: peers.length > 0 ? 'peer' : 'disk', peers });
+      },
+      onBan: (peer, reason) => {
+        this.#opts.onEvent({ event: 'warning', message: `${file.id}: banned peer ${peer}: ${reason}` });
+        this.#opts.onTransferEvent?.({ event: 'peer-banned', peer, reason });
+      },
       upLimiter: this.#limiters.up,
       downLimiter: this.#limiters.down,
       originInFlight: () => new Bitfield(file.geometry.pieceCount),

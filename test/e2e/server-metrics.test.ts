@@ -5,12 +5,13 @@
  * requests with the swarm-download's `done` event add up to what the origin served, and /healthz
  * 200; an address in use is exit 2.
  */
+import { open } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { makeContent } from '../../src/testing/origin-server.js';
 import { parsePromText } from '../helpers/prom-text.js';
-import { SERVER_PATH, expectFilesResponse, startServer, swarmJson, type ServerHandle } from '../helpers/run-server.js';
+import { SERVER_PATH, expectFileStatus, expectFilesResponse, newServerPlace, startServer, swarmJson, type ServerHandle } from '../helpers/run-server.js';
 import { makeTempDir, runCli } from '../helpers/run-cli.js';
 import { expectVerified, newSwarmPort, spawnMember } from '../helpers/swarm-fixture.js';
 import { MiB, describeRun, useE2eCleanup, startTestOrigin } from './e2e-fixture.js';
@@ -66,6 +67,34 @@ describe('swarm-server --metrics-address', () => {
       console.info(`scrape: ${scrapeMs.toFixed(1)} ms, ${Buffer.byteLength(text)} bytes`);
     }
     expect(originRequests, 'the three hosts\' origin requests are those the origin served').toBe(origin.stats.requests);
+  }, 120_000);
+
+  it('a restarted daemon, seeding what it found on disk, counts a piece that rotted there (source disk)', async () => {
+    const content = makeContent(16 * MiB, 802);
+    const origin = await startTestOrigin({ content });
+    const discoveryPort = newSwarmPort();
+    const place = await newServerPlace();
+    const first = await startServer(discoveryPort, place);
+    const file = expectFileStatus((await swarmJson(first.socket, ['download', origin.url]))['file']);
+    first.cli.kill('SIGTERM');
+    expect((await first.cli.result).code).toBe(0);
+    const rotten = 5;
+    const at = rotten * (file['pieceBytes'] as number) + 1234;
+    const data = await open(String(file['path']), 'r+');
+    try {
+      await data.write(Buffer.from([(content[at] ?? 0) ^ 0x01]), 0, 1, at);
+    } finally {
+      await data.close();
+    }
+    const server = await startServer(discoveryPort, place, ['--metrics-address', '127.0.0.1:0']);
+    await server.cli.waitForEvent((event) => event.event === 'seeding');
+    const joiner = await spawnMember(origin.url, { discoveryPort });
+    const done = await expectVerified(await joiner.result, joiner.paths, content);
+    expect(done.peerBytes as number, 'the joiner took pieces from the daemon').toBeGreaterThan(0);
+    const warning = await server.cli.waitForEvent((event) => event.event === 'warning' && String(event['message']).includes(`piece ${rotten} failed its digest`));
+    const { samples, text } = await scrape(server);
+    expect(samples.get('swarm_corrupt_pieces_total{source="disk"}'), `${text}\n${JSON.stringify(warning)}`).toBe(1);
+    expect(samples.get('swarm_corrupt_pieces_total{source="peer"}')).toBe(0);
   }, 120_000);
 
   it('refuses an address in use: a clear error, exit 2', async () => {
