@@ -44,7 +44,7 @@ export function debUnit(contribUnit) {
   if (!contribUnit.includes(execStart)) throw new TypeError(`the unit has no line starting ${JSON.stringify(execStart)}`);
   return contribUnit
     .replace(execStart, 'ExecStart=/usr/bin/swarm-server ')
-    .replace(/^# Install: .*\n/m, '# Installed by the swarm-cache package, enabled and started on install where systemd runs.\n');
+    .replace(/^# Install: .*\n# \(the swarm-cache .deb installs this unit itself\)\./m, '# Installed by the swarm-cache package, enabled and started on install where systemd runs.\n#');
 }
 
 /**
