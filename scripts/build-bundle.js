@@ -8,10 +8,12 @@
 //   node scripts/build-bundle.js            (run by `npm run build`)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PROGRAMS } from './programs.js';
+import { bundledPackageDirs, thirdPartyNotices } from './third-party-notices.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,9 +61,12 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 const worker = await build({ ...common, entryPoints: ['src/storage/prefix-hash-worker.ts'], write: false, minify: true });
 const workerSource = worker.outputFiles[0].text;
 
+/** Every file the bundles were built from, for the third-party notices. */
+const inputs = new Set();
+
 /** Bundles the entry `contents` (TypeScript, relative to the root) into `outfile`. */
 async function bundle(contents, sourcefile, outfile) {
-  await build({
+  const result = await build({
     ...common,
     stdin: { contents, resolveDir: root, sourcefile, loader: 'ts' },
     // yargs and jsonc-parser ship ESM beside UMD/CJS; the ESM builds bundle cleanly.
@@ -71,8 +76,10 @@ async function bundle(contents, sourcefile, outfile) {
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [slimUndici],
     minify: true,
+    metafile: true,
     outfile,
   });
+  for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
 }
 
 for (const [name, module] of Object.entries(PROGRAMS)) {
@@ -98,3 +105,7 @@ if (chosen === null) {
   process.stderr.write(unknownProgramMessage(process.argv0) + '\\n');
   process.exitCode = 2;
 } else void chosen.then((program) => runMain(program.main));`, 'multicall-entry.ts', 'dist/sea-bundle/swarm.cjs');
+
+// Their licence notices, shipped beside the bundles (the npm package, the release artifacts).
+const notices = thirdPartyNotices(bundledPackageDirs(inputs, root));
+for (const dir of ['dist/bundle', 'dist/sea-bundle']) writeFileSync(join(root, dir, 'THIRD-PARTY-NOTICES'), notices);

@@ -3,8 +3,9 @@
 // CPU architecture, each with a `.sha256` file that `sha256sum -c` checks:
 //
 //   swarm-<version>-<os>-<arch>.tar.gz   bin/swarm, bin/swarm-download and bin/swarm-server (links
-//                                        to bin/swarm), README.md, LICENSE, swarm-server.service,
-//                                        config.json
+//                                        to bin/swarm), README.md, LICENSE, LICENSE.node (the Node
+//                                        inside), THIRD-PARTY-NOTICES (the npm packages inside),
+//                                        swarm-server.service, config.json
 //   swarm-cache_<version>_<debarch>.deb  (Linux) the same in /usr/bin, /etc/swarm/config.json (a
 //                                        conffile), /lib/systemd/system/swarm-server.service; no
 //                                        dependency on nodejs
@@ -19,6 +20,7 @@ import { chmod, copyFile, mkdir, readFile, rm, stat, symlink, writeFile } from '
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeLicenseFile } from './third-party-notices.js';
 import {
   DEB_CONFFILES, DEB_SCRIPTS, RELEASE_EXECUTABLE, RELEASE_LINKS, debControl, debFileName, debUnit, sha256Line, tarballBase,
 } from './release-layout.js';
@@ -28,6 +30,13 @@ const { values } = parseArgs({ options: { sea: { type: 'string', default: join(r
 const sea = resolve(values.sea);
 const out = resolve(values.out);
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+// The executable is this node with the bundles inside: its licence and theirs go with it.
+const nodeLicense = nodeLicenseFile(process.execPath);
+if (nodeLicense === null) throw new Error(`found no Node.js LICENSE beside ${process.execPath} (share/doc/nodejs, share/doc/node or ..)`);
+const notices = [
+  [nodeLicense, 'LICENSE.node'],
+  [join(root, 'dist/sea-bundle/THIRD-PARTY-NOTICES'), 'THIRD-PARTY-NOTICES'],
+];
 const maintainer = typeof pkg.author === 'string' ? pkg.author : 'swarm maintainers <swarm-maintainers@invalid>';
 
 /** Runs a packing step; on failure shows what it printed. */
@@ -74,6 +83,7 @@ async function buildTarball(stage) {
   await placeExecutable(join(top, 'bin'));
   await place(join(root, 'README.md'), join(top, 'README.md'), 0o644);
   await place(join(root, 'LICENSE'), join(top, 'LICENSE'), 0o644);
+  for (const [from, name] of notices) await place(from, join(top, name), 0o644);
   await place(join(root, 'contrib/swarm-server.service'), join(top, 'swarm-server.service'), 0o644);
   await place(join(root, 'contrib/config.json'), join(top, 'config.json'), 0o644);
   const file = join(out, `${base}.tar.gz`);
@@ -90,6 +100,7 @@ async function buildDeb(stage) {
   await place(join(root, 'contrib/config.json'), join(tree, 'etc/swarm/config.json'), 0o644);
   await place(join(root, 'LICENSE'), join(tree, 'usr/share/doc/swarm-cache/copyright'), 0o644);
   await place(join(root, 'README.md'), join(tree, 'usr/share/doc/swarm-cache/README.md'), 0o644);
+  for (const [from, name] of notices) await place(from, join(tree, 'usr/share/doc/swarm-cache', name), 0o644);
   const installedKiB = Math.ceil(bytes / 1024) + 64;
   await put(join(tree, 'DEBIAN/control'), debControl({ version: pkg.version, nodeArch: process.arch, installedKiB, description: pkg.description, maintainer }), 0o644);
   await put(join(tree, 'DEBIAN/conffiles'), DEB_CONFFILES, 0o644);

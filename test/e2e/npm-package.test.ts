@@ -27,6 +27,7 @@ describe('the npm package', () => {
     const paths = info!.files.map((file) => file.path);
     expect(paths.filter((path) => !/^(bin\/|dist\/bundle\/)/.test(path)).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
     expect(paths).toContain('dist/bundle/swarm-download.cjs');
+    expect(paths).toContain('dist/bundle/THIRD-PARTY-NOTICES');
 
     const prefix = join(dir, 'prefix');
     await run('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, join(dir, info!.filename)], { cwd: dir });
