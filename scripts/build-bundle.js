@@ -8,10 +8,12 @@
 //   node scripts/build-bundle.js            (run by `npm run build`)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PROGRAMS } from './programs.js';
+import { bundledPackageDirs, thirdPartyNotices } from './third-party-notices.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,17 +61,14 @@ const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'n
 const worker = await build({ ...common, entryPoints: ['src/storage/prefix-hash-worker.ts'], write: false, minify: true });
 const workerSource = worker.outputFiles[0].text;
 
-for (const [name, module] of Object.entries(PROGRAMS)) {
-  await build({
+/** Every file the bundles were built from, for the third-party notices. */
+const inputs = new Set();
+
+/** Bundles the entry `contents` (TypeScript, relative to the root) into `outfile`. */
+async function bundle(contents, sourcefile, outfile) {
+  const result = await build({
     ...common,
-    stdin: {
-      contents: `import { runMain } from './src/cli/run-main.ts';
-import { main } from './${module}';
-void runMain(main);`,
-      resolveDir: root,
-      sourcefile: `${name}-entry.ts`,
-      loader: 'ts',
-    },
+    stdin: { contents, resolveDir: root, sourcefile, loader: 'ts' },
     // yargs and jsonc-parser ship ESM beside UMD/CJS; the ESM builds bundle cleanly.
     mainFields: ['module', 'main'],
     // ESM dependencies (yargs) read import.meta.url, which CommonJS lacks: give them the bundle's.
@@ -77,9 +76,36 @@ void runMain(main);`,
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [slimUndici],
     minify: true,
-    outfile: `dist/bundle/${name}.cjs`,
+    metafile: true,
+    outfile,
   });
+  for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
+}
+
+for (const [name, module] of Object.entries(PROGRAMS)) {
+  await bundle(`import { runMain } from './src/cli/run-main.ts';
+import { main } from './${module}';
+void runMain(main);`, `${name}-entry.ts`, `dist/bundle/${name}.cjs`);
   // V8's code cache for bin/run-bundle.cjs, from a `--version` run (every module's top level).
   execFileSync(process.execPath, ['-e', `process.argv = [process.argv[0], ${JSON.stringify(`bin/${name}.js`)}, '--version'];
 require('./bin/run-bundle.cjs').runBundle(${JSON.stringify(name)}, { writeCache: true });`], { cwd: root, stdio: 'pipe' });
 }
+
+// The single executable's bundle (scripts/build-sea.js): every program, chosen by the name the
+// executable started as (src/cli/multicall.ts); each program's modules load only when it runs.
+const programs = Object.entries(PROGRAMS).map(([name, module]) => `  if (name === ${JSON.stringify(name)}) return import('./${module}');`).join('\n');
+await bundle(`import { runMain } from './src/cli/run-main.ts';
+import { programFor, unknownProgramMessage } from './src/cli/multicall.ts';
+function load(name) {
+${programs}
+  return null;
+}
+const chosen = load(programFor(process.argv0));
+if (chosen === null) {
+  process.stderr.write(unknownProgramMessage(process.argv0) + '\\n');
+  process.exitCode = 2;
+} else void chosen.then((program) => runMain(program.main));`, 'multicall-entry.ts', 'dist/sea-bundle/swarm.cjs');
+
+// Their licence notices, shipped beside the bundles (the npm package, the release artifacts).
+const notices = thirdPartyNotices(bundledPackageDirs(inputs, root));
+for (const dir of ['dist/bundle', 'dist/sea-bundle']) writeFileSync(join(root, dir, 'THIRD-PARTY-NOTICES'), notices);

@@ -1,31 +1,27 @@
 #!/usr/bin/env node
-// Builds a self-contained executable per program, for hosts without Node.js or npm: a copy of
-// this node binary with the program's bundle (dist/bundle/<name>.cjs, from `npm run build`)
-// injected as a Node single executable application, and V8's code cache for a fast start.
+// Builds the self-contained executable for hosts without Node.js or npm: a copy of this node
+// binary with every program's bundle (dist/sea-bundle/swarm.cjs, from `npm run build`) injected
+// as a Node single executable application, and V8's code cache for a fast start. One executable,
+// `swarm`, with `swarm-download` and `swarm-server` as symbolic links to it: it runs the program
+// it was started as (src/cli/multicall.ts), so Node is carried once, not three times.
 //
-//   npm run build && node scripts/build-sea.js [--out DIR] [--program NAME ...]
-//   (default DIR: dist/sea; default: every program)
+//   npm run build && node scripts/build-sea.js [--out DIR]     (default DIR: dist/sea)
 //
-// The executables need no node_modules, no dist/ and no node on the host; they run on the
-// operating system and CPU architecture of the machine that built them.
+// The executable needs no node_modules, no dist/ and no node on the host; it runs on the
+// operating system and CPU architecture of the machine that built it.
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROGRAMS } from './programs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
-  options: { out: { type: 'string', default: join(root, 'dist/sea') }, program: { type: 'string', multiple: true } },
-});
-const names = values.program ?? Object.keys(PROGRAMS);
-for (const name of names) {
-  if (!(name in PROGRAMS)) throw new Error(`unknown program ${JSON.stringify(name)}; known: ${Object.keys(PROGRAMS).join(', ')}`);
-}
+const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'dist/sea') } } });
 const out = resolve(values.out);
 // The fuse postject flips so the binary runs the injected blob (Node's documented value).
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const EXECUTABLE = 'swarm';
 
 /** Runs a build step quietly; on failure shows what it printed. */
 function run(command, args) {
@@ -38,21 +34,25 @@ function run(command, args) {
 }
 
 await mkdir(out, { recursive: true });
-for (const name of names) {
-  const blob = join(out, `${name}.blob`);
-  const config = join(out, `${name}.sea-config.json`);
-  await writeFile(config, JSON.stringify({
-    main: join(root, `dist/bundle/${name}.cjs`),
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    useCodeCache: true,
-  }));
-  run(process.execPath, ['--experimental-sea-config', config]);
-  const executable = join(out, name);
-  await rm(executable, { force: true });
-  await copyFile(process.execPath, executable);
-  run(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
-  await rm(blob);
-  await rm(config);
-  process.stdout.write(`${executable}\n`);
+const blob = join(out, `${EXECUTABLE}.blob`);
+const config = join(out, `${EXECUTABLE}.sea-config.json`);
+await writeFile(config, JSON.stringify({
+  main: join(root, 'dist/sea-bundle/swarm.cjs'),
+  output: blob,
+  disableExperimentalSEAWarning: true,
+  useCodeCache: true,
+}));
+run(process.execPath, ['--experimental-sea-config', config]);
+const executable = join(out, EXECUTABLE);
+await rm(executable, { force: true });
+await copyFile(process.execPath, executable);
+run(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE]);
+await rm(blob);
+await rm(config);
+process.stdout.write(`${executable}\n`);
+for (const name of Object.keys(PROGRAMS).filter((program) => program !== EXECUTABLE)) {
+  const link = join(out, name);
+  await rm(link, { force: true });
+  await symlink(EXECUTABLE, link);
+  process.stdout.write(`${link} -> ${EXECUTABLE}\n`);
 }

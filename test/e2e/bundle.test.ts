@@ -6,7 +6,7 @@
  * does not fit.
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -55,14 +55,27 @@ require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swa
 });
 
 describe('the single executable (scripts/build-sea.js)', () => {
-  it('builds, and the executable alone in an empty directory downloads and verifies a file', { timeout: 240_000 }, async () => {
+  it('builds one executable and links; alone in an empty directory, its swarm-download link downloads and verifies a file', { timeout: 240_000 }, async () => {
     const dir = await makeTempDir();
-    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.js'), '--out', join(dir, 'build'), '--program', 'swarm-download'], { timeout: 200_000 });
-    const program = join(dir, 'swarm-download');
-    await copyFile(join(dir, 'build', 'swarm-download'), program);
-    await chmod(program, 0o755);
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/build-sea.js'), '--out', join(dir, 'build')], { timeout: 200_000 });
+    expect((await readdir(join(dir, 'build'))).sort()).toEqual(['swarm', 'swarm-download', 'swarm-server']);
+    expect(await readlink(join(dir, 'build', 'swarm-download'))).toBe('swarm');
+    expect(await readlink(join(dir, 'build', 'swarm-server'))).toBe('swarm');
+    const executable = join(dir, 'swarm');
+    await copyFile(join(dir, 'build', 'swarm'), executable);
+    await chmod(executable, 0o755);
     await rm(join(dir, 'build'), { recursive: true });
+    const program = join(dir, 'swarm-download');
+    await symlink('swarm', program);
     expect((await run(program, ['--version'])).stdout.trim()).toBe(VERSION);
+    // The name it starts as chooses the program.
+    expect((await run(executable, ['--help'])).stdout).toMatch(/^swarm <command>/);
+    const renamed = join(dir, 'swarm-1');
+    await copyFile(executable, renamed);
+    await chmod(renamed, 0o755);
+    const refusal = await run(renamed, ['--version']).then(() => null, (err: unknown) => err as { code: number; stderr: string });
+    expect(refusal?.code).toBe(2);
+    expect(refusal?.stderr).toBe(`swarm: started as ${JSON.stringify(renamed)}; run this executable as swarm-download, swarm-server, swarm (a link to it under that name)\n`);
     const content = makeContent(2 * MiB + 5, 11);
     const origin = await startTestOrigin({ content });
     const output = join(dir, 'out.bin');

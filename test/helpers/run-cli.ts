@@ -66,6 +66,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** The entry point to run. @default CLI_PATH (swarm-download) */
   bin?: string;
+  /** The command (and its first arguments) to run instead of `node bin`, e.g. an installed executable. */
+  command?: readonly [string, ...string[]];
   /** Add the loopback discovery flags ({@link loopbackOnly}); the `swarm` client takes none. @default true */
   loopback?: boolean;
 }
@@ -115,7 +117,8 @@ export class CliProcess {
 
   constructor(args: readonly string[], opts: CliOptions) {
     const argv = opts.loopback === false ? [...args] : loopbackOnly(args);
-    this.child = spawn(process.execPath, [opts.bin ?? CLI_PATH, ...argv], {
+    const [file, ...first] = opts.command ?? [process.execPath, opts.bin ?? CLI_PATH];
+    this.child = spawn(file, [...first, ...argv], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: childEnv(opts.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],

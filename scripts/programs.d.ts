@@ -1,0 +1,2 @@
+/** Types of programs.js for the tests. */
+export declare const PROGRAMS: Readonly<Record<string, string>>;
