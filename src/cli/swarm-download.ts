@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import yargs from 'yargs';
-import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, storageErrorFrom, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
 import type { SwarmMetrics } from '../metrics/swarm-metrics.js';
 import { download } from '../session/download.js';
@@ -122,6 +122,6 @@ async function writeMetrics(path: string, metrics: SwarmMetrics, ctx: CliContext
     const { writeMetricsFile } = await import('../metrics/metrics-file.js');
     await writeMetricsFile(path, await metrics.text());
   } catch (err) {
-    ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${toSwarmError(err).message}\n`);
+    ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${(storageErrorFrom(err, path, 'metrics-file') ?? toSwarmError(err)).message}\n`);
   }
 }

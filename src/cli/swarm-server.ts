@@ -7,13 +7,12 @@
  * once the control socket accepts requests). It catches once, at the top, and returns the exit
  * code; it never calls `process.exit`.
  */
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { formatBytes } from '../config/size.js';
 import { ControlServer } from '../control/control-server.js';
 import { defaultControlSocket } from '../control/socket-path.js';
-import { ExitCode, storageErrorFrom, toSwarmError, type SwarmError } from '../errors.js';
+import { ExitCode, toSwarmError, type SwarmError } from '../errors.js';
 import { CacheDaemon, type DaemonEvent } from '../daemon/cache-daemon.js';
 import { azureFrom, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { VERSION } from '../version.js';
@@ -21,6 +20,7 @@ import { daemonMetricsServer, watchDaemon } from '../metrics/daemon-metrics.js';
 import { formatMetricsAddress } from '../metrics/metrics-address.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
 import { SwarmMetrics } from '../metrics/swarm-metrics.js';
+import { makeDirectory } from '../storage/make-directory.js';
 
 const PROGRAM = 'swarm-server';
 
@@ -90,9 +90,7 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
   const network = networkFrom(args, config, await secretFrom(ctx, args, config));
   const origin = originFrom(args);
   const storageDirectory = resolve(ctx.cwd, config.storageDirectory);
-  await mkdir(storageDirectory, { recursive: true }).catch((err: unknown) => {
-    throw storageErrorFrom(err, storageDirectory) ?? err;
-  });
+  await makeDirectory(storageDirectory, 'storage-directory');
   const socketPath = resolve(ctx.cwd, args['control-socket'] ?? defaultControlSocket({ env: ctx.env, isRoot: process.getuid?.() === 0, storageDirectory }));
   const log = logger(ctx, args);
   const metrics = new SwarmMetrics();
