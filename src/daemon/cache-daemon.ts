@@ -294,7 +294,6 @@ export class CacheDaemon {
       signal,
       progressIntervalMs: 1000,
       onEvent: (event) => {
-        if (event.event === 'progress') file.etaSeconds = event.etaSeconds;
         this.#originWarning(file.id, event);
         opts.onTransferEvent?.(event);
       },
