@@ -31,7 +31,7 @@ function buildParser(argv: readonly string[]) {
   const base = yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 [options]\n\nKeep a bounded cache of the files the fleet needs, fetch them on request from `swarm download`, and seed every file held to the LAN.');
-  const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
+  const full = withOutputOptions(withTransferOptions(withConfigOptions(base, PROGRAM)))
     .option('control-socket', { type: 'string', describe: 'unix socket of the control API (mode 0600)' })
     .option('metrics-address', { type: 'string', describe: 'serve GET /metrics (Prometheus) and GET /healthz on HOST:PORT; a port alone is loopback (127.0.0.1:PORT), 0.0.0.0:PORT all interfaces; default off' });
   return finishParser(full, EPILOG, 'unexpected argument (see --help)');
