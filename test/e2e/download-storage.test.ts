@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeContent } from '../../src/testing/origin-server.js';
-import { makeTempDir } from '../helpers/run-cli.js';
+import { makeTempDir, runCli } from '../helpers/run-cli.js';
+import { SERVER_PATH } from '../helpers/run-server.js';
 import { MiB, download, expectDownloaded, expectFailed, newPaths, startTestOrigin, useE2eCleanup } from './e2e-fixture.js';
 
 useE2eCleanup();
@@ -95,6 +96,17 @@ describe('swarm-download: local storage', () => {
     const { result } = await download(origin.url, [], { paths });
     const { message } = expectFailed(result, 5, paths.output);
     expect(message).toBe(`swarm-download: error: ${join(paths.dir, 'missing')} does not exist (ENOENT): its directory is missing; create it or choose another -o PATH`);
+  });
+});
+
+describe('swarm-server: local storage', () => {
+  it.skipIf(!isRoot)('--storage-directory on a read-only file system: exit 5 saying read-only (EROFS), not ENOENT (needs root to mount tmpfs)', async () => {
+    const readOnly = await mountTmpfs('ro,size=1m');
+    const storage = join(readOnly, 'cache');
+    const socket = join(await makeTempDir(), 'control.sock');
+    const result = await runCli(['--storage-directory', storage, '--control-socket', socket], { bin: SERVER_PATH });
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stderr).toBe(`swarm-server: error: read-only file system at ${storage} (EROFS); remount it read-write or pass another --storage-directory on a writable file system\n`);
   });
 });
 
