@@ -128,30 +128,63 @@ export class InterruptedError extends SwarmError {
 }
 
 /**
- * Turns a Node.js file-system error into a {@link StorageError} whose one line says what to do.
- * Returns `null` when `err` is not a file-system error we know.
+ * The setting that named a path, so that the advice can say which one to change: the piece store
+ * and cache (`--storage-directory`), the published file (`-o PATH`), the daemon's
+ * `--control-socket`, or `--metrics-file`.
  */
-export function storageErrorFrom(err: unknown, path: string): StorageError | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
+export type StoragePlace = 'storage-directory' | 'output' | 'control-socket' | 'metrics-file';
+
+const ELSEWHERE: Record<StoragePlace, string> = {
+  'storage-directory': 'pass another --storage-directory',
+  output: 'choose another -o PATH',
+  'control-socket': 'pass another --control-socket',
+  'metrics-file': 'choose another --metrics-file PATH',
+};
+
+/**
+ * The one line that explains a file-system failure: the errno chooses the advice, `place` names
+ * the setting to change. Returns `null` for an errno with no advice of its own (the caller keeps
+ * the error: an internal error, exit 1). Pure.
+ */
+export function storageAdvice(errno: string, path: string, place: StoragePlace): string | null {
+  const elsewhere = ELSEWHERE[place];
+  switch (errno) {
     case 'ENOSPC':
-      return new StorageError(`no space left on device writing ${path}; free some space or pass --storage-directory on a larger disk`, { cause: err });
+      return `no space left on device writing ${path} (ENOSPC); free some space or ${elsewhere} on a larger disk`;
     case 'EDQUOT':
-      return new StorageError(`disk quota exceeded writing ${path}; free some space or pass --storage-directory elsewhere`, { cause: err });
+      return `disk quota exceeded writing ${path} (EDQUOT); free some space or ${elsewhere}`;
     case 'EACCES':
     case 'EPERM':
-      return new StorageError(`permission denied on ${path}; fix its permissions or choose another path`, { cause: err });
+      return `permission denied on ${path} (${errno}); this user may not write there: fix its owner or mode, or ${elsewhere}`;
     case 'EROFS':
-      return new StorageError(`read-only file system at ${path}; choose a writable path`, { cause: err });
-    case 'ENOTDIR':
-    case 'EISDIR':
+      return `read-only file system at ${path} (EROFS); remount it read-write or ${elsewhere} on a writable file system`;
     case 'ENOENT':
-      return new StorageError(`cannot use ${path} (${String(code)}); check that the path and its directory exist`, { cause: err });
+      return `${path} does not exist (ENOENT): its directory is missing; create it or ${elsewhere}`;
+    case 'ENOTDIR':
+      return `a part of ${path} is a file, not a directory (ENOTDIR); remove that file or ${elsewhere}`;
+    case 'EEXIST':
+      return `${path} exists and is not a directory (EEXIST); remove it or ${elsewhere}`;
+    case 'EISDIR':
+      return `${path} is a directory (EISDIR); ${elsewhere}`;
+    case 'ENAMETOOLONG':
+      return `${path} is too long a path (ENAMETOOLONG); ${elsewhere}`;
+    case 'ELOOP':
+      return `${path} leads through a loop of symbolic links (ELOOP); fix the links or ${elsewhere}`;
     case 'EIO':
-      return new StorageError(`I/O error on ${path}; the disk may be failing`, { cause: err });
+      return `I/O error on ${path} (EIO); the disk may be failing: check the kernel log or ${elsewhere}`;
     default:
       return null;
   }
+}
+
+/**
+ * Turns a Node.js file-system error into a {@link StorageError} (exit 5) whose one line is the
+ * {@link storageAdvice} for its errno. Returns `null` when `err` carries no errno we know.
+ */
+export function storageErrorFrom(err: unknown, path: string, place: StoragePlace = 'storage-directory'): StorageError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const advice = typeof code === 'string' ? storageAdvice(code, path, place) : null;
+  return advice === null ? null : new StorageError(advice, { cause: err });
 }
 
 /** Anything thrown, as a {@link SwarmError}: unknown errors become an internal error (exit 1) quoting the first stack lines. */

@@ -39,14 +39,22 @@ const RETRY_MAX_TIME_LIMIT_MS = 7 * 24 * 3_600_000;
 
 const CONFIG_HELP = 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present';
 
-/** The options of the config keys (and `--config`). */
-export function withConfigOptions<T>(parser: Argv<T>) {
+const RATE_UNITS_HELP = 'bytes per second, binary multiples: MB/s means MiB/s (100MB/s = 104,857,600 B/s); bits are SI (1Gbit = 125,000,000 B/s)';
+
+/** What `--max-storage-size` does for each program: only swarm-server keeps a cache that it evicts. */
+const MAX_STORAGE_HELP = {
+  'swarm-server': 'cache size cap, e.g. 400GiB: least recently used files are evicted to stay under it; null = unlimited',
+  'swarm-download': 'accepted for a shared config, but does nothing here: swarm-download evicts nothing (swarm-server enforces it)',
+} as const;
+
+/** The options of the config keys (and `--config`), with the help of `program`. */
+export function withConfigOptions<T>(parser: Argv<T>, program: keyof typeof MAX_STORAGE_HELP) {
   return parser
     .option('storage-directory', { type: 'string', describe: 'where partial state and the cache live (default: $XDG_CACHE_HOME/swarm or ~/.cache/swarm)' })
     .option('preferred-chunk-size', { type: 'string', describe: 'piece size, e.g. 4MiB (default: auto, from the file size)' })
-    .option('speed-limit-down', { type: 'string', describe: 'download rate cap, e.g. 100MB/s or 1Gbit; null = unlimited' })
-    .option('speed-limit-up', { type: 'string', describe: 'upload rate cap, e.g. 10Gbit; null = unlimited' })
-    .option('max-storage-size', { type: 'string', describe: 'cache size cap, e.g. 400GB; null = unlimited' })
+    .option('speed-limit-down', { type: 'string', describe: `download rate cap, e.g. 100MB/s or 1Gbit, in ${RATE_UNITS_HELP}; null = unlimited` })
+    .option('speed-limit-up', { type: 'string', describe: 'upload rate cap, e.g. 10Gbit or 50MB/s (units as --speed-limit-down); null = unlimited' })
+    .option('max-storage-size', { type: 'string', describe: MAX_STORAGE_HELP[program] })
     .option('bind-address', { type: 'string', describe: 'local address to listen on; null = all interfaces' })
     .option('origin-type', { type: 'string', describe: 'client for the origin: auto (Azure SDK for *.blob.core.windows.net, else HTTP), http or azure' })
     .option('azure', { type: 'boolean', describe: 'same as --origin-type azure: fetch through the Azure SDK (Azurite, sovereign clouds); auth: SAS in URL, AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT + AZURE_STORAGE_KEY, or anonymous' })

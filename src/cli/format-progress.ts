@@ -54,7 +54,7 @@ export function formatProgressLine(figures: ProgressFigures, columns: number, re
   const details = [
     `${formatBytes(figures.bytes)}/${formatBytes(figures.size)}`,
     ...(retry ? [formatRetryStatus(retry)] : [formatRate(figures.rateBytesPerSec), `ETA ${formatEta(figures.etaSeconds)}`, `origin ${formatBytes(figures.originBytes)}`]),
-    `peers ${formatBytes(figures.peerBytes)} (${figures.peers})`,
+    `${formatBytes(figures.peerBytes)} from ${figures.peers} ${figures.peers === 1 ? 'peer' : 'peers'}`,
   ].join('  ');
   const text = `${percent}  ${details}`;
   const barCells = Math.min(40, columns - text.length - 3);

@@ -57,7 +57,8 @@ export function formatFiles(files: FilesResponse): string {
     file.urls.at(-1) ?? '',
   ]);
   const cap = files.maxStorageBytes === null ? 'no limit' : formatBytes(files.maxStorageBytes);
-  const usage = `${files.files.length} files, ${formatBytes(files.usedBytes)} used of ${cap}`;
+  const count = files.files.length;
+  const usage = `${count} ${count === 1 ? 'file' : 'files'}, ${formatBytes(files.usedBytes)} used of ${cap}`;
   return `${table(['ID', 'STATE', 'SIZE', 'PEERS', 'PIN', 'LAST USED', 'URL'], rows)}\n${usage}\n`;
 }
 

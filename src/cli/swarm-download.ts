@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import yargs from 'yargs';
-import { ExitCode, InterruptedError, UsageError, toSwarmError } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, storageErrorFrom, toSwarmError } from '../errors.js';
 import { parseMd5Text } from '../http-seed/md5-header.js';
 import type { SwarmConfig } from '../config/resolve-config.js';
 import type { SwarmMetrics } from '../metrics/swarm-metrics.js';
@@ -19,9 +19,9 @@ import { Reporter, type ReportMode } from './reporter.js';
 export type { CliContext } from './common-options.js';
 export { outputNameFromUrl } from './output-path.js';
 
-const PROGRAM = 'swarm-download';
+const PROGRAM = 'swarm-download' as const;
 
-const EPILOG = `Exit codes: 0 done, 2 usage or config, 3 origin (HTTP error, no MD5, file changed), 4 verification failed, 5 local storage (disk full, permission), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+const EPILOG = `Exit codes: 0 done, 1 internal error (a bug: please report it), 2 usage or config, 3 origin (HTTP error, no MD5, file changed), 4 verification failed, 5 local storage (disk full, permission denied, read-only file system, missing directory), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Every config key also reads from its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_ORIGIN_TYPE, ...); precedence: flag > env > config file > default.
 Swarm key: the MD5 the origin publishes (Content-MD5 and other headers; S3: single-part ETag or x-amz-meta-md5; Azure: the blob's Content-MD5 property), or --md5.`;
 
@@ -33,7 +33,7 @@ function buildParser(argv: readonly string[]) {
     .positional('url', { type: 'string', describe: 'http(s) URL of the file (plain HTTP, S3 presigned or public, Azure blob); the origin must publish its MD5, or pass --md5' })
     .option('output', { alias: 'o', type: 'string', describe: 'where to publish the file (default: last segment of the URL path, in the current directory)' })
     .option('md5', { type: 'string', describe: 'expected MD5 (hex or base64), for origins that publish none' });
-  const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
+  const full = withOutputOptions(withTransferOptions(withConfigOptions(base, PROGRAM)))
     .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
     .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
     .option('metrics-file', { type: 'string', describe: 'on exit (done or failed), write this download\'s counters to PATH in the Prometheus text format (for node_exporter\'s textfile collector: name it *.prom), atomically' })
@@ -145,6 +145,6 @@ async function writeMetrics(path: string, metrics: SwarmMetrics, ctx: CliContext
     const { writeMetricsFile } = await import('../metrics/metrics-file.js');
     await writeMetricsFile(path, await metrics.text());
   } catch (err) {
-    ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${toSwarmError(err).message}\n`);
+    ctx.stderr.write(`${PROGRAM}: warning: --metrics-file ${path} not written: ${(storageErrorFrom(err, path, 'metrics-file') ?? toSwarmError(err)).message}\n`);
   }
 }

@@ -7,13 +7,12 @@
  * once the control socket accepts requests). It catches once, at the top, and returns the exit
  * code; it never calls `process.exit`.
  */
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { formatBytes } from '../config/size.js';
 import { ControlServer } from '../control/control-server.js';
 import { defaultControlSocket } from '../control/socket-path.js';
-import { ExitCode, storageErrorFrom, toSwarmError, type SwarmError } from '../errors.js';
+import { ExitCode, toSwarmError, type SwarmError } from '../errors.js';
 import { CacheDaemon, type DaemonEvent } from '../daemon/cache-daemon.js';
 import { azureFrom, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
 import { VERSION } from '../version.js';
@@ -21,6 +20,7 @@ import { daemonMetricsServer, watchDaemon } from '../metrics/daemon-metrics.js';
 import { formatMetricsAddress } from '../metrics/metrics-address.js';
 import type { MetricsServer } from '../metrics/metrics-server.js';
 import { SwarmMetrics } from '../metrics/swarm-metrics.js';
+import { makeDirectory } from '../storage/make-directory.js';
 
 const PROGRAM = 'swarm-server';
 
@@ -31,7 +31,7 @@ function buildParser(argv: readonly string[]) {
   const base = yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 [options]\n\nKeep a bounded cache of the files the fleet needs, fetch them on request from `swarm download`, and seed every file held to the LAN.');
-  const full = withOutputOptions(withTransferOptions(withConfigOptions(base)))
+  const full = withOutputOptions(withTransferOptions(withConfigOptions(base, PROGRAM)))
     .option('control-socket', { type: 'string', describe: 'unix socket of the control API (mode 0600)' })
     .option('metrics-address', { type: 'string', describe: 'serve GET /metrics (Prometheus) and GET /healthz on HOST:PORT; a port alone is loopback (127.0.0.1:PORT), 0.0.0.0:PORT all interfaces; default off' });
   return finishParser(full, EPILOG, 'unexpected argument (see --help)');
@@ -90,9 +90,7 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
   const network = networkFrom(args, config, await secretFrom(ctx, args, config));
   const origin = originFrom(args);
   const storageDirectory = resolve(ctx.cwd, config.storageDirectory);
-  await mkdir(storageDirectory, { recursive: true }).catch((err: unknown) => {
-    throw storageErrorFrom(err, storageDirectory) ?? err;
-  });
+  await makeDirectory(storageDirectory, 'storage-directory');
   const socketPath = resolve(ctx.cwd, args['control-socket'] ?? defaultControlSocket({ env: ctx.env, isRoot: process.getuid?.() === 0, storageDirectory }));
   const log = logger(ctx, args);
   const metrics = new SwarmMetrics();

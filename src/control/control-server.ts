@@ -10,11 +10,12 @@
  * Concurrency: requests run concurrently; a waiting `POST /downloads` holds its connection open.
  */
 import { once } from 'node:events';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { ExitCode, NotFoundError, StorageError, SwarmError, UsageError, storageErrorFrom } from '../errors.js';
+import { makeDirectory } from '../storage/make-directory.js';
 import { parseDownloadRequest, type DaemonStatus, type DownloadRequest, type DownloadResponse, type FileInfo, type FilesResponse, type PeersResponse } from './api-types.js';
 
 /** What the control server asks of the daemon. */
@@ -78,11 +79,7 @@ export class ControlServer {
    */
   async start(): Promise<void> {
     const directory = dirname(this.socketPath);
-    try {
-      await mkdir(directory, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw storageErrorFrom(err, directory) ?? err;
-    }
+    await makeDirectory(directory, 'control-socket', 0o700);
     if (await socketAnswers(this.socketPath)) {
       throw new UsageError(`a swarm-server is already running at ${this.socketPath}; stop it first or pass another --control-socket`);
     }
@@ -94,7 +91,7 @@ export class ControlServer {
       await chmod(this.socketPath, 0o600);
     } catch (err) {
       server.close();
-      throw storageErrorFrom(err, this.socketPath) ?? new StorageError(`cannot listen on ${this.socketPath}: ${(err as Error).message}`);
+      throw storageErrorFrom(err, this.socketPath, 'control-socket') ?? new StorageError(`cannot listen on ${this.socketPath}: ${(err as Error).message}`);
     }
     this.#server = server;
   }

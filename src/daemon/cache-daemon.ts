@@ -305,7 +305,6 @@ export class CacheDaemon {
       progressIntervalMs: 1000,
       ...(opts.onOriginRequest ? { onOriginRequest: opts.onOriginRequest } : {}),
       onEvent: (event) => {
-        if (event.event === 'progress') file.etaSeconds = event.etaSeconds;
         this.#originWarning(file.id, event);
         opts.onTransferEvent?.(event);
       },

@@ -13,7 +13,7 @@ import { pieceGeometry, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { withUrl, type EntryMeta } from '../storage/entry-meta-codec.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { SwarmError } from '../errors.js';
-import { RateMeter } from '../rate-limit/rate-meter.js';
+import { RateMeter, etaSeconds } from '../rate-limit/rate-meter.js';
 import type { Swarm } from '../swarm/swarm.js';
 import { swarmIdForPieces } from '../discovery/swarm-id.js';
 import { trackerInfoHash } from '../peer-sources/tracker-info-hash.js';
@@ -125,10 +125,16 @@ export class CachedFile {
     return this.#attempt.promise;
   }
 
-  /** Samples the byte counters for the rates (called about once a second). */
+  /**
+   * Samples the byte counters for the rates (called about once a second). The ETA follows the
+   * download rate shown beside it, so the two never disagree. (It used to come from the transfer's
+   * progress events, the first of them a second after the probe and the piece store's opening, so
+   * a download of a few seconds showed `ETA --` most of its life, beside a nonzero rate.)
+   */
   sample(nowMs: number): void {
     const downloaded = (this.transfer?.originBytes ?? this.originBytes) + (this.transfer?.peerBytes ?? this.peerBytes);
     this.downloadRate = Math.round(this.#downMeter.rate(downloaded, nowMs));
+    if (this.state === 'downloading') this.etaSeconds = etaSeconds(this.fileBytes - (this.store?.haveBytes ?? 0), this.downloadRate);
     this.uploadRate = Math.round(this.#upMeter.rate(this.swarm?.uploadedBytes ?? 0, nowMs));
   }
 

@@ -22,3 +22,13 @@ export class RateMeter {
     return ((totalBytes - oldest.bytes) * 1000) / (nowMs - oldest.atMs);
   }
 }
+
+/**
+ * Seconds until `leftBytes` arrive at `rateBytesPerSec`, rounded up: 0 when nothing is left, null
+ * while the rate is unknown (0, or not a finite number). Pure.
+ */
+export function etaSeconds(leftBytes: number, rateBytesPerSec: number): number | null {
+  if (leftBytes <= 0) return 0;
+  if (!(Number.isFinite(rateBytesPerSec) && rateBytesPerSec > 0)) return null;
+  return Math.ceil(leftBytes / rateBytesPerSec);
+}

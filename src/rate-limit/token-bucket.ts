@@ -5,7 +5,15 @@
  * between callers (first come, first served by call order). A `null` rate means unlimited.
  * The bucket may go into debt: a large take is granted at once and later takes wait it off, so a
  * caller never has to split its buffers to fit the burst size.
+ *
+ * It starts empty: the first bytes wait for the rate like any others, so from the start no run of
+ * T seconds moves more than rate x T (the first second of a `--speed-limit-down` run holds the
+ * cap). Tokens saved while idle are capped at the burst, so later windows of T seconds move at
+ * most rate x T + burst.
  */
+/** The least default burst: one 64 KiB block. */
+const DEFAULT_BURST_BYTES = 64 * 1024;
+
 export class TokenBucket {
   readonly bytesPerSec: number | null;
   readonly burstBytes: number;
@@ -15,15 +23,16 @@ export class TokenBucket {
   /**
    * @param bytesPerSec - the sustained rate, or `null` for unlimited.
    * @param nowMs - the current time.
-   * @param burstBytes - the bucket's size; default: a quarter second of rate, at least 64 KiB.
+   * @param burstBytes - the most it saves while idle; default: 50 ms of rate, at least 64 KiB
+   *   (one block, so that a caller a little late on its wait does not lose rate).
    */
   constructor(bytesPerSec: number | null, nowMs: number, burstBytes?: number) {
     if (bytesPerSec !== null && !(Number.isFinite(bytesPerSec) && bytesPerSec > 0)) {
       throw new TypeError(`bytesPerSec must be a positive number or null, got ${String(bytesPerSec)}`);
     }
     this.bytesPerSec = bytesPerSec;
-    this.burstBytes = burstBytes ?? Math.max(64 * 1024, Math.floor((bytesPerSec ?? 0) / 4));
-    this.#tokens = this.burstBytes;
+    this.burstBytes = burstBytes ?? Math.max(DEFAULT_BURST_BYTES, Math.floor((bytesPerSec ?? 0) / 20));
+    this.#tokens = 0;
     this.#lastMs = nowMs;
   }
 

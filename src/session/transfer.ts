@@ -18,7 +18,7 @@ import { TokenBucket } from '../rate-limit/token-bucket.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { PrefixHasher } from '../storage/prefix-hasher.js';
 import { OriginFetcher, type OriginFetcherOptions } from './origin-fetcher.js';
-import { RateMeter } from '../rate-limit/rate-meter.js';
+import { RateMeter, etaSeconds } from '../rate-limit/rate-meter.js';
 import { Swarm, type SwarmHostLink } from '../swarm/swarm.js';
 import type { DiscoveryWait } from '../host/connection-settings.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
@@ -351,7 +351,7 @@ export class Transfer {
       event: 'progress',
       ...figures,
       rateBytesPerSec: Math.round(rate),
-      etaSeconds: rate > 0 ? Math.ceil(left / rate) : null,
+      etaSeconds: etaSeconds(left, rate),
       uploadedBytes: this.swarm?.uploadedBytes ?? 0,
       peersBySource: this.swarm?.peersBySource() ?? {},
     });

@@ -24,12 +24,13 @@
  * writes to distinct ranges may run concurrently; flushes are serialised.
  */
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StorageError, storageErrorFrom } from '../errors.js';
+import { StorageError, storageErrorFrom, type StoragePlace } from '../errors.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { pieceGeometry, pieceLength, pieceStart, type PieceGeometry } from '../pieces/piece-geometry.js';
 import { BufferPool } from './buffer-pool.js';
+import { makeDirectory } from './make-directory.js';
 import { newPieceHash, finishPieceHash } from './piece-digest.js';
 import { PIECE_CRCS, PieceHashFile } from './piece-hash-file.js';
 import { decodeResumeState, encodeResumeState, type ResumeState } from './resume-state.js';
@@ -55,9 +56,9 @@ export function crc32(bytes: Uint8Array, value: number): number {
 }
 
 /** Wraps a file-system failure as a {@link StorageError}; rethrows anything else. */
-export function asStorageError(err: unknown, path: string): Error {
+export function asStorageError(err: unknown, path: string, place: StoragePlace = 'storage-directory'): Error {
   if (err instanceof StorageError) return err;
-  return storageErrorFrom(err, path) ?? (err instanceof Error ? err : new Error(String(err)));
+  return storageErrorFrom(err, path, place) ?? (err instanceof Error ? err : new Error(String(err)));
 }
 
 /** The directory of a cache entry. */
@@ -155,11 +156,7 @@ export class PieceStore {
    */
   static async open(storageDirectory: string, key: EntryKey, options: OpenOptions = {}): Promise<PieceStore> {
     const directory = entryDirectory(storageDirectory, key.md5Hex, key.fileBytes);
-    try {
-      await mkdir(directory, { recursive: true });
-    } catch (err) {
-      throw asStorageError(err, directory);
-    }
+    await makeDirectory(directory, 'storage-directory');
     await takeLock(join(directory, 'lock'));
     try {
       return await PieceStore.#openLocked(directory, key, options.hashClaimed ?? true);

@@ -31,6 +31,6 @@ export async function publishFile(dataPath: string, outputPath: string): Promise
     await rm(tempPath, { force: true });
   } catch (err) {
     await rm(tempPath, { force: true }).catch(() => undefined);
-    throw asStorageError(err, outputPath);
+    throw asStorageError(err, outputPath, 'output');
   }
 }

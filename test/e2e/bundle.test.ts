@@ -24,7 +24,9 @@ describe('the bundled program', () => {
     for (const flag of ['--output', '--storage-directory', '--md5', '--seed-until-idle', '--broadcast-address', '--json']) {
       expect(help.stdout).toContain(flag);
     }
-    expect(help.stdout).toMatch(/Exit codes: 0 done, 2 usage/);
+    expect(help.stdout).toMatch(/Exit codes: 0 done, 1 internal error \(a bug: please report it\), 2 usage/);
+    expect(help.stdout).toMatch(/accepted for a shared config, but\s+does\s+nothing\s+here/);
+    expect(help.stdout).toMatch(/MB\/s\s+means\s+MiB\/s/);
     const version = await run(process.execPath, [CLI_PATH, '--version']);
     expect(version.stdout.trim()).toBe(VERSION);
   });

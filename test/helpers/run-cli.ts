@@ -68,6 +68,8 @@ export interface CliOptions {
   bin?: string;
   /** The command (and its first arguments) to run instead of `node bin`, e.g. an installed executable. */
   command?: readonly [string, ...string[]];
+  /** Run the child as this user and group (the parent must be root), e.g. `nobody`, to meet file modes. */
+  user?: { uid: number; gid: number };
   /** Add the loopback discovery flags ({@link loopbackOnly}); the `swarm` client takes none. @default true */
   loopback?: boolean;
 }
@@ -122,6 +124,7 @@ export class CliProcess {
       cwd: opts.cwd ?? REPO_ROOT,
       env: childEnv(opts.env ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.user ?? {}),
     });
     this.child.stdout?.setEncoding('utf8').on('data', (text: string) => this.#onStdout(text));
     this.child.stderr?.setEncoding('utf8').on('data', (text: string) => (this.#stderr += text));

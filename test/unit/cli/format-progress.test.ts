@@ -40,7 +40,7 @@ describe('formatEta', () => {
 describe('formatProgressLine', () => {
   it('shows a 40-cell bar, percent, bytes, rate, ETA and sources on a wide terminal', () => {
     const line = formatProgressLine(HALF, 200);
-    expect(line).toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  100 MiB/s  ETA 3m05s  origin 384 MiB  peers 128 MiB (3)`);
+    expect(line).toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  100 MiB/s  ETA 3m05s  origin 384 MiB  128 MiB from 3 peers`);
   });
 
   it('shrinks the bar to fit, then drops it', () => {
@@ -104,12 +104,23 @@ describe('while the origin is retried', () => {
 
   it('the bar shows it in place of the rate, ETA and origin bytes', () => {
     expect(formatProgressLine(HALF, 200, refused))
-      .toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  origin unreachable, retrying in 8s (attempt 5)  peers 128 MiB (3)`);
+      .toBe(`[${'#'.repeat(20)}${'.'.repeat(20)}]  50%  512 MiB/1 GiB  origin unreachable, retrying in 8s (attempt 5)  128 MiB from 3 peers`);
     expect(formatProgressLine(HALF, 200, null)).toBe(formatProgressLine(HALF, 200));
   });
 
   it('fits the width as the plain bar does', () => {
     for (const columns of [20, 40, 60, 80, 120]) expect(formatProgressLine(HALF, columns, refused).length).toBeLessThanOrEqual(columns);
+  });
+});
+
+describe('formatProgressLine: the peer count is labelled', () => {
+  it.each([
+    [0, '0 B from 0 peers'],
+    [1, '0 B from 1 peer'],
+    [2, '0 B from 2 peers'],
+  ])('%i peers: %s', (peers, words) => {
+    const line = formatProgressLine({ bytes: 0, size: 1, originBytes: 0, peerBytes: 0, peers, rateBytesPerSec: 0, etaSeconds: null }, 200);
+    expect(line.endsWith(`origin 0 B  ${words}`)).toBe(true);
   });
 });
 

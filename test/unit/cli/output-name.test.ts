@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { outputNameFromUrl } from '../../../src/cli/swarm-download.js';
+import { outputRequest } from '../../../src/cli/output-path.js';
 
 describe('outputNameFromUrl', () => {
   it.each([
@@ -33,5 +34,19 @@ describe('outputNameFromUrl', () => {
     const url = new URL('https://h.test/x');
     Object.defineProperty(url, 'pathname', { value: pathname });
     expect(outputNameFromUrl(url)).toBeNull();
+  });
+});
+
+describe('outputRequest: a trailing slash means a directory', () => {
+  it.each([
+    ['file.bin', '/w/file.bin', false],
+    ['newdir/', '/w/newdir', true],
+    ['/tmp/newdir/', '/tmp/newdir', true],
+    ['/tmp/newdir', '/tmp/newdir', false],
+    ['./', '/w', true],
+    ['a/b/../c/', '/w/a/c', true],
+    ['/', '/', true],
+  ])('-o %j in /w -> %s (directory: %s)', (output, path, directory) => {
+    expect(outputRequest('/w', output)).toEqual({ path, directory });
   });
 });

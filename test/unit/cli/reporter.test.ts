@@ -48,7 +48,7 @@ describe('Reporter: origin retries', () => {
     r.event(progress);
     expect(lastBar(err())).toContain('ETA --');
     r.event(retry);
-    expect(lastBar(err())).toContain('4 MiB/16 MiB  origin unreachable, retrying in 8s (attempt 5)  peers 0 B (2)');
+    expect(lastBar(err())).toContain('4 MiB/16 MiB  origin unreachable, retrying in 8s (attempt 5)  0 B from 2 peers');
     vi.setSystemTime(1_000_000 + 5_000);
     r.event(progress);
     expect(lastBar(err())).toContain('origin unreachable, retrying in 3s (attempt 5)');

@@ -56,4 +56,18 @@ describe('CachedFile', () => {
     expect(cached.state).toBe('complete');
     await expect(cached.settled()).resolves.toBeUndefined();
   });
+
+  it('takes its ETA from the download rate it shows, from the first sample on', () => {
+    const cached = file('downloading');
+    expect(cached.status().etaSeconds).toBeNull();
+    cached.originBytes = 15_000;
+    cached.sample(500);
+    // 30 000 B/s over the first half second; 60 000 bytes left (no piece stored yet).
+    expect(cached.status()).toMatchObject({ downloadRateBytesPerSec: 30_000, etaSeconds: 2 });
+    cached.sample(1500);
+    expect(cached.status()).toMatchObject({ downloadRateBytesPerSec: 10_000, etaSeconds: 6 });
+    cached.succeed();
+    cached.sample(2500);
+    expect(cached.status().etaSeconds).toBe(0);
+  });
 });

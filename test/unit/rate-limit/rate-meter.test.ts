@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { RateMeter } from '../../../src/rate-limit/rate-meter.js';
+import { RateMeter, etaSeconds } from '../../../src/rate-limit/rate-meter.js';
 
 /** Feeds `meter` a sample every `stepMs` from `fromMs` to `toMs` at `bytesPerSec`; returns the last rate and total. */
 function feed(meter: RateMeter, fromMs: number, toMs: number, stepMs: number, startBytes: number, bytesPerSec: number): { rate: number; total: number } {
@@ -84,5 +84,22 @@ describe('RateMeter', () => {
         },
       ),
     );
+  });
+});
+
+describe('etaSeconds', () => {
+  it.each([
+    [1000, 100, 10],
+    [1001, 100, 11],
+    [1, 1e9, 1],
+    [0, 0, 0],
+    [0, 100, 0],
+    [-5, 100, 0],
+    [1000, 0, null],
+    [1000, -1, null],
+    [1000, Number.NaN, null],
+    [1000, Number.POSITIVE_INFINITY, null],
+  ])('%d bytes left at %d B/s: %s', (left, rate, expected) => {
+    expect(etaSeconds(left, rate)).toBe(expected);
   });
 });

@@ -14,8 +14,9 @@ describe('TokenBucket construction', () => {
   it.each([
     [null, 64 * KiB],
     [100 * KiB, 64 * KiB],
-    [1 * MiB, 256 * KiB],
-    [100 * MiB, 25 * MiB],
+    [1 * MiB, 64 * KiB],
+    [2 * MiB, 104_857],
+    [100 * MiB, 5 * MiB],
   ])('default burst for rate %s is %i bytes', (rate, burst) => {
     expect(new TokenBucket(rate, 0).burstBytes).toBe(burst);
   });
@@ -33,25 +34,32 @@ describe('TokenBucket.take', () => {
     expect(bucket.take(1, 1)).toBe(0);
   });
 
-  it('grants the burst at once and makes the excess wait at the rate', () => {
+  it('starts empty: the first take waits for the rate', () => {
     const bucket = new TokenBucket(1000, 0, 100);
-    expect(bucket.take(100, 0)).toBe(0);
-    expect(bucket.take(500, 0)).toBe(500);
+    expect(bucket.take(100, 0)).toBe(100);
+    expect(bucket.take(500, 100)).toBe(500);
+  });
+
+  it('after an idle time grants the burst at once and makes the excess wait at the rate', () => {
+    const bucket = new TokenBucket(1000, 0, 100);
+    expect(bucket.take(100, 1000)).toBe(0);
+    expect(bucket.take(500, 1000)).toBe(500);
   });
 
   it('goes into debt: a take larger than the burst is granted, later takes wait it off', () => {
     const bucket = new TokenBucket(1000, 0, 100);
-    expect(bucket.take(10_100, 0)).toBe(10_000);
+    bucket.take(0, 1000);
+    expect(bucket.take(10_100, 1000)).toBe(10_000);
     // Same instant: the debt is still there, so a small take waits behind it.
-    expect(bucket.take(1000, 0)).toBe(11_000);
+    expect(bucket.take(1000, 1000)).toBe(11_000);
     // Half-way through, the remaining debt is 6000 bytes.
-    expect(bucket.take(0, 5000)).toBe(6000);
+    expect(bucket.take(0, 6000)).toBe(6000);
   });
 
   it('refills at the rate: after waiting the returned time a take of the same size waits again', () => {
     const bucket = new TokenBucket(1000, 0, 100);
-    bucket.take(100, 0);
     const waitMs = bucket.take(500, 0);
+    expect(waitMs).toBe(500);
     expect(bucket.take(0, waitMs)).toBe(0);
     expect(bucket.take(1, waitMs)).toBe(1);
   });
@@ -64,10 +72,10 @@ describe('TokenBucket.take', () => {
 
   it('adds no tokens when time goes backwards', () => {
     const bucket = new TokenBucket(1000, 10_000, 100);
-    expect(bucket.take(100, 10_000)).toBe(0);
+    expect(bucket.take(100, 10_100)).toBe(0);
     expect(bucket.take(1000, 5000)).toBe(1000);
     // And the clock going forward again refills from the latest time seen, not from 5000.
-    expect(bucket.take(0, 10_500)).toBe(500);
+    expect(bucket.take(0, 10_600)).toBe(500);
   });
 
   it('rounds the wait up to a whole millisecond', () => {
@@ -151,14 +159,47 @@ describe('TokenBucket properties', () => {
   });
 });
 
+describe('TokenBucket from the start (the first second holds the cap)', () => {
+  it('grants no more than rate x T by any time T after construction, whatever the takes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 * MiB }),
+        fc.option(fc.integer({ min: 0, max: 10 * MiB }), { nil: undefined }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 4 * MiB })), { minLength: 1, maxLength: 60 }),
+        (bytesPerSec, burstBytes, takes) => {
+          const bucket = new TokenBucket(bytesPerSec, 0, burstBytes);
+          let nowMs = 0;
+          let granted = 0;
+          for (const [gapMs, bytes] of takes) {
+            nowMs += gapMs;
+            const atMs = nowMs + bucket.take(bytes, nowMs);
+            granted += bytes;
+            // Takes are granted in order, so every earlier take is granted by atMs too.
+            expect(granted).toBeLessThanOrEqual((bytesPerSec * atMs) / 1000 + bytesPerSec / 1000);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a greedy caller of 64 KiB blocks moves at most the cap plus one block in its first second', () => {
+    for (const bytesPerSec of [100 * KiB, 1 * MiB, 4 * MiB, 125 * MiB]) {
+      const moved = greedyBytes(new TokenBucket(bytesPerSec, 0), [64 * KiB], 1000);
+      expect(moved).toBeLessThanOrEqual(bytesPerSec + 64 * KiB);
+      expect(moved).toBeGreaterThanOrEqual(bytesPerSec - 64 * KiB);
+    }
+  });
+});
+
 describe('TokenBucket.refund', () => {
   it('gives back what was taken and not moved, never above the burst', () => {
     const bucket = new TokenBucket(1000, 0, 1000);
-    expect(bucket.take(3000, 0)).toBe(2000);
-    bucket.refund(3000, 0);
-    expect(bucket.take(1000, 0)).toBe(0);
-    bucket.refund(1_000_000, 0);
-    expect(bucket.take(1001, 0)).toBe(1);
+    expect(bucket.take(3000, 1000)).toBe(2000);
+    bucket.refund(3000, 1000);
+    expect(bucket.take(1000, 1000)).toBe(0);
+    bucket.refund(1_000_000, 1000);
+    expect(bucket.take(1001, 1000)).toBe(1);
   });
 
   it('does nothing without a rate', () => {
