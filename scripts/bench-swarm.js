@@ -15,7 +15,8 @@
 // on 25 Mbit/s. --cpu runs every client under GNU time (/usr/bin/time) and adds each client
 // process's user + system CPU seconds over its whole life (seeding included; not the harness's)
 // and their sum per GiB delivered (N * F bytes). aria2c seeds until every client is done, then
-// gets SIGINT (swarm-download seeds until idle for 3 s).
+// gets SIGINT (swarm-download seeds until idle for 3 s). SWARM_LAN_NODE_ARGS='--cpu-prof
+// --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host).
 //
 // --subnets 2: two subnets joined by a router (broadcast does not cross it); the origin is on
 // subnet 0 and the clients alternate, starting on subnet 1. How swarm-download finds peers

@@ -236,7 +236,8 @@ function bareCommand(opts: LanRunOptions, url: string, hook: string, ctx: LanCli
   if (opts.mode === 'curl') return ['curl', ['-sf', '-o', output, url]];
   if (opts.mode === 'aria2') return aria2Command(join(opts.workDir, 'run.torrent'), join(opts.workDir, `aria2-${ctx.index}`), hook);
   const storage = join(opts.workDir, `storage-${ctx.index}`);
-  const args = [join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
+  const nodeArgs = process.env['SWARM_LAN_NODE_ARGS']?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
+  const args = [...nodeArgs, join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
   return [process.execPath, args];
 }
 
