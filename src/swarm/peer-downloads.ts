@@ -22,6 +22,7 @@ import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import { PIECE_PAYLOAD_HEADER_BYTES } from '../wire/codec.js';
 import { debugLog } from '../debug-log.js';
+import { ArrivalDigests } from './arrival-digests.js';
 import { type Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
@@ -78,6 +79,8 @@ export class PeerDownloads {
   readonly #verifying: Bitfield;
   /** Peers that sent blocks of each piece being fetched from peers. */
   readonly #senders = new Map<number, Set<string>>();
+  /** Pieces hashed from their blocks as accepted, so a whole piece is not read back to check it. */
+  readonly #arrivals: ArrivalDigests;
   /** Buffers of `piece` frames, given back once their block is written (see {@link allocateFrame}). */
   readonly #frames = new BufferPool(PIECE_PAYLOAD_HEADER_BYTES + BLOCK_BYTES, POOLED_FRAMES);
   #paused = false;
@@ -89,6 +92,7 @@ export class PeerDownloads {
     this.#availability = new Uint16Array(opts.store.geometry.pieceCount);
     this.#requests = new PeerRequests(opts.store.geometry, BLOCK_BYTES);
     this.#verifying = new Bitfield(opts.store.geometry.pieceCount);
+    this.#arrivals = new ArrivalDigests(opts.store.geometry);
   }
 
   /**
@@ -213,12 +217,14 @@ export class PeerDownloads {
     // A copy that another peer's endgame block beat (on disk, or being written): nothing to do.
     if (!this.#requests.isAwaited(piece, begin) || this.#writing.has(key)) return;
     this.#writing.add(key);
+    this.#arrivals.feed(piece, begin, block);
     try {
       const waitMs = this.#opts.downLimiter.take(block.length, Date.now());
       if (waitMs > 0) await sleep(waitMs);
       const { store } = this.#opts;
       await store.write(pieceStart(store.geometry, piece) + begin, [Buffer.from(block.buffer, block.byteOffset, block.byteLength)]);
     } catch {
+      this.#arrivals.spoil(piece);
       this.#requests.unassign(piece, peer.id);
       return;
     } finally {
@@ -245,7 +251,7 @@ export class PeerDownloads {
     for (const peer of checked) peer.checking += 1;
     let outcome: Awaited<ReturnType<PieceTrust['checkArrived']>> = { verdict: 'unverifiable', banned: [] };
     try {
-      outcome = await trust.checkArrived(piece, senders);
+      outcome = await trust.checkArrived(piece, senders, this.#arrivals.take(piece));
     } catch {
       // Unreadable: the piece is fetched again.
     }

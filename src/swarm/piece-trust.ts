@@ -97,14 +97,15 @@ export class PieceTrust {
   }
 
   /**
-   * Checks piece `piece`, written from blocks sent by `senders`, against its digest. Good: the
-   * digest is recorded in the store. Bad: returns the senders that reached {@link MAX_BAD_PIECES}
-   * (to drop and ban) in `banned`.
+   * Checks piece `piece`, written from blocks sent by `senders`, against its digest: `arrived`,
+   * the digest of the very bytes written (hashed in memory as they were accepted), else the
+   * piece as the data file holds it. Good: the digest is recorded in the store. Bad: returns the
+   * senders that reached {@link MAX_BAD_PIECES} (to drop and ban) in `banned`.
    */
-  async checkArrived(piece: number, senders: ReadonlySet<string>): Promise<{ verdict: ArrivalVerdict; banned: string[] }> {
+  async checkArrived(piece: number, senders: ReadonlySet<string>, arrived: Buffer | null = null): Promise<{ verdict: ArrivalVerdict; banned: string[] }> {
     const expected = this.book.expected(piece);
     if (!expected) return { verdict: 'unverifiable', banned: [] };
-    const actual = await this.#store.hashOnDisk(piece);
+    const actual = arrived ?? await this.#store.hashOnDisk(piece);
     if (actual.equals(expected)) {
       this.#store.setDigest(piece, actual);
       this.fromPeers.set(piece);

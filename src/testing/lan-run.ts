@@ -1,6 +1,7 @@
 /**
  * One run of N hosts fetching one file at once on a LAN of network namespaces: an origin host
- * serving the file and N client hosts running `swarm-download` (or plain `curl`, the baseline).
+ * serving the file and N client hosts running `swarm-download`, or a baseline: plain `curl`, or
+ * `aria2c` on a torrent with the origin as web seed and an opentracker (aria2-run.ts).
  * Shared by the namespace tests and the swarm benchmark. Needs root and iproute2; a run with
  * `rendezvous` also needs opentracker and dnsmasq (see rendezvous.ts).
  *
@@ -10,7 +11,8 @@
  * subnet-0 address (with one subnet, in the origin's namespace, at its address).
  *
  * Reports each host's completion time (from the common start to its `done` event, or to curl's
- * exit), the origin's egress, and whether every output matches the source byte for byte.
+ * exit), the origin's egress, whether every output matches the source byte for byte, and with
+ * `cpu` each client process's user + system CPU seconds over its life (child-cpu.ts).
  * Not safe to run two at once on one `workDir`.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -21,12 +23,17 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { aria2Command, makeTorrent, TORRENT_FILE_NAME, writeDoneHook } from './aria2-run.js';
+import { cpuTimedCommand, readCpuSeconds } from './child-cpu.js';
 import { PEERS_DNS_NAME, trackerInfoHashCandidates } from './discovery-args.js';
 import { createNamespaceLan, type LanHost, type NamespaceLan } from './netns-lan.js';
 import { writeRandomFile } from './random-file.js';
-import { routerPlace, startDnsServer, startTracker, type ServicePlace } from './rendezvous.js';
+import { routerPlace, startDnsServer, startTracker, TRACKER_PORT, type ServicePlace } from './rendezvous.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** What the clients run: swarm-download, or a baseline (curl, aria2c). */
+export type LanMode = 'swarm' | 'curl' | 'aria2';
 
 /** What {@link LanRunOptions.hostArgs} computes a client's flags from. */
 export interface LanClientContext {
@@ -48,7 +55,9 @@ export interface LanRunOptions {
   readonly clients: number;
   readonly rateMbit: number;
   readonly fileBytes: number;
-  readonly mode: 'swarm' | 'curl';
+  readonly mode: LanMode;
+  /** Measure each client's CPU seconds (needs GNU time). @default false */
+  readonly cpu?: boolean;
   /** Where the source file, outputs and storage go. */
   readonly workDir: string;
   /** Extra swarm-download flags, the same for every client. */
@@ -72,7 +81,7 @@ export interface LanRunOptions {
 
 /** What one run measured. */
 export interface LanRunResult {
-  readonly mode: 'swarm' | 'curl';
+  readonly mode: LanMode;
   readonly clients: number;
   readonly fileBytes: number;
   readonly rateMbit: number;
@@ -86,6 +95,8 @@ export interface LanRunResult {
   readonly exitCodes: readonly (number | null)[];
   readonly originEgressBytes: number;
   readonly allVerified: boolean;
+  /** Each client's user + system CPU seconds (null: not read), or null without `cpu`. */
+  readonly cpuSeconds: readonly (number | null)[] | null;
 }
 
 async function ensureSource(path: string, bytes: number): Promise<void> {
@@ -107,18 +118,42 @@ function firstLine(child: ChildProcess): Promise<string> {
   });
 }
 
-/** Watches a client: resolves with seconds to completion (its `done` event, or its exit for curl). */
-function completion(child: ChildProcess, startedMs: number, mode: 'swarm' | 'curl'): Promise<{ seconds: number; code: number | null }> {
+/** A client being watched: `done` settles at its `done` event or exit, `exit` at its exit. */
+interface Watched {
+  readonly done: Promise<void>;
+  /** Seconds from the start to its `done` event (to its exit when it printed none), and its code. */
+  readonly exit: Promise<{ seconds: number; code: number | null }>;
+}
+
+/** Watches a client's stdout for its `done` event (curl prints none: its exit is its completion). */
+function watch(child: ChildProcess, startedMs: number): Watched {
   let doneMs: number | null = null;
-  if (mode === 'swarm') {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (process.env['SWARM_LAN_TRACE']) process.stderr.write(`${child.pid} +${Date.now() - startedMs}ms ${line.slice(0, 220)}\n`);
-      if (doneMs === null && line.includes('"event":"done"')) doneMs = Date.now();
-    });
-  }
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve({ seconds: ((doneMs ?? Date.now()) - startedMs) / 1000, code }));
+  let markDone = (): void => {};
+  const done = new Promise<void>((resolve) => { markDone = resolve; });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (process.env['SWARM_LAN_TRACE']) process.stderr.write(`${child.pid} +${Date.now() - startedMs}ms ${line.slice(0, 220)}\n`);
+    if (doneMs === null && line.includes('"event":"done"')) {
+      doneMs = Date.now();
+      markDone();
+    }
   });
+  const exit = new Promise<{ seconds: number; code: number | null }>((resolve) => {
+    child.once('exit', (code) => {
+      markDone();
+      resolve({ seconds: ((doneMs ?? Date.now()) - startedMs) / 1000, code });
+    });
+  });
+  return { done, exit };
+}
+
+/** Sends `signal` to a child's process group (clients are spawned detached), else to the child. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // not a group leader (the origin)
+  }
 }
 
 /** The services a run started, and how to stop them. */
@@ -129,13 +164,13 @@ interface Rendezvous {
 }
 
 /** Starts the tracker and DNS server `opts.rendezvous` asks for, at the router (or the origin). */
-async function startRendezvous(opts: LanRunOptions, lan: NamespaceLan, md5Hex: string): Promise<Rendezvous> {
-  const origin = lan.hosts[0]!;
-  const place: ServicePlace = lan.router ? routerPlace(lan.router) : { spawn: origin.spawn, address: origin.address };
+async function startRendezvous(opts: LanRunOptions, lan: NamespaceLan, md5Hex: string, torrentInfoHash: string | null): Promise<Rendezvous> {
+  const place = servicePlace(lan);
   const md5 = Buffer.from(md5Hex, 'hex');
-  const infoHashes = (opts.trackerInfoHashes ?? ((file) => trackerInfoHashCandidates(file.md5, file.fileBytes)))({ md5, fileBytes: opts.fileBytes });
+  const infoHashes = torrentInfoHash !== null ? [torrentInfoHash]
+    : (opts.trackerInfoHashes ?? ((file) => trackerInfoHashCandidates(file.md5, file.fileBytes)))({ md5, fileBytes: opts.fileBytes });
   const [tracker, dns] = await Promise.allSettled([
-    opts.rendezvous?.tracker ? startTracker(place, { infoHashes }) : null,
+    opts.rendezvous?.tracker || torrentInfoHash !== null ? startTracker(place, { infoHashes }) : null,
     opts.rendezvous?.dns ? startDnsServer(place, { name: PEERS_DNS_NAME, addresses: lan.hosts.slice(1).map((h) => h.address) }) : null,
   ]);
   const handles = [tracker, dns].flatMap((s) => (s.status === 'fulfilled' && s.value !== null ? [s.value] : []));
@@ -153,6 +188,18 @@ async function startRendezvous(opts: LanRunOptions, lan: NamespaceLan, md5Hex: s
     dnsServer: dns.status === 'fulfilled' ? dns.value?.address ?? null : null,
     stop,
   };
+}
+
+/** Where trackers and DNS servers run: the router, or the origin host with one subnet. */
+function servicePlace(lan: NamespaceLan): ServicePlace {
+  const origin = lan.hosts[0]!;
+  return lan.router ? routerPlace(lan.router) : { spawn: origin.spawn, address: origin.address };
+}
+
+/** Makes the aria2 torrent (web seed `url`, the tracker {@link startRendezvous} will start); its info_hash. */
+function prepareTorrent(opts: LanRunOptions, lan: NamespaceLan, source: string, url: string): Promise<string> {
+  const announceUrl = `http://${servicePlace(lan).address}:${TRACKER_PORT}/announce`;
+  return makeTorrent({ source, announceUrl, webSeedUrl: url, output: join(opts.workDir, 'run.torrent') });
 }
 
 /** Starts the origin on host 0; resolves with the file's URL. */
@@ -173,11 +220,24 @@ async function stopOrigin(origin: ChildProcess): Promise<number> {
   return (JSON.parse(statsLine) as { bodyBytes: number }).bodyBytes;
 }
 
-/** The command line of client `index`. */
-function clientCommand(opts: LanRunOptions, url: string, output: string, ctx: LanClientContext): [string, string[]] {
+/** Where client `index` writes the file. */
+function outputOf(opts: LanRunOptions, index: number): string {
+  return opts.mode === 'aria2' ? join(opts.workDir, `aria2-${index}`, TORRENT_FILE_NAME) : join(opts.workDir, `out-${opts.mode}-${index}.bin`);
+}
+
+/** The command line of client `index`, wrapped to measure its CPU with `opts.cpu`. */
+function clientCommand(opts: LanRunOptions, url: string, hook: string, ctx: LanClientContext): [string, string[]] {
+  const [command, args] = bareCommand(opts, url, hook, ctx);
+  return opts.cpu ? cpuTimedCommand(command, args, join(opts.workDir, `cpu-${ctx.index}.txt`)) : [command, args];
+}
+
+function bareCommand(opts: LanRunOptions, url: string, hook: string, ctx: LanClientContext): [string, string[]] {
+  const output = outputOf(opts, ctx.index);
   if (opts.mode === 'curl') return ['curl', ['-sf', '-o', output, url]];
+  if (opts.mode === 'aria2') return aria2Command(join(opts.workDir, 'run.torrent'), join(opts.workDir, `aria2-${ctx.index}`), hook);
   const storage = join(opts.workDir, `storage-${ctx.index}`);
-  const args = [join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
+  const nodeArgs = process.env['SWARM_LAN_NODE_ARGS']?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
+  const args = [...nodeArgs, join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
   return [process.execPath, args];
 }
 
@@ -190,24 +250,29 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
   await clearRun(opts.workDir, opts.clients);
   const lan = createNamespaceLan({ hosts: opts.clients + 1, rateMbit: opts.rateMbit, subnets: opts.subnets ?? 1 });
   const children: ChildProcess[] = [];
-  const timer = setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), opts.timeoutMs);
+  const timer = setTimeout(() => children.forEach((child) => signalGroup(child, 'SIGKILL')), opts.timeoutMs);
   let rendezvous: Rendezvous | null = null;
   try {
     const [originHost, ...clientHosts] = lan.hosts;
     const { origin, url } = await startOrigin(originHost!, source, children);
-    rendezvous = await startRendezvous(opts, lan, sourceMd5);
+    const torrentInfoHash = opts.mode === 'aria2' ? await prepareTorrent(opts, lan, source, url) : null;
+    const hook = await writeDoneHook(opts.workDir);
+    rendezvous = await startRendezvous(opts, lan, sourceMd5, torrentInfoHash);
     const { tracker, dnsServer } = rendezvous;
     const startedMs = Date.now();
-    const outputs = clientHosts.map((_, index) => join(opts.workDir, `out-${opts.mode}-${index}.bin`));
-    const clients = clientHosts.map((host, index) => {
-      const [command, args] = clientCommand(opts, url, outputs[index]!, { index, host, clients: clientHosts, lan, tracker, dnsServer });
-      const child = host.spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const spawned = clientHosts.map((host, index) => {
+      const [command, args] = clientCommand(opts, url, hook, { index, host, clients: clientHosts, lan, tracker, dnsServer });
+      const child = host.spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
       children.push(child);
-      return completion(child, startedMs, opts.mode);
+      return { child, watched: watch(child, startedMs) };
     });
-    const results = await Promise.all(clients);
+    // aria2c seeds until stopped: stop every one (SIGINT, its graceful stop) once all are done.
+    if (opts.mode === 'aria2') void Promise.all(spawned.map((s) => s.watched.done)).then(() => spawned.forEach((s) => signalGroup(s.child, 'SIGINT')));
+    const results = await Promise.all(spawned.map((s) => s.watched.exit));
     const originEgressBytes = await stopOrigin(origin);
+    const outputs = clientHosts.map((_, index) => outputOf(opts, index));
     const verified = await Promise.all(outputs.map((path) => md5Of(path).then((md5) => md5 === sourceMd5, () => false)));
+    const cpuSeconds = opts.cpu ? await Promise.all(clientHosts.map((_, index) => readCpuSeconds(join(opts.workDir, `cpu-${index}.txt`)))) : null;
     return {
       mode: opts.mode,
       clients: opts.clients,
@@ -220,10 +285,11 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
       exitCodes: results.map((r) => r.code),
       originEgressBytes,
       allVerified: verified.every(Boolean),
+      cpuSeconds,
     };
   } finally {
     clearTimeout(timer);
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children) signalGroup(child, 'SIGKILL');
     await rendezvous?.stop();
     lan.destroy();
     await clearRun(opts.workDir, opts.clients);
@@ -234,6 +300,8 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
 async function clearRun(workDir: string, clients: number): Promise<void> {
   for (let index = 0; index < clients; index++) {
     await rm(join(workDir, `storage-${index}`), { recursive: true, force: true });
+    await rm(join(workDir, `aria2-${index}`), { recursive: true, force: true });
+    await rm(join(workDir, `cpu-${index}.txt`), { force: true });
     for (const mode of ['swarm', 'curl']) await rm(join(workDir, `out-${mode}-${index}.bin`), { force: true });
   }
 }
