@@ -11,10 +11,12 @@ import { posix } from 'node:path';
 import { getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
+import { closestName } from './closest-name.js';
 import { ORIGIN_TYPES, type OriginType } from '../http-seed/azure-auth.js';
 import { parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
 import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
 import { describeRateError, describeSizeError, parseRate, parseSize } from './size.js';
+import { checkRetryMaxTime, duration, TRANSFER_DEFAULTS, wholeNumber, type Check } from './transfer-keys.js';
 import { parseMetricsAddress, type MetricsAddress } from '../metrics/metrics-address.js';
 
 /** Every configuration key, as written in files and flags (kebab-case), in display order. */
@@ -24,14 +26,23 @@ export const CONFIG_KEYS = [
   'speed-limit-up',
   'speed-limit-down',
   'bind-address',
+  'port',
   'preferred-chunk-size',
   'origin-type',
+  'connections',
+  'stall-timeout',
+  'retry-max-time',
+  'retries',
   'swarm-secret-file',
   'broadcast',
+  'discovery-port',
+  'broadcast-address',
   'peers',
   'peers-dns',
   'dns-server',
   'trackers',
+  'seed-until-idle',
+  'idle-timeout',
   'metrics-address',
 ] as const;
 
@@ -50,6 +61,8 @@ export interface SwarmConfig {
   speedLimitDown: number | null;
   /** IP literal to bind; `null` is all interfaces. @default null */
   bindAddress: string | null;
+  /** TCP port peers connect to; 0 is any free port. @default 0 */
+  port: number;
   /** Piece size in bytes (16 KiB to 1 GiB), or `'auto'` to choose per file. @default 'auto' */
   preferredChunkSize: number | 'auto';
   /**
@@ -57,6 +70,14 @@ export interface SwarmConfig {
    * clouds), `'http'`, or `'auto'` (Azure for `*.blob.core.windows.net`, else HTTP). @default 'auto'
    */
   originType: OriginType;
+  /** Keep-alive connections to the origin, 1 to 64. @default 4 */
+  connections: number;
+  /** A connection that receives nothing this long is retried, in ms. @default 30_000 */
+  stallTimeoutMs: number;
+  /** How long the origin may fail without progress before giving up, in ms (0: never retry). @default 300_000 */
+  retryMaxTimeMs: number;
+  /** Also give up after this many retries in a row without progress; `null`: no count. @default null */
+  retries: number | null;
   /**
    * A file holding the swarm secret (relative paths are returned as given), or `null` for none.
    * The CLI reads it; env `SWARM_SECRET` (the secret itself) is not a config value. @default null
@@ -64,6 +85,10 @@ export interface SwarmConfig {
   swarmSecretFile: string | null;
   /** Whether UDP broadcast discovery is on (`--no-broadcast` turns it off alone). @default true */
   broadcast: boolean;
+  /** UDP port of discovery announcements, 1 to 65535. @default DEFAULT_DISCOVERY_PORT (41770) */
+  discoveryPort: number;
+  /** Where announcements go, IPv4 addresses; empty: every interface's broadcast address. @default [] */
+  broadcastAddress: string[];
   /** Fixed peer addresses, `HOST:PORT` each (`--peer`, repeatable). @default [] */
   peers: string[];
   /** DNS names whose every A/AAAA record is a peer, `NAME[:PORT]` each (`--peers-dns`). @default [] */
@@ -72,6 +97,10 @@ export interface SwarmConfig {
   dnsServer: string[];
   /** BitTorrent HTTP tracker announce URLs (`--tracker`, repeatable). @default [] */
   trackers: string[];
+  /** swarm-download only: after publishing, keep serving peers until the swarm is idle. @default false */
+  seedUntilIdle: boolean;
+  /** How long the swarm must be quiet before `seedUntilIdle` ends, in ms. @default 10_000 */
+  idleTimeoutMs: number;
   /** Where swarm-server serves /metrics and /healthz (a port alone: loopback), or null: off. @default null */
   metricsAddress: MetricsAddress | null;
 }
@@ -83,7 +112,6 @@ export const MAX_LIST_ENTRIES = 64;
 export const MIN_CHUNK_BYTES = 16 * 1024;
 export const MAX_CHUNK_BYTES = 1024 * 1024 * 1024;
 
-type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** Where a value came from, for error messages. */
 interface Origin {
@@ -196,38 +224,9 @@ export function parseConfigText(text: string, fileName: string): Record<string, 
 // ---------------------------------------------------------------------------------------------
 // Unknown keys and suggestions
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** `maxStorageSize`, `max_storage_size` and `MAX-STORAGE-SIZE` all read as `max-storage-size`. */
-function normalizeKey(key: string): string {
-  return key.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replaceAll('_', '-').toLowerCase();
-}
-
 /** The known key the user probably meant, or `null` when none is close. */
 export function closestConfigKey(unknownKey: string): ConfigKey | null {
-  const wanted = normalizeKey(unknownKey);
-  if (wanted.length > 64) return null;
-  const containing = wanted.length >= 4 ? CONFIG_KEYS.find((key) => key.includes(wanted)) : undefined;
-  if (containing !== undefined) return containing;
-  let best: ConfigKey | null = null;
-  // A short word must be close: "port" is not "peers".
-  let bestDistance = Math.min(4, Math.max(2, Math.floor(wanted.length / 2)));
-  for (const key of CONFIG_KEYS) {
-    const distance = editDistance(wanted, key);
-    if (distance < bestDistance) [best, bestDistance] = [key, distance];
-  }
-  return best;
+  return closestName(unknownKey, CONFIG_KEYS);
 }
 
 function assertKnownKeys(keys: readonly string[], fileName: string): void {
@@ -393,6 +392,10 @@ function checkTrackers(raw: unknown): Check<string[]> {
   });
 }
 
+function checkBroadcastAddress(raw: unknown): Check<string[]> {
+  return checkList(raw, (text) => (isIpLiteral(text) && !text.includes(':') ? null : `${JSON.stringify(text)} is not an IPv4 address such as 192.168.1.255`));
+}
+
 function checkOriginType(raw: unknown): Check<OriginType> {
   const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
   const found = ORIGIN_TYPES.find((type) => type === text);
@@ -494,14 +497,23 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   const speedLimitUp = resolveKey('speed-limit-up', layers, checkRate);
   const speedLimitDown = resolveKey('speed-limit-down', layers, checkRate);
   const bindAddress = resolveKey('bind-address', layers, checkBindAddress);
+  const port = resolveKey('port', layers, wholeNumber(0, 65535, false));
   const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
   const originType = resolveKey('origin-type', layers, checkOriginType);
+  const connections = resolveKey('connections', layers, wholeNumber(1, 64, false));
+  const stallTimeoutMs = resolveKey('stall-timeout', layers, duration(true));
+  const retryMaxTimeMs = resolveKey('retry-max-time', layers, checkRetryMaxTime);
+  const retries = resolveKey('retries', layers, wholeNumber(0, 1000, true));
   const swarmSecretFile = resolveKey('swarm-secret-file', layers, checkSecretFile);
   const broadcast = resolveKey('broadcast', layers, checkBoolean);
+  const discoveryPort = resolveKey('discovery-port', layers, wholeNumber(1, 65535, false));
+  const broadcastAddress = resolveKey('broadcast-address', layers, checkBroadcastAddress);
   const peers = resolveKey('peers', layers, checkPeers);
   const peersDns = resolveKey('peers-dns', layers, checkPeersDns);
   const dnsServer = resolveKey('dns-server', layers, checkDnsServer);
   const trackers = resolveKey('trackers', layers, checkTrackers);
+  const seedUntilIdle = resolveKey('seed-until-idle', layers, checkBoolean);
+  const idleTimeoutMs = resolveKey('idle-timeout', layers, duration(false));
   const metricsAddress = resolveKey('metrics-address', layers, checkMetricsAddress);
   return {
     storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
@@ -509,14 +521,23 @@ export function resolveConfig(layers: ConfigLayers): SwarmConfig {
     speedLimitUp: speedLimitUp ?? null,
     speedLimitDown: speedLimitDown ?? null,
     bindAddress: bindAddress ?? null,
+    port: port ?? TRANSFER_DEFAULTS.port,
     preferredChunkSize: preferredChunkSize ?? 'auto',
     originType: originType ?? 'auto',
+    connections: connections ?? TRANSFER_DEFAULTS.connections,
+    stallTimeoutMs: stallTimeoutMs ?? TRANSFER_DEFAULTS.stallTimeoutMs,
+    retryMaxTimeMs: retryMaxTimeMs ?? TRANSFER_DEFAULTS.retryMaxTimeMs,
+    retries: retries === undefined ? TRANSFER_DEFAULTS.retries : retries,
     swarmSecretFile: swarmSecretFile ?? null,
     broadcast: broadcast ?? true,
+    discoveryPort: discoveryPort ?? TRANSFER_DEFAULTS.discoveryPort,
+    broadcastAddress: broadcastAddress ?? [],
     peers: peers ?? [],
     peersDns: peersDns ?? [],
     dnsServer: dnsServer ?? [],
     trackers: trackers ?? [],
+    seedUntilIdle: seedUntilIdle ?? false,
+    idleTimeoutMs: idleTimeoutMs ?? TRANSFER_DEFAULTS.idleTimeoutMs,
     metricsAddress: metricsAddress ?? null,
   };
 }
