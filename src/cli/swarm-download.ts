@@ -22,7 +22,7 @@ export { outputNameFromUrl } from './output-path.js';
 const PROGRAM = 'swarm-download';
 
 const EPILOG = `Exit codes: 0 done, 2 usage or config, 3 origin (HTTP error, no MD5, file changed), 4 verification failed, 5 local storage (disk full, permission), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
-Every config key also reads from its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_ORIGIN_TYPE, ...); precedence: flag > env > config file > default.
+Every flag but -o, --md5, --metrics-file, --no-discovery, --azure, --config, --json and --quiet is also a config key and reads its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_PORT, ...); precedence: flag > env > config file > default.
 Swarm key: the MD5 the origin publishes (Content-MD5 and other headers; S3: single-part ETag or x-amz-meta-md5; Azure: the blob's Content-MD5 property), or --md5.`;
 
 /** The parser of swarm-download's command line (exported for the tests of every flag). */

@@ -26,6 +26,7 @@ import { SwarmMetrics } from '../metrics/swarm-metrics.js';
 const PROGRAM = 'swarm-server';
 
 const EPILOG = `Exit codes: 0 stopped by SIGINT or SIGTERM, 1 internal error, 2 usage or config (or a swarm-server already runs on the control socket), 5 local storage.
+Every setting flag but --control-socket is also a config key ("port": 41771 in the file) and an environment variable (SWARM_PORT, SWARM_STORAGE_DIRECTORY, ...); precedence: flag > env > config file > default.
 The control socket defaults to /run/swarm/control.sock as root, else $XDG_RUNTIME_DIR/swarm/control.sock, else <storage-directory>/control.sock; SWARM_CONTROL_SOCKET overrides the default.`;
 
 /** The parser of swarm-server's command line (exported for the tests of every flag). */
