@@ -193,9 +193,10 @@ export function networkFrom(config: SwarmConfig, swarmSecret: Buffer | null): Ne
  * The tail every program's parser shares: epilog, strict flags, --help/-h, --version, no
  * process.exit, a flag that takes one value given twice refused, and every parse error as a
  * UsageError (`missing` when a positional is missing; an unknown flag named once, with the
- * closest known one). `argv` is the same list the parser was made with.
+ * closest known one, or an unknown command of `commands` with the closest one). `argv` is the
+ * same list the parser was made with.
  */
-export function finishParser<T>(parser: Argv<T>, argv: readonly string[], epilog: string, missing: string) {
+export function finishParser<T>(parser: Argv<T>, argv: readonly string[], epilog: string, missing: string, commands: readonly string[] = []) {
   // getOptions() is in yargs but not in its types; in a command it answers for that command.
   const options = (): FlagTable => (parser as unknown as { getOptions(): FlagTable }).getOptions();
   return parser
@@ -211,7 +212,7 @@ export function finishParser<T>(parser: Argv<T>, argv: readonly string[], epilog
       if (repeated !== null) throw new UsageError(repeated);
       return true;
     }, true)
-    .fail(usageFailure(argv, missing, options));
+    .fail(usageFailure(argv, missing, options, commands));
 }
 
 const REPEAT_HELP = 'A flag given twice is an error, except those marked "repeatable".';
@@ -224,14 +225,14 @@ export function withOutputOptions<T>(parser: Argv<T>) {
     .conflicts('json', 'quiet');
 }
 
-function usageFailure(argv: readonly string[], missing: string, options: () => FlagTable): (message: string | null | undefined, err: Error | undefined) => never {
+function usageFailure(argv: readonly string[], missing: string, options: () => FlagTable, commands: readonly string[]): (message: string | null | undefined, err: Error | undefined) => never {
   return (message, err) => {
     if (err instanceof SwarmError) throw err;
     const text = message ?? err?.message ?? 'bad arguments';
     if (/^Not enough non-option arguments/.test(text)) throw new UsageError(missing);
     const unknown = /^Unknown arguments?: (.+)$/.exec(text);
     if (unknown !== null) {
-      throw new UsageError(unknownArgumentsMessage((unknown[1] ?? '').split(', '), argv, options()));
+      throw new UsageError(unknownArgumentsMessage((unknown[1] ?? '').split(', '), argv, options(), commands));
     }
     throw new UsageError(`${text} (see --help)`);
   };

@@ -92,9 +92,16 @@ function longNames(table: FlagTable): string[] {
 /**
  * The message for yargs' unknown arguments `names` (which lists `speed-limt-up` and its camel
  * case `speedLimtUp`): each unknown flag named once, as typed, with the closest known flag, and
- * each other word as an unexpected argument.
+ * each other word as an unexpected argument; when the program has `commands` and the first word
+ * is unknown, only that word, as an unknown command with the closest one.
  */
-export function unknownArgumentsMessage(names: readonly string[], argv: readonly string[], table: FlagTable): string {
+export function unknownArgumentsMessage(names: readonly string[], argv: readonly string[], table: FlagTable, commands: readonly string[] = []): string {
+  const at = argv.findIndex((token) => !token.startsWith('-') && names.includes(token));
+  const first = argv[at];
+  if (commands.length > 0 && first !== undefined && !argv.slice(0, at).some((token) => commands.includes(token))) {
+    const suggestion = closestName(first, commands);
+    return `unknown command ${JSON.stringify(first)}${suggestion === null ? '' : `; did you mean ${suggestion}?`} (see --help)`;
+  }
   const given = new Set(flagUses(argv, table).filter((use) => use.option === null).map((use) => use.token.split('=')[0] ?? use.token));
   const distinct = names.filter((name) => !names.some((other) => other !== name && normalizeName(name) === other));
   const known = longNames(table);

@@ -19,6 +19,9 @@ import { formatFileInfo, formatFiles, formatPeers, formatProgressState } from '.
 
 const PROGRAM = 'swarm';
 
+/** The commands, for the did-you-mean of an unknown one. */
+const COMMANDS = ['download', 'info', 'peers', 'files'];
+
 const EPILOG = `Exit codes: 0 done, 1 internal error, 2 usage, 3 origin, 4 verification failed, 5 local storage (or the file does not fit under max-storage-size), 6 no swarm-server is running, 7 the swarm-server does not hold the file.
 The control socket defaults to /run/swarm/control.sock as root, else $XDG_RUNTIME_DIR/swarm/control.sock, else <storage-directory>/control.sock; SWARM_CONTROL_SOCKET overrides the default.`;
 
@@ -44,7 +47,7 @@ export function buildParser(argv: readonly string[]) {
     .option('config', { type: 'string', describe: 'JSON config file, to find the default control socket (default: as swarm-server)' })
     .option('control-socket', { type: 'string', describe: 'unix socket of the swarm-server' })
     .option('json', { type: 'boolean', default: false, describe: 'print the answer as one line of JSON' });
-  return finishParser(full, argv, EPILOG, 'missing URL (see --help)');
+  return finishParser(full, argv, EPILOG, 'missing URL (see --help)', COMMANDS);
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof buildParser>['parseAsync']>>;

@@ -66,6 +66,14 @@ describe('messages of bad flags', () => {
   });
 });
 
+describe('an unknown swarm command', () => {
+  it('is named with the closest command, before any daemon is asked', async () => {
+    const result = await runCli(['--control-socket', '/nonexistent/control.sock', 'donwload', 'http://127.0.0.1:9/f'], { bin: SWARM_PATH, loopback: false });
+    expect(result.code, describeRun(result)).toBe(2);
+    expect(result.stderr).toBe('swarm: error: unknown command "donwload"; did you mean download? (see --help)\n');
+  });
+});
+
 describe('swarm info --md5', () => {
   it('probes an origin that publishes no MD5 with the given one, as download does', async () => {
     const content = makeContent(2 * MiB, 77);

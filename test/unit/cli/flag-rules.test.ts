@@ -44,6 +44,18 @@ describe('unknownArgumentsMessage', () => {
   });
 });
 
+describe('unknownArgumentsMessage with commands', () => {
+  const commands = ['download', 'info', 'peers', 'files'];
+  it.each<[string[], string[], string]>([
+    [['donwload', 'http://x/f'], ['donwload', 'http://x/f'], 'unknown command "donwload"; did you mean download? (see --help)'],
+    [['lsit'], ['--json', 'lsit'], 'unknown command "lsit" (see --help)'],
+    [['extra'], ['info', 'http://x/f', 'extra'], 'unexpected argument "extra" (see --help)'],
+    [['pn'], ['info', 'http://x/f', '--pn'], 'unknown flag --pn (see --help)'],
+  ])('%j in %j', (names, argv, expected) => {
+    expect(unknownArgumentsMessage(names, argv, TABLE, commands)).toBe(expected);
+  });
+});
+
 describe('jsonRequested', () => {
   it.each<[string[], boolean]>([
     [[], false],
