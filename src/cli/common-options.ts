@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { CONFIG_KEYS, isIpLiteral, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
-import { parseDurationSeconds } from '../config/size.js';
+import { CONFIG_KEYS, parseConfigText, resolveConfig, xdgCacheDefault, type ConfigKey, type SwarmConfig } from '../config/resolve-config.js';
+import { DEFAULT_DISCOVERY_PORT, TRANSFER_DEFAULTS } from '../config/transfer-keys.js';
 import { broadcastAddressOf, defaultBroadcastAddresses } from '../discovery/broadcast-addresses.js';
-import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_DISCOVERY_PORT } from '../discovery/discovery.js';
+import { DEFAULT_ANNOUNCE_INTERVAL_MS } from '../discovery/discovery.js';
 import { SwarmError, UsageError } from '../errors.js';
 import type { AzureEnv } from '../http-seed/azure-auth.js';
 import { DEFAULT_RETRY, type RetryOptions } from '../http-seed/retry-delay.js';
@@ -20,6 +20,7 @@ import type { NetworkSettings } from '../session/open-host.js';
 import { formatHostPort, parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
 import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
 import { VERSION } from '../version.js';
+import { repeatedFlagMessage, unknownArgumentsMessage, type FlagTable } from './flag-rules.js';
 import { readSwarmSecret } from './read-swarm-secret.js';
 import type { OutputStream } from './reporter.js';
 
@@ -34,8 +35,6 @@ export interface CliContext {
 
 /** `--retry-max-time` unless given: {@link DEFAULT_RETRY}'s budget. */
 const RETRY_MAX_TIME_DEFAULT = `${DEFAULT_RETRY.maxElapsedMs / 60_000}m`;
-/** The longest `--retry-max-time`: a week. */
-const RETRY_MAX_TIME_LIMIT_MS = 7 * 24 * 3_600_000;
 
 const CONFIG_HELP = 'JSON config file (comments allowed); default /etc/swarm/config.json (root) or ~/.config/swarm/config.json when present';
 
@@ -62,16 +61,16 @@ export function withConfigOptions<T>(parser: Argv<T>, program: keyof typeof MAX_
     .option('config', { type: 'string', describe: CONFIG_HELP });
 }
 
-/** The options of the origin connections and of the LAN swarm. */
+/** The options of the origin connections and of the LAN swarm (config keys too, so no yargs defaults: resolveConfig applies them). */
 export function withTransferOptions<T>(parser: Argv<T>) {
   return parser
-    .option('connections', { type: 'number', default: 4, describe: 'keep-alive connections to the origin' })
-    .option('stall-timeout', { type: 'string', default: '30s', describe: 'retry a connection that receives nothing for this long' })
-    .option('retry-max-time', { type: 'string', default: RETRY_MAX_TIME_DEFAULT, describe: 'give up once the origin failed this long without progress (5m outlasts an origin restart); meanwhile retry with backoff and jitter up to 15s, and keep sharing with peers' })
-    .option('retries', { type: 'number', describe: 'also give up after this many retries in a row without progress (default: no count, only --retry-max-time)' })
-    .option('discovery-port', { type: 'number', default: DEFAULT_DISCOVERY_PORT, describe: 'UDP port of discovery announcements (shared by every process on a host)' })
+    .option('connections', { type: 'string', describe: `keep-alive connections to the origin, 1-64 (default: ${TRANSFER_DEFAULTS.connections})` })
+    .option('stall-timeout', { type: 'string', describe: 'retry a connection that receives nothing for this long (default: 30s)' })
+    .option('retry-max-time', { type: 'string', describe: `give up once the origin failed this long without progress (default: ${RETRY_MAX_TIME_DEFAULT}; it outlasts an origin restart); meanwhile retry with backoff and jitter up to 15s, and keep sharing with peers` })
+    .option('retries', { type: 'string', describe: 'also give up after this many retries in a row without progress (default: no count, only --retry-max-time)' })
+    .option('discovery-port', { type: 'string', describe: `UDP port of discovery announcements, shared by every process on a host (default: ${DEFAULT_DISCOVERY_PORT})` })
     .option('broadcast-address', { type: 'string', array: true, describe: 'where announcements go (repeatable; default: the broadcast address of every up, non-internal IPv4 interface)' })
-    .option('port', { type: 'number', default: 0, describe: 'TCP port for peers (default: any free port; give one with --peer or --peers-dns, so hosts can reach each other)' })
+    .option('port', { type: 'string', describe: 'TCP port for peers (default: any free port; give one with --peer or --peers-dns, so hosts can reach each other)' })
     .option('broadcast', { type: 'boolean', describe: 'find LAN peers by UDP broadcast (default on); --no-broadcast turns broadcast alone off, the other sources stay' })
     .option('peer', { type: 'string', array: true, describe: 'a fixed peer HOST:PORT to dial (repeatable); peers exchange the addresses of the others, so one is enough (config "peers")' })
     .option('peers-dns', { type: 'string', array: true, describe: 'a DNS name whose every A/AAAA record is a peer, NAME[:PORT] (repeatable; default port --port), re-resolved every 30 s, e.g. a Kubernetes headless service' })
@@ -79,8 +78,8 @@ export function withTransferOptions<T>(parser: Argv<T>) {
     .option('tracker', { type: 'string', array: true, describe: 'a BitTorrent HTTP tracker announce URL (repeatable; e.g. opentracker), for networks without broadcast (config "trackers")' });
 }
 
-/** The flags of the peer sources, by config key (yargs' names differ: `--peer` is `peers`, `--tracker` is `trackers`). */
-const SOURCE_FLAGS: Readonly<Record<string, ConfigKey>> = { broadcast: 'broadcast', peer: 'peers', 'peers-dns': 'peers-dns', 'dns-server': 'dns-server', tracker: 'trackers' };
+/** The repeatable flags of the config's list keys, by flag (yargs' names differ: `--peer` is `peers`, `--tracker` is `trackers`). */
+const LIST_FLAGS: Readonly<Record<string, ConfigKey>> = { 'broadcast-address': 'broadcast-address', peer: 'peers', 'peers-dns': 'peers-dns', 'dns-server': 'dns-server', tracker: 'trackers' };
 
 /** Reads the config file: `--config`, `SWARM_CONFIG`, or the default path when it exists. */
 export async function loadConfigFile(ctx: CliContext, explicit: string | undefined): Promise<{ file: Record<string, unknown> | null; fileName?: string }> {
@@ -102,12 +101,11 @@ export async function configFrom(ctx: CliContext, args: Record<string, unknown>)
   const flags: Partial<Record<ConfigKey, string | boolean | string[]>> = {};
   for (const key of CONFIG_KEYS) {
     const value = args[key];
-    if (typeof value === 'string') flags[key] = value;
+    if (typeof value === 'string' || typeof value === 'boolean') flags[key] = value;
   }
-  for (const [flag, key] of Object.entries(SOURCE_FLAGS)) {
+  for (const [flag, key] of Object.entries(LIST_FLAGS)) {
     const value = args[flag];
-    if (typeof value === 'boolean') flags[key] = value;
-    else if (Array.isArray(value) && value.length > 0) flags[key] = value.map(String);
+    if (Array.isArray(value) && value.length > 0) flags[key] = value.map(String);
   }
   if (args['azure'] === true) {
     const originType = flags['origin-type'];
@@ -124,34 +122,6 @@ export async function configFrom(ctx: CliContext, args: Record<string, unknown>)
     ...(fileName !== undefined ? { fileName } : {}),
     defaults: { storageDirectory: xdgCacheDefault(ctx.env, homedir()) },
   });
-}
-
-/** A whole number flag within bounds, else a UsageError naming it. */
-export function checkCount(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError(`invalid --${name} ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-/** A duration flag (`30s`, `2m`), in milliseconds; `positive` rejects zero. */
-export function checkDurationMs(name: string, text: string, positive: boolean): number {
-  const seconds = parseDurationSeconds(text);
-  if (seconds === null || (positive && seconds <= 0)) {
-    throw new UsageError(`invalid --${name} ${JSON.stringify(text)}: expected a duration like 30s or 2m`);
-  }
-  return Math.ceil(seconds * 1000);
-}
-
-/** The flags of {@link withTransferOptions}, as parsed. */
-export interface TransferArgs {
-  readonly connections: number;
-  readonly 'stall-timeout': string;
-  readonly retries?: number | undefined;
-  readonly 'retry-max-time': string;
-  readonly 'discovery-port': number;
-  readonly 'broadcast-address'?: readonly (string | number)[] | undefined;
-  readonly port: number;
 }
 
 /** The swarm secret from --swarm-secret-file, SWARM_SECRET or the config's file, or null. */
@@ -172,26 +142,13 @@ export function azureFrom(ctx: CliContext, config: SwarmConfig): { originType: S
   };
 }
 
-/** Origin connection settings from the flags. */
-export function originFrom(args: TransferArgs): { connections: number; stallTimeoutMs: number; retry: RetryOptions } {
+/** Origin connection settings from the config. */
+export function originFrom(config: SwarmConfig): { connections: number; stallTimeoutMs: number; retry: RetryOptions } {
   return {
-    connections: checkCount('connections', args.connections, 1, 64),
-    stallTimeoutMs: checkDurationMs('stall-timeout', args['stall-timeout'], true),
-    retry: {
-      ...DEFAULT_RETRY,
-      maxAttempts: args.retries === undefined ? null : checkCount('retries', args.retries, 0, 1000),
-      maxElapsedMs: retryMaxTimeMs(args['retry-max-time']),
-    },
+    connections: config.connections,
+    stallTimeoutMs: config.stallTimeoutMs,
+    retry: { ...DEFAULT_RETRY, maxAttempts: config.retries, maxElapsedMs: config.retryMaxTimeMs },
   };
-}
-
-/** `--retry-max-time` in milliseconds: 0 (never retry) up to a week, else a UsageError. */
-function retryMaxTimeMs(text: string): number {
-  const ms = checkDurationMs('retry-max-time', text, false);
-  if (ms > RETRY_MAX_TIME_LIMIT_MS) {
-    throw new UsageError(`invalid --retry-max-time ${JSON.stringify(text)}: at most 168h (a week)`);
-  }
-  return ms;
 }
 
 /** The fixed peers, DNS names and trackers of the config, parsed (each entry was checked by resolveConfig). */
@@ -216,27 +173,22 @@ function sourcesFrom(config: SwarmConfig, port: number): NetworkSettings['source
 }
 
 /** Where the host listens and how it finds peers, from the flags and the config. */
-export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret: Buffer | null): NetworkSettings {
-  const broadcast = (args['broadcast-address'] ?? []).map(String);
-  for (const address of broadcast) {
-    if (!isIpLiteral(address) || address.includes(':')) {
-      throw new UsageError(`invalid --broadcast-address ${JSON.stringify(address)}: expected an IPv4 address such as 192.168.1.255`);
-    }
-  }
+export function networkFrom(config: SwarmConfig, swarmSecret: Buffer | null): NetworkSettings {
+  const broadcast = config.broadcastAddress;
   const interfaces = networkInterfaces();
   const specific = config.bindAddress !== null && config.bindAddress !== '0.0.0.0' && config.bindAddress !== '::';
   const discoveryBindAddress = specific ? broadcastAddressOf(interfaces, config.bindAddress ?? '') : null;
   if (specific && discoveryBindAddress === null) {
     throw new UsageError(`--bind-address ${config.bindAddress} is not the IPv4 address of a local interface with a broadcast address`);
   }
-  const port = checkCount('port', args.port, 0, 65535);
+  const port = config.port;
   return {
     bindAddress: config.bindAddress,
     port,
     sources: sourcesFrom(config, port),
     broadcast: !config.broadcast ? null : {
       bindAddress: discoveryBindAddress,
-      discoveryPort: checkCount('discovery-port', args['discovery-port'], 1, 65535),
+      discoveryPort: config.discoveryPort,
       broadcastAddresses: broadcast.length > 0 ? broadcast : discoveryBindAddress ? [discoveryBindAddress] : defaultBroadcastAddresses(interfaces),
       announceIntervalMs: DEFAULT_ANNOUNCE_INTERVAL_MS,
     },
@@ -247,11 +199,31 @@ export function networkFrom(args: TransferArgs, config: SwarmConfig, swarmSecret
 
 /**
  * The tail every program's parser shares: epilog, strict flags, --help/-h, --version, no
- * process.exit, and every parse error as a UsageError (`missing` when a positional is missing).
+ * process.exit, a flag that takes one value given twice refused, and every parse error as a
+ * UsageError (`missing` when a positional is missing; an unknown flag named once, with the
+ * closest known one, or an unknown command of `commands` with the closest one). `argv` is the
+ * same list the parser was made with.
  */
-export function finishParser<T>(parser: Argv<T>, epilog: string, missing: string) {
-  return parser.epilog(epilog).strict().help().alias('help', 'h').version(VERSION).wrap(100).exitProcess(false).fail(usageFailure(missing));
+export function finishParser<T>(parser: Argv<T>, argv: readonly string[], epilog: string, missing: string, commands: readonly string[] = []) {
+  // getOptions() is in yargs but not in its types; in a command it answers for that command.
+  const options = (): FlagTable => (parser as unknown as { getOptions(): FlagTable }).getOptions();
+  return parser
+    .epilog(`${epilog}\n${REPEAT_HELP}`)
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(VERSION)
+    .wrap(100)
+    .exitProcess(false)
+    .check(() => {
+      const repeated = repeatedFlagMessage(argv, options());
+      if (repeated !== null) throw new UsageError(repeated);
+      return true;
+    }, true)
+    .fail(usageFailure(argv, missing, options, commands));
 }
+
+const REPEAT_HELP = 'A flag given twice is an error, except those marked "repeatable".';
 
 /** The `--json` / `--quiet` pair of the programs that report events. */
 export function withOutputOptions<T>(parser: Argv<T>) {
@@ -261,11 +233,15 @@ export function withOutputOptions<T>(parser: Argv<T>) {
     .conflicts('json', 'quiet');
 }
 
-function usageFailure(missing: string): (message: string | null | undefined, err: Error | undefined) => never {
+function usageFailure(argv: readonly string[], missing: string, options: () => FlagTable, commands: readonly string[]): (message: string | null | undefined, err: Error | undefined) => never {
   return (message, err) => {
     if (err instanceof SwarmError) throw err;
     const text = message ?? err?.message ?? 'bad arguments';
     if (/^Not enough non-option arguments/.test(text)) throw new UsageError(missing);
+    const unknown = /^Unknown arguments?: (.+)$/.exec(text);
+    if (unknown !== null) {
+      throw new UsageError(unknownArgumentsMessage((unknown[1] ?? '').split(', '), argv, options(), commands));
+    }
     throw new UsageError(`${text} (see --help)`);
   };
 }

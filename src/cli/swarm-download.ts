@@ -12,7 +12,8 @@ import { parseMd5Text } from '../http-seed/md5-header.js';
 import type { SwarmConfig } from '../config/resolve-config.js';
 import type { SwarmMetrics } from '../metrics/swarm-metrics.js';
 import { download } from '../session/download.js';
-import { azureFrom, checkDurationMs, checkUrl, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
+import { azureFrom, checkUrl, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
+import { jsonRequested } from './flag-rules.js';
 import { resolveOutput } from './output-path.js';
 import { Reporter, type ReportMode } from './reporter.js';
 
@@ -22,10 +23,11 @@ export { outputNameFromUrl } from './output-path.js';
 const PROGRAM = 'swarm-download' as const;
 
 const EPILOG = `Exit codes: 0 done, 1 internal error (a bug: please report it), 2 usage or config, 3 origin (HTTP error, no MD5, file changed), 4 verification failed, 5 local storage (disk full, permission denied, read-only file system, missing directory), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
-Every config key also reads from its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_ORIGIN_TYPE, ...); precedence: flag > env > config file > default.
+Every flag but -o, --md5, --metrics-file, --no-discovery, --azure, --config, --json and --quiet is also a config key and reads its environment variable (SWARM_STORAGE_DIRECTORY, SWARM_SPEED_LIMIT_DOWN, SWARM_PORT, ...); precedence: flag > env > config file > default.
 Swarm key: the MD5 the origin publishes (Content-MD5 and other headers; S3: single-part ETag or x-amz-meta-md5; Azure: the blob's Content-MD5 property), or --md5.`;
 
-function buildParser(argv: readonly string[]) {
+/** The parser of swarm-download's command line (exported for the tests of every flag). */
+export function buildParser(argv: readonly string[]) {
   const base = yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 URL [-o PATH]\n\nFetch a large file once across the LAN, verify it against the origin\'s MD5, and publish it at PATH.')
@@ -34,13 +36,13 @@ function buildParser(argv: readonly string[]) {
     .option('output', { alias: 'o', type: 'string', describe: 'where to publish the file (default: last segment of the URL path, in the current directory)' })
     .option('md5', { type: 'string', describe: 'expected MD5 (hex or base64), for origins that publish none' });
   const full = withOutputOptions(withTransferOptions(withConfigOptions(base, PROGRAM)))
-    .option('seed-until-idle', { type: 'boolean', default: false, describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout' })
-    .option('idle-timeout', { type: 'string', default: '10s', describe: 'how long the swarm must be quiet before --seed-until-idle exits' })
+    .option('seed-until-idle', { type: 'boolean', describe: 'after publishing, keep serving peers until none asked anything for --idle-timeout (default: off)' })
+    .option('idle-timeout', { type: 'string', describe: 'how long the swarm must be quiet before --seed-until-idle exits (default: 10s)' })
     .option('metrics-file', { type: 'string', describe: 'on exit (done or failed), write this download\'s counters to PATH in the Prometheus text format (for node_exporter\'s textfile collector: name it *.prom), atomically' })
     // swarm-server's flag, refused with a pointer to --metrics-file (see NO_METRICS_SERVED).
     .option('metrics-address', { type: 'string', hidden: true })
     .option('discovery', { type: 'boolean', default: true, describe: 'find peers (UDP broadcast, --peer, --peers-dns, --tracker, peer exchange); --no-discovery fetches from the origin alone, with no peers at all' });
-  return finishParser(full, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
+  return finishParser(full, argv, EPILOG, 'missing URL: swarm-download URL [-o PATH] (see --help)');
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof buildParser>['parseAsync']>>;
@@ -77,9 +79,8 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: Swa
   if (args.md5 !== undefined && md5 === null) {
     throw new UsageError(`invalid --md5 ${JSON.stringify(args.md5)}: expected 32 hex digits or 24 base64 characters`);
   }
-  const origin = originFrom(args);
+  const origin = originFrom(config);
   const outputPath = await resolveOutput(ctx, url, args.output);
-  const idleMs = checkDurationMs('idle-timeout', args['idle-timeout'], false);
   await download({
     url: url.href,
     outputPath,
@@ -88,9 +89,9 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: Swa
     preferredPieceBytes: config.preferredChunkSize,
     speedLimitDown: config.speedLimitDown,
     speedLimitUp: config.speedLimitUp,
-    network: args.discovery ? networkFrom(args, config, await secretFrom(ctx, args, config)) : null,
+    network: args.discovery ? networkFrom(config, await secretFrom(ctx, args, config)) : null,
     ...azureFrom(ctx, config),
-    seedIdleMs: args['seed-until-idle'] ? idleMs : null,
+    seedIdleMs: config.seedUntilIdle ? config.idleTimeoutMs : null,
     ...origin,
     signal,
     progressIntervalMs: 1000,
@@ -111,7 +112,8 @@ export async function main(ctx: CliContext): Promise<number> {
   };
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
-  let reporter = new Reporter('plain', PROGRAM, ctx.stdout, ctx.stderr);
+  // --json is seen before parsing, so that a usage error in the flags is an event too.
+  let reporter = new Reporter(jsonRequested(ctx.argv) ? 'json' : 'plain', PROGRAM, ctx.stdout, ctx.stderr);
   // prom-client (and the zlib it loads) only for --metrics-file: a plain download starts without it.
   let metrics: SwarmMetrics | null = null;
   let metricsFile: string | null = null;

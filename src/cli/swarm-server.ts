@@ -15,6 +15,7 @@ import { defaultControlSocket } from '../control/socket-path.js';
 import { ExitCode, toSwarmError, type SwarmError } from '../errors.js';
 import { CacheDaemon, type DaemonEvent } from '../daemon/cache-daemon.js';
 import { azureFrom, configFrom, finishParser, networkFrom, originFrom, secretFrom, withConfigOptions, withOutputOptions, withTransferOptions, type CliContext } from './common-options.js';
+import { jsonRequested } from './flag-rules.js';
 import { VERSION } from '../version.js';
 import { daemonMetricsServer, watchDaemon } from '../metrics/daemon-metrics.js';
 import { formatMetricsAddress } from '../metrics/metrics-address.js';
@@ -25,16 +26,18 @@ import { makeDirectory } from '../storage/make-directory.js';
 const PROGRAM = 'swarm-server';
 
 const EPILOG = `Exit codes: 0 stopped by SIGINT or SIGTERM, 1 internal error, 2 usage or config (or a swarm-server already runs on the control socket), 5 local storage.
+Every setting flag but --control-socket is also a config key ("port": 41771 in the file) and an environment variable (SWARM_PORT, SWARM_STORAGE_DIRECTORY, ...); precedence: flag > env > config file > default.
 The control socket defaults to /run/swarm/control.sock as root, else $XDG_RUNTIME_DIR/swarm/control.sock, else <storage-directory>/control.sock; SWARM_CONTROL_SOCKET overrides the default.`;
 
-function buildParser(argv: readonly string[]) {
+/** The parser of swarm-server's command line (exported for the tests of every flag). */
+export function buildParser(argv: readonly string[]) {
   const base = yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 [options]\n\nKeep a bounded cache of the files the fleet needs, fetch them on request from `swarm download`, and seed every file held to the LAN.');
   const full = withOutputOptions(withTransferOptions(withConfigOptions(base, PROGRAM)))
     .option('control-socket', { type: 'string', describe: 'unix socket of the control API (mode 0600)' })
     .option('metrics-address', { type: 'string', describe: 'serve GET /metrics (Prometheus) and GET /healthz on HOST:PORT; a port alone is loopback (127.0.0.1:PORT), 0.0.0.0:PORT all interfaces; default off' });
-  return finishParser(full, EPILOG, 'unexpected argument (see --help)');
+  return finishParser(full, argv, EPILOG, 'unexpected argument (see --help)');
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof buildParser>['parseAsync']>>;
@@ -87,8 +90,8 @@ function stopRequested(): { wait: Promise<void>; dispose: () => void } {
 
 async function serve(ctx: CliContext, args: Args): Promise<void> {
   const config = await configFrom(ctx, args);
-  const network = networkFrom(args, config, await secretFrom(ctx, args, config));
-  const origin = originFrom(args);
+  const network = networkFrom(config, await secretFrom(ctx, args, config));
+  const origin = originFrom(config);
   const storageDirectory = resolve(ctx.cwd, config.storageDirectory);
   await makeDirectory(storageDirectory, 'storage-directory');
   const socketPath = resolve(ctx.cwd, args['control-socket'] ?? defaultControlSocket({ env: ctx.env, isRoot: process.getuid?.() === 0, storageDirectory }));
@@ -117,7 +120,7 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
     status: () => daemon.status(),
     files: () => daemon.files(),
     fileInfo: (id) => daemon.fileInfo(id),
-    infoByUrl: (url) => daemon.infoByUrl(url),
+    infoByUrl: (url, md5) => daemon.infoByUrl(url, md5),
     peers: () => daemon.peers(),
     request: (req) => daemon.request(req),
     asError: toSwarmError,
@@ -142,7 +145,8 @@ async function serve(ctx: CliContext, args: Args): Promise<void> {
 
 /** Runs the daemon until SIGINT or SIGTERM; resolves with the process exit code. */
 export async function main(ctx: CliContext): Promise<number> {
-  let json = false;
+  // --json is seen before parsing, so that a usage error in the flags is JSON too.
+  let json = jsonRequested(ctx.argv);
   try {
     const args = await buildParser(ctx.argv).parseAsync();
     if (args.help === true || args.version === true) return ExitCode.ok;

@@ -13,15 +13,20 @@ import { defaultControlSocket } from '../control/socket-path.js';
 import { ExitCode, UsageError, toSwarmError } from '../errors.js';
 import { formatBytes } from '../config/size.js';
 import { checkUrl, configFrom, finishParser, type CliContext } from './common-options.js';
+import { jsonRequested } from './flag-rules.js';
 import { resolveOutput } from './output-path.js';
 import { formatFileInfo, formatFiles, formatPeers, formatProgressState } from './format-status.js';
 
 const PROGRAM = 'swarm';
 
+/** The commands, for the did-you-mean of an unknown one. */
+const COMMANDS = ['download', 'info', 'peers', 'files'];
+
 const EPILOG = `Exit codes: 0 done, 1 internal error, 2 usage, 3 origin, 4 verification failed, 5 local storage (or the file does not fit under max-storage-size), 6 no swarm-server is running, 7 the swarm-server does not hold the file.
 The control socket defaults to /run/swarm/control.sock as root, else $XDG_RUNTIME_DIR/swarm/control.sock, else <storage-directory>/control.sock; SWARM_CONTROL_SOCKET overrides the default.`;
 
-function buildParser(argv: readonly string[]) {
+/** The parser of swarm's command line (exported for the tests of every flag). */
+export function buildParser(argv: readonly string[]) {
   const base = yargs([...argv])
     .scriptName(PROGRAM)
     .usage('$0 <command>\n\nAsk the local swarm-server for files and about its cache and peers.')
@@ -31,7 +36,9 @@ function buildParser(argv: readonly string[]) {
       .option('background', { alias: 'b', type: 'boolean', default: false, describe: 'queue the download and return at once' })
       .option('pin', { type: 'boolean', default: false, describe: 'never evict this file' })
       .option('md5', { type: 'string', describe: 'expected MD5 (hex or base64), for origins that publish none' }))
-    .command('info <url>', 'swarm and local status of the file from URL', (cmd) => cmd.positional('url', { type: 'string' }))
+    .command('info <url>', 'swarm and local status of the file from URL', (cmd) => cmd
+      .positional('url', { type: 'string', describe: 'http(s) URL of the file' })
+      .option('md5', { type: 'string', describe: 'expected MD5 (hex or base64), for origins that publish none (as for download)' }))
     .command('peers', 'the peers connected now')
     .command('files', 'every file held or in progress, and the storage used')
     .demandCommand(1, 'missing command: swarm download|info|peers|files');
@@ -40,7 +47,7 @@ function buildParser(argv: readonly string[]) {
     .option('config', { type: 'string', describe: 'JSON config file, to find the default control socket (default: as swarm-server)' })
     .option('control-socket', { type: 'string', describe: 'unix socket of the swarm-server' })
     .option('json', { type: 'boolean', default: false, describe: 'print the answer as one line of JSON' });
-  return finishParser(full, EPILOG, 'missing URL (see --help)');
+  return finishParser(full, argv, EPILOG, 'missing URL (see --help)', COMMANDS);
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof buildParser>['parseAsync']>>;
@@ -71,7 +78,8 @@ async function run(ctx: CliContext, args: Args, client: ControlClient): Promise<
       return runDownload(ctx, args, client);
     case 'info': {
       const url = checkUrl(String(args['url'])).href;
-      const info = await client.get<FileInfo>(`/info?url=${encodeURIComponent(url)}`);
+      const md5 = typeof args['md5'] === 'string' ? `&md5=${encodeURIComponent(args['md5'])}` : '';
+      const info = await client.get<FileInfo>(`/info?url=${encodeURIComponent(url)}${md5}`);
       return args.json ? `${JSON.stringify(info)}\n` : formatFileInfo(info);
     }
     case 'peers': {
@@ -89,7 +97,8 @@ async function run(ctx: CliContext, args: Args, client: ControlClient): Promise<
 
 /** Runs one command; resolves with the process exit code. */
 export async function main(ctx: CliContext): Promise<number> {
-  let json = false;
+  // --json is seen before parsing, so that a usage error in the flags is JSON too.
+  let json = jsonRequested(ctx.argv);
   let client: ControlClient | null = null;
   try {
     const args = await buildParser(ctx.argv).parseAsync();

@@ -11,11 +11,16 @@ import { posix } from 'node:path';
 import { getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
-import { ORIGIN_TYPES, type OriginType } from '../http-seed/azure-auth.js';
-import { parseDnsName, parseDnsServer, parsePeerAddress } from '../peer-sources/peer-address.js';
-import { parseTrackerUrl } from '../peer-sources/tracker-codec.js';
-import { describeRateError, describeSizeError, parseRate, parseSize } from './size.js';
-import { parseMetricsAddress, type MetricsAddress } from '../metrics/metrics-address.js';
+import { closestName } from './closest-name.js';
+import type { OriginType } from '../http-seed/azure-auth.js';
+import { checkRetryMaxTime, duration, TRANSFER_DEFAULTS, wholeNumber, type Check } from './transfer-keys.js';
+import {
+  checkBindAddress, checkBoolean, checkBroadcastAddress, checkChunkSize, checkDirectory, checkDnsServer, checkMetricsAddress,
+  checkOriginType, checkPeers, checkPeersDns, checkRate, checkSecretFile, checkStorageSize, checkTrackers, showValue,
+} from './value-checks.js';
+
+export { isIpLiteral, MAX_CHUNK_BYTES, MAX_LIST_ENTRIES, MIN_CHUNK_BYTES } from './value-checks.js';
+import type { MetricsAddress } from '../metrics/metrics-address.js';
 
 /** Every configuration key, as written in files and flags (kebab-case), in display order. */
 export const CONFIG_KEYS = [
@@ -24,14 +29,23 @@ export const CONFIG_KEYS = [
   'speed-limit-up',
   'speed-limit-down',
   'bind-address',
+  'port',
   'preferred-chunk-size',
   'origin-type',
+  'connections',
+  'stall-timeout',
+  'retry-max-time',
+  'retries',
   'swarm-secret-file',
   'broadcast',
+  'discovery-port',
+  'broadcast-address',
   'peers',
   'peers-dns',
   'dns-server',
   'trackers',
+  'seed-until-idle',
+  'idle-timeout',
   'metrics-address',
 ] as const;
 
@@ -50,6 +64,8 @@ export interface SwarmConfig {
   speedLimitDown: number | null;
   /** IP literal to bind; `null` is all interfaces. @default null */
   bindAddress: string | null;
+  /** TCP port peers connect to; 0 is any free port. @default 0 */
+  port: number;
   /** Piece size in bytes (16 KiB to 1 GiB), or `'auto'` to choose per file. @default 'auto' */
   preferredChunkSize: number | 'auto';
   /**
@@ -57,6 +73,14 @@ export interface SwarmConfig {
    * clouds), `'http'`, or `'auto'` (Azure for `*.blob.core.windows.net`, else HTTP). @default 'auto'
    */
   originType: OriginType;
+  /** Keep-alive connections to the origin, 1 to 64. @default 4 */
+  connections: number;
+  /** A connection that receives nothing this long is retried, in ms. @default 30_000 */
+  stallTimeoutMs: number;
+  /** How long the origin may fail without progress before giving up, in ms (0: never retry). @default 300_000 */
+  retryMaxTimeMs: number;
+  /** Also give up after this many retries in a row without progress; `null`: no count. @default null */
+  retries: number | null;
   /**
    * A file holding the swarm secret (relative paths are returned as given), or `null` for none.
    * The CLI reads it; env `SWARM_SECRET` (the secret itself) is not a config value. @default null
@@ -64,6 +88,10 @@ export interface SwarmConfig {
   swarmSecretFile: string | null;
   /** Whether UDP broadcast discovery is on (`--no-broadcast` turns it off alone). @default true */
   broadcast: boolean;
+  /** UDP port of discovery announcements, 1 to 65535. @default DEFAULT_DISCOVERY_PORT (41770) */
+  discoveryPort: number;
+  /** Where announcements go, IPv4 addresses; empty: every interface's broadcast address. @default [] */
+  broadcastAddress: string[];
   /** Fixed peer addresses, `HOST:PORT` each (`--peer`, repeatable). @default [] */
   peers: string[];
   /** DNS names whose every A/AAAA record is a peer, `NAME[:PORT]` each (`--peers-dns`). @default [] */
@@ -72,26 +100,21 @@ export interface SwarmConfig {
   dnsServer: string[];
   /** BitTorrent HTTP tracker announce URLs (`--tracker`, repeatable). @default [] */
   trackers: string[];
+  /** swarm-download only: after publishing, keep serving peers until the swarm is idle. @default false */
+  seedUntilIdle: boolean;
+  /** How long the swarm must be quiet before `seedUntilIdle` ends, in ms. @default 10_000 */
+  idleTimeoutMs: number;
   /** Where swarm-server serves /metrics and /healthz (a port alone: loopback), or null: off. @default null */
   metricsAddress: MetricsAddress | null;
 }
 
-/** Most entries a list key (`peers`, `peers-dns`, `dns-server`, `trackers`) may hold. */
-export const MAX_LIST_ENTRIES = 64;
 
-/** Bounds of `preferred-chunk-size`, inclusive. */
-export const MIN_CHUNK_BYTES = 16 * 1024;
-export const MAX_CHUNK_BYTES = 1024 * 1024 * 1024;
-
-type Check<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** Where a value came from, for error messages. */
 interface Origin {
   readonly raw: unknown;
   readonly label: string;
 }
-
-const NULL_WORDS = /^(?:null|unlimited|none)$/i;
 
 function isConfigKey(key: string): key is ConfigKey {
   return (CONFIG_KEYS as readonly string[]).includes(key);
@@ -196,38 +219,9 @@ export function parseConfigText(text: string, fileName: string): Record<string, 
 // ---------------------------------------------------------------------------------------------
 // Unknown keys and suggestions
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** `maxStorageSize`, `max_storage_size` and `MAX-STORAGE-SIZE` all read as `max-storage-size`. */
-function normalizeKey(key: string): string {
-  return key.trim().replace(/([a-z0-9])([A-Z])/g, '$1-$2').replaceAll('_', '-').toLowerCase();
-}
-
 /** The known key the user probably meant, or `null` when none is close. */
 export function closestConfigKey(unknownKey: string): ConfigKey | null {
-  const wanted = normalizeKey(unknownKey);
-  if (wanted.length > 64) return null;
-  const containing = wanted.length >= 4 ? CONFIG_KEYS.find((key) => key.includes(wanted)) : undefined;
-  if (containing !== undefined) return containing;
-  let best: ConfigKey | null = null;
-  // A short word must be close: "port" is not "peers".
-  let bestDistance = Math.min(4, Math.max(2, Math.floor(wanted.length / 2)));
-  for (const key of CONFIG_KEYS) {
-    const distance = editDistance(wanted, key);
-    if (distance < bestDistance) [best, bestDistance] = [key, distance];
-  }
-  return best;
+  return closestName(unknownKey, CONFIG_KEYS);
 }
 
 function assertKnownKeys(keys: readonly string[], fileName: string): void {
@@ -245,174 +239,6 @@ function assertKnownKeys(keys: readonly string[], fileName: string): void {
     return JSON.stringify(key) + (suggestion === null ? '' : ` (did you mean "${suggestion}"?)`);
   });
   throw new UsageError(`unknown keys in ${fileName}: ${listed.join(', ')}; ${known}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Values
-
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
-function ipv6GroupCount(part: string, last: boolean): number | null {
-  if (part === '') return 0;
-  const groups = part.split(':');
-  const tail = groups[groups.length - 1] ?? '';
-  const embedsIpv4 = last && IPV4.test(tail);
-  const hex = embedsIpv4 ? groups.slice(0, -1) : groups;
-  if (!hex.every((group) => HEX_GROUP.test(group))) return null;
-  return hex.length + (embedsIpv4 ? 2 : 0);
-}
-
-/**
- * Whether `text` is an IPv4 dotted quad (no leading zeros) or an IPv6 literal (with `::`, an
- * embedded IPv4 tail and a `%zone`), as `node:net` `isIP` reads them. No brackets, no hostnames.
- */
-export function isIpLiteral(text: string): boolean {
-  if (IPV4.test(text)) return true;
-  const [address = '', zone, ...rest] = text.split('%');
-  if (rest.length > 0 || (zone !== undefined && !/^[0-9a-zA-Z.:-]+$/.test(zone))) return false;
-  const halves = address.split('::');
-  if (halves.length > 2) return false;
-  const [head = '', tail] = halves;
-  const headCount = ipv6GroupCount(head, tail === undefined);
-  const tailCount = tail === undefined ? 0 : ipv6GroupCount(tail, true);
-  if (headCount === null || tailCount === null) return false;
-  return tail === undefined ? headCount === 8 : headCount + tailCount <= 7;
-}
-
-function checkQuantity(
-  raw: unknown, nullable: boolean, parse: (text: string) => number | null, describe: (text: string) => string,
-): Check<number | null> {
-  if (raw === null) return nullable ? { ok: true, value: null } : { ok: false, reason: 'may not be null' };
-  if (typeof raw === 'number') {
-    if (Number.isSafeInteger(raw) && raw >= 1) return { ok: true, value: raw };
-    return { ok: false, reason: raw < 0 ? 'must not be negative' : 'must be a whole number, at least 1' };
-  }
-  if (typeof raw !== 'string') return { ok: false, reason: `must be a string or a number, not ${typeName(raw)}` };
-  if (nullable && NULL_WORDS.test(raw.trim())) return { ok: true, value: null };
-  const value = parse(raw);
-  if (value === null) return { ok: false, reason: describe(raw) };
-  if (value < 1) return { ok: false, reason: nullable ? 'must be at least 1 byte; use "unlimited" for no limit' : 'must be at least 1 byte' };
-  return { ok: true, value };
-}
-
-function typeName(raw: unknown): string {
-  if (Array.isArray(raw)) return 'an array';
-  return raw === null ? 'null' : `a ${typeof raw}`;
-}
-
-function checkDirectory(raw: unknown): Check<string> {
-  return checkPath(raw, 'a directory path');
-}
-
-function checkPath(raw: unknown, what: string): Check<string> {
-  if (typeof raw !== 'string') return { ok: false, reason: `must be ${what} (a string), not ${typeName(raw)}` };
-  if (raw.trim() === '') return { ok: false, reason: 'must not be empty' };
-  if (raw.includes('\0')) return { ok: false, reason: 'must not contain a NUL character' };
-  return { ok: true, value: raw };
-}
-
-function checkSecretFile(raw: unknown): Check<string | null> {
-  if (raw === null) return { ok: true, value: null };
-  const checked = checkPath(raw, 'a file path');
-  if (!checked.ok || NULL_WORDS.test(checked.value.trim())) return checked.ok ? { ok: true, value: null } : checked;
-  return checked;
-}
-
-function checkBindAddress(raw: unknown): Check<string | null> {
-  if (raw === null) return { ok: true, value: null };
-  if (typeof raw !== 'string') return { ok: false, reason: `must be an IP address (a string) or null, not ${typeName(raw)}` };
-  const text = raw.trim();
-  if (NULL_WORDS.test(text)) return { ok: true, value: null };
-  if (isIpLiteral(text)) return { ok: true, value: text };
-  if (/^\[.*\]$/.test(text)) return { ok: false, reason: 'write the IPv6 address without brackets' };
-  return { ok: false, reason: 'not an IP address literal such as 0.0.0.0, 192.168.1.5 or ::; hostnames are not accepted' };
-}
-
-function checkChunkSize(raw: unknown): Check<number | 'auto'> {
-  if (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') return { ok: true, value: 'auto' };
-  if (raw === null) return { ok: false, reason: 'must be a size such as "4MiB", or "auto"' };
-  const checked = checkQuantity(raw, false, parseSize, describeSizeError);
-  if (!checked.ok) return checked;
-  const pieceBytes = checked.value ?? 0;
-  if (pieceBytes < MIN_CHUNK_BYTES || pieceBytes > MAX_CHUNK_BYTES) {
-    return { ok: false, reason: `must be between 16 KiB and 1 GiB (${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES} bytes), or "auto"` };
-  }
-  return { ok: true, value: pieceBytes };
-}
-
-/**
- * A list of strings: a JSON array, or (from a flag or the environment) a string with entries
- * separated by commas or white space. Each entry is checked by `entry` (its error, or null).
- */
-function checkList(raw: unknown, entry: (text: string) => string | null): Check<string[]> {
-  if (raw === null || (typeof raw === 'string' && NULL_WORDS.test(raw.trim()))) return { ok: true, value: [] };
-  const items = typeof raw === 'string' ? raw.split(/[\s,]+/).filter((item) => item !== '') : raw;
-  if (!Array.isArray(items)) return { ok: false, reason: `must be a list of strings (a JSON array), not ${typeName(raw)}` };
-  if (items.length > MAX_LIST_ENTRIES) return { ok: false, reason: `has ${items.length} entries; at most ${MAX_LIST_ENTRIES}` };
-  const values: string[] = [];
-  for (const item of items) {
-    if (typeof item !== 'string' || item.trim() === '') return { ok: false, reason: `every entry must be a non-empty string, not ${showValue(item)}` };
-    const problem = entry(item.trim());
-    if (problem !== null) return { ok: false, reason: problem };
-    values.push(item.trim());
-  }
-  return { ok: true, value: values };
-}
-
-function checkBoolean(raw: unknown): Check<boolean> {
-  if (typeof raw === 'boolean') return { ok: true, value: raw };
-  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
-  if (text === 'true' || text === '1' || text === 'yes') return { ok: true, value: true };
-  if (text === 'false' || text === '0' || text === 'no') return { ok: true, value: false };
-  return { ok: false, reason: 'must be true or false' };
-}
-
-/** The error of a parser's tagged result, or null when it parsed. */
-function problemOf(result: { readonly ok: true } | { readonly ok: false; readonly error: string }): string | null {
-  return result.ok ? null : result.error;
-}
-
-function checkPeers(raw: unknown): Check<string[]> {
-  return checkList(raw, (text) => problemOf(parsePeerAddress(text)));
-}
-
-function checkPeersDns(raw: unknown): Check<string[]> {
-  // The port may come from `port` (the CLI checks the whole entry then); here only the name.
-  return checkList(raw, (text) => problemOf(parseDnsName(text, 1)));
-}
-
-function checkDnsServer(raw: unknown): Check<string[]> {
-  return checkList(raw, (text) => problemOf(parseDnsServer(text)));
-}
-
-function checkTrackers(raw: unknown): Check<string[]> {
-  return checkList(raw, (text) => {
-    const parsed = parseTrackerUrl(text);
-    return typeof parsed === 'string' ? parsed : null;
-  });
-}
-
-function checkOriginType(raw: unknown): Check<OriginType> {
-  const text = typeof raw === 'string' ? raw.trim().toLowerCase() : null;
-  const found = ORIGIN_TYPES.find((type) => type === text);
-  if (found !== undefined) return { ok: true, value: found };
-  return { ok: false, reason: `must be one of ${ORIGIN_TYPES.map((type) => `"${type}"`).join(', ')}` };
-}
-
-function checkMetricsAddress(raw: unknown): Check<MetricsAddress | null> {
-  if (raw === null || (typeof raw === 'string' && (NULL_WORDS.test(raw.trim()) || raw.trim().toLowerCase() === 'off'))) return { ok: true, value: null };
-  if (typeof raw !== 'string' && typeof raw !== 'number') return { ok: false, reason: `must be HOST:PORT (a string) or null, not ${typeName(raw)}` };
-  const parsed = parseMetricsAddress(String(raw));
-  return typeof parsed === 'string' ? { ok: false, reason: parsed } : { ok: true, value: parsed };
-}
-
-function checkStorageSize(raw: unknown): Check<number | null> {
-  return checkQuantity(raw, true, parseSize, describeSizeError);
-}
-
-function checkRate(raw: unknown): Check<number | null> {
-  return checkQuantity(raw, true, parseRate, describeRateError);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,11 +275,6 @@ function originsOf(key: ConfigKey, layers: ConfigLayers): Origin[] {
   return origins;
 }
 
-function showValue(raw: unknown): string {
-  const shown = JSON.stringify(raw) ?? String(raw);
-  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
-}
-
 /** Validates every value `key` has in any layer; returns the highest one, or `undefined`. */
 function resolveKey<T>(key: ConfigKey, layers: ConfigLayers, check: (raw: unknown) => Check<T>): T | undefined {
   let winner: { value: T } | undefined;
@@ -488,35 +309,34 @@ function assertLayersShape(layers: ConfigLayers): void {
  */
 export function resolveConfig(layers: ConfigLayers): SwarmConfig {
   assertLayersShape(layers);
-  // In CONFIG_KEYS order, so the first bad key reported is deterministic.
-  const storageDirectory = resolveKey('storage-directory', layers, checkDirectory);
-  const maxStorageSize = resolveKey('max-storage-size', layers, checkStorageSize);
-  const speedLimitUp = resolveKey('speed-limit-up', layers, checkRate);
-  const speedLimitDown = resolveKey('speed-limit-down', layers, checkRate);
-  const bindAddress = resolveKey('bind-address', layers, checkBindAddress);
-  const preferredChunkSize = resolveKey('preferred-chunk-size', layers, checkChunkSize);
-  const originType = resolveKey('origin-type', layers, checkOriginType);
-  const swarmSecretFile = resolveKey('swarm-secret-file', layers, checkSecretFile);
-  const broadcast = resolveKey('broadcast', layers, checkBoolean);
-  const peers = resolveKey('peers', layers, checkPeers);
-  const peersDns = resolveKey('peers-dns', layers, checkPeersDns);
-  const dnsServer = resolveKey('dns-server', layers, checkDnsServer);
-  const trackers = resolveKey('trackers', layers, checkTrackers);
-  const metricsAddress = resolveKey('metrics-address', layers, checkMetricsAddress);
+  const take = <T>(key: ConfigKey, check: (raw: unknown) => Check<T>, fallback: T): T => {
+    const value = resolveKey(key, layers, check);
+    return value === undefined ? fallback : value;
+  };
+  // In CONFIG_KEYS order (properties are evaluated in order), so the first bad key reported is deterministic.
   return {
-    storageDirectory: storageDirectory ?? layers.defaults.storageDirectory,
-    maxStorageSize: maxStorageSize ?? null,
-    speedLimitUp: speedLimitUp ?? null,
-    speedLimitDown: speedLimitDown ?? null,
-    bindAddress: bindAddress ?? null,
-    preferredChunkSize: preferredChunkSize ?? 'auto',
-    originType: originType ?? 'auto',
-    swarmSecretFile: swarmSecretFile ?? null,
-    broadcast: broadcast ?? true,
-    peers: peers ?? [],
-    peersDns: peersDns ?? [],
-    dnsServer: dnsServer ?? [],
-    trackers: trackers ?? [],
-    metricsAddress: metricsAddress ?? null,
+    storageDirectory: take('storage-directory', checkDirectory, layers.defaults.storageDirectory),
+    maxStorageSize: take('max-storage-size', checkStorageSize, null),
+    speedLimitUp: take('speed-limit-up', checkRate, null),
+    speedLimitDown: take('speed-limit-down', checkRate, null),
+    bindAddress: take('bind-address', checkBindAddress, null),
+    port: take('port', wholeNumber(0, 65535, false), TRANSFER_DEFAULTS.port),
+    preferredChunkSize: take<number | 'auto'>('preferred-chunk-size', checkChunkSize, 'auto'),
+    originType: take<OriginType>('origin-type', checkOriginType, 'auto'),
+    connections: take('connections', wholeNumber(1, 64, false), TRANSFER_DEFAULTS.connections),
+    stallTimeoutMs: take('stall-timeout', duration(true), TRANSFER_DEFAULTS.stallTimeoutMs),
+    retryMaxTimeMs: take('retry-max-time', checkRetryMaxTime, TRANSFER_DEFAULTS.retryMaxTimeMs),
+    retries: take('retries', wholeNumber(0, 1000, true), TRANSFER_DEFAULTS.retries),
+    swarmSecretFile: take('swarm-secret-file', checkSecretFile, null),
+    broadcast: take('broadcast', checkBoolean, true),
+    discoveryPort: take('discovery-port', wholeNumber(1, 65535, false), TRANSFER_DEFAULTS.discoveryPort),
+    broadcastAddress: take('broadcast-address', checkBroadcastAddress, []),
+    peers: take('peers', checkPeers, []),
+    peersDns: take('peers-dns', checkPeersDns, []),
+    dnsServer: take('dns-server', checkDnsServer, []),
+    trackers: take('trackers', checkTrackers, []),
+    seedUntilIdle: take('seed-until-idle', checkBoolean, false),
+    idleTimeoutMs: take('idle-timeout', duration(false), TRANSFER_DEFAULTS.idleTimeoutMs),
+    metricsAddress: take('metrics-address', checkMetricsAddress, null),
   };
 }

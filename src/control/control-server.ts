@@ -3,7 +3,7 @@
  * daemon's user may open (socket mode 0600, in a directory created 0700).
  *
  * Routes (documented in the README): `GET /status`, `GET /files`, `GET /files/<id>`,
- * `GET /info?url=URL`, `GET /peers`, `POST /downloads`. Every answer is one JSON object; errors
+ * `GET /info?url=URL[&md5=MD5]`, `GET /peers`, `POST /downloads`. Every answer is one JSON object; errors
  * are `{"error": {code, exitCode, message}}` with a 4xx/5xx status.
  *
  * Not responsible for what the requests do (the {@link ControlHandler}, i.e. the daemon).
@@ -23,7 +23,7 @@ export interface ControlHandler {
   status(): DaemonStatus;
   files(): FilesResponse;
   fileInfo(id: string): FileInfo;
-  infoByUrl(url: string): Promise<FileInfo>;
+  infoByUrl(url: string, md5: string | null): Promise<FileInfo>;
   peers(): PeersResponse;
   request(req: DownloadRequest): Promise<DownloadResponse>;
   /** Wraps anything thrown as a SwarmError. */
@@ -129,7 +129,7 @@ export class ControlServer {
     if (path === '/info') {
       const target = url.searchParams.get('url');
       if (target === null) throw new UsageError('GET /info needs ?url=URL');
-      return this.#handler.infoByUrl(target);
+      return this.#handler.infoByUrl(target, url.searchParams.get('md5'));
     }
     throw new NotFoundError(`GET ${path} is not part of the control API`);
   }

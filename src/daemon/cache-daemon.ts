@@ -160,8 +160,7 @@ export class CacheDaemon {
    * at `req.output` once verified; with `wait` the answer comes then, else at once.
    */
   async request(req: DownloadRequest): Promise<DownloadResponse> {
-    const md5 = req.md5 === null ? null : parseMd5Text(req.md5);
-    if (req.md5 !== null && md5 === null) throw new UsageError(`invalid md5 ${JSON.stringify(req.md5)}: expected 32 hex digits or 24 base64 characters`);
+    const md5 = parseMd5Field(req.md5);
     const known = this.#byUrl(req.url);
     const file = known && (known.state === 'complete' || known.state === 'downloading') ? known : await this.#startByUrl(req.url, md5);
     file.touch(Date.now(), req.url, req.pin);
@@ -372,12 +371,14 @@ export class CacheDaemon {
   /**
    * `GET /info?url=`: the file a client asked for by this URL. A URL never asked for is probed at
    * the origin: the file may be held under another URL (a new SAS token); if it is not held, the
-   * NotFoundError says what the origin and the LAN know of it.
+   * NotFoundError says what the origin and the LAN know of it. `md5Text` is the expected MD5 for
+   * an origin that publishes none (`swarm info --md5`), checked as `POST /downloads` checks it.
    */
-  async infoByUrl(url: string): Promise<FileInfo> {
+  async infoByUrl(url: string, md5Text: string | null = null): Promise<FileInfo> {
+    const md5 = parseMd5Field(md5Text);
     const known = this.#byUrl(url);
     if (known) return known.info();
-    const probed = await probeEntry({ ...this.#probeOptions(), url, md5: null });
+    const probed = await probeEntry({ ...this.#probeOptions(), url, md5 });
     await probed.origin.close();
     const held = this.#files.get(`${md5Hex(probed.key.md5)}-${probed.info.fileBytes}`);
     if (held) return held.info();
@@ -417,4 +418,12 @@ export class CacheDaemon {
       files: this.#files.size,
     };
   }
+}
+
+/** The `md5` of a request (hex or base64), or null when absent; a UsageError when it is not an MD5. */
+function parseMd5Field(text: string | null): Buffer | null {
+  if (text === null) return null;
+  const md5 = parseMd5Text(text);
+  if (md5 === null) throw new UsageError(`invalid md5 ${JSON.stringify(text)}: expected 32 hex digits or 24 base64 characters`);
+  return md5;
 }

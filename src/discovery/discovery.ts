@@ -31,9 +31,10 @@ import { openAnnounce, ReplayGuard, sealAnnounce } from './announce-auth.js';
 import { announceBatches, jitteredDelayMs } from './announce-plan.js';
 import { defaultBroadcastAddresses } from './broadcast-addresses.js';
 import { PeerTable, type PeerEntry } from './peer-table.js';
+import { DEFAULT_DISCOVERY_PORT } from '../config/transfer-keys.js';
 
-/** The UDP port discovery uses unless told otherwise. */
-export const DEFAULT_DISCOVERY_PORT = 41770;
+/** The UDP port discovery uses unless told otherwise (defined with the `discovery-port` config key). */
+export { DEFAULT_DISCOVERY_PORT };
 /** The mean time between announce rounds unless told otherwise. */
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 2000;
 /** `announceNow()` never starts a round sooner than this after the previous one began. */

@@ -35,11 +35,11 @@ export async function newServerPlace(): Promise<ServerPlace> {
   return { storage: join(dir, 'store'), socket: join(dir, 'control.sock') };
 }
 
-/** Starts `swarm-server --json` and waits for its `ready` event. */
-export async function startServer(discoveryPort: number, place?: ServerPlace, extra: readonly string[] = []): Promise<ServerHandle> {
+/** Starts `swarm-server --json` (with `env` added to its environment) and waits for its `ready` event. */
+export async function startServer(discoveryPort: number, place?: ServerPlace, extra: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerHandle> {
   const { storage, socket } = place ?? (await newServerPlace());
   const args = ['--storage-directory', storage, '--control-socket', socket, '--json', ...swarmNetworkFlags(discoveryPort), ...extra];
-  const cli = spawnCli(args, { bin: SERVER_PATH, timeoutMs: 120_000 });
+  const cli = spawnCli(args, { bin: SERVER_PATH, timeoutMs: 120_000, env });
   const ready = await cli.waitForEvent((event) => event.event === 'ready', 30_000);
   return { cli, storage, socket, ready };
 }

@@ -117,6 +117,15 @@ const VALUE_POOLS: Record<ConfigKey, { field: keyof SwarmConfig; fallback: unkno
   'peers-dns': { field: 'peersDns', fallback: [], values: [['swarm.svc:41771', ['swarm.svc:41771'], ['swarm.svc:41771']], ['a.b c.d:9', ['a.b', 'c.d:9'], ['a.b', 'c.d:9']], ['null', null, []]] },
   'dns-server': { field: 'dnsServer', fallback: [], values: [['10.0.0.53', ['10.0.0.53'], ['10.0.0.53']], ['127.0.0.1:5353', ['127.0.0.1:5353'], ['127.0.0.1:5353']], ['null', null, []]] },
   trackers: { field: 'trackers', fallback: [], values: [['http://t:6969/announce', ['http://t:6969/announce'], ['http://t:6969/announce']], ['https://t/a,http://u/b', ['https://t/a', 'http://u/b'], ['https://t/a', 'http://u/b']], ['null', null, []]] },
+  port: { field: 'port', fallback: 0, values: [['41771', 41771, 41771], ['0', '0', 0], ['65535', 65535, 65535]] },
+  connections: { field: 'connections', fallback: 4, values: [['1', 1, 1], ['64', '64', 64], ['8', 8, 8]] },
+  'stall-timeout': { field: 'stallTimeoutMs', fallback: 30_000, values: [['2m', '2m', 120_000], ['45', 45, 45_000], ['500ms', '500ms', 500]] },
+  'retry-max-time': { field: 'retryMaxTimeMs', fallback: 300_000, values: [['0', 0, 0], ['168h', '168h', 604_800_000], ['90', 90, 90_000]] },
+  retries: { field: 'retries', fallback: null, values: [['3', 3, 3], ['0', '0', 0], ['none', null, null]] },
+  'discovery-port': { field: 'discoveryPort', fallback: 41770, values: [['41771', 41771, 41771], ['1', '1', 1], ['65535', 65535, 65535]] },
+  'broadcast-address': { field: 'broadcastAddress', fallback: [], values: [['127.255.255.255', ['127.255.255.255'], ['127.255.255.255']], ['10.0.0.255,10.1.255.255', ['10.0.0.255', '10.1.255.255'], ['10.0.0.255', '10.1.255.255']], ['null', null, []]] },
+  'seed-until-idle': { field: 'seedUntilIdle', fallback: false, values: [['true', true, true], ['no', 'no', false], ['1', '1', true]] },
+  'idle-timeout': { field: 'idleTimeoutMs', fallback: 10_000, values: [['60', 60, 60_000], ['0', '0', 0], ['1.5m', '1.5m', 90_000]] },
   'metrics-address': { field: 'metricsAddress', fallback: null, values: [['9464', 9464, { host: '127.0.0.1', port: 9464 }], ['[::1]:9100', '[::1]:9100', { host: '::1', port: 9100 }], ['off', null, null]] },
 };
 

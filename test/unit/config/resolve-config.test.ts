@@ -33,14 +33,23 @@ const DEFAULTS: SwarmConfig = {
   speedLimitUp: null,
   speedLimitDown: null,
   bindAddress: null,
+  port: 0,
   preferredChunkSize: 'auto',
   originType: 'auto',
+  connections: 4,
+  stallTimeoutMs: 30_000,
+  retryMaxTimeMs: 300_000,
+  retries: null,
   swarmSecretFile: null,
   broadcast: true,
+  discoveryPort: 41770,
+  broadcastAddress: [],
   peers: [],
   peersDns: [],
   dnsServer: [],
   trackers: [],
+  seedUntilIdle: false,
+  idleTimeoutMs: 10_000,
   metricsAddress: null,
 };
 
@@ -73,9 +82,13 @@ describe('CONFIG_KEYS and envVarName', () => {
     expect(envVarName(key)).toBe(name);
   });
 
-  it('has the six keys of the design note, origin-type, swarm-secret-file and the peer sources', () => {
-    expect(CONFIG_KEYS).toHaveLength(14);
-    expect(CONFIG_KEYS.slice(6)).toEqual(['origin-type', 'swarm-secret-file', 'broadcast', 'peers', 'peers-dns', 'dns-server', 'trackers', 'metrics-address']);
+  it('has the six keys of the design note, then the port, the origin, the peer sources and the seeding', () => {
+    expect(CONFIG_KEYS).toEqual([
+      'storage-directory', 'max-storage-size', 'speed-limit-up', 'speed-limit-down', 'bind-address', 'port',
+      'preferred-chunk-size', 'origin-type', 'connections', 'stall-timeout', 'retry-max-time', 'retries',
+      'swarm-secret-file', 'broadcast', 'discovery-port', 'broadcast-address', 'peers', 'peers-dns', 'dns-server', 'trackers',
+      'seed-until-idle', 'idle-timeout', 'metrics-address',
+    ]);
   });
 
   it('throws TypeError quoting an unknown key', () => {
@@ -194,7 +207,10 @@ describe('closestConfigKey', () => {
     ['chunk-size', 'preferred-chunk-size'],
     ['colour', null],
     ['size', 'max-storage-size'],
-    ['port', null],
+    ['prt', 'port'],
+    ['conections', 'connections'],
+    ['retry', 'retry-max-time'],
+    ['broadcast-addresses', 'broadcast-address'],
     ['peer', 'peers'],
     ['tracker', 'trackers'],
     ['peers_dns', 'peers-dns'],
@@ -228,20 +244,13 @@ describe('resolveConfig', () => {
   it('resolves the design note example', () => {
     const file = parseConfigText(DESIGN_NOTE_CONFIG, FILE);
     expect(resolveConfig(layers({ file }))).toEqual({
+      ...DEFAULTS,
       storageDirectory: '/data/',
       maxStorageSize: 400 * GiB,
       speedLimitUp: 1_250_000_000,
       speedLimitDown: null,
       bindAddress: null,
       preferredChunkSize: 100 * MiB,
-      originType: 'auto',
-      swarmSecretFile: null,
-      broadcast: true,
-      peers: [],
-      peersDns: [],
-      dnsServer: [],
-      trackers: [],
-      metricsAddress: null,
     });
   });
 
@@ -455,8 +464,8 @@ describe('resolveConfig', () => {
   });
 
   it('throws TypeError for a flag that is not a config key', () => {
-    const flags = { 'seed-until-idle': 'true' } as unknown as ConfigLayers['flags'];
+    const flags = { 'control-socket': '/run/x.sock' } as unknown as ConfigLayers['flags'];
     expect(() => resolveConfig(layers({ flags }))).toThrow(TypeError);
-    expect(() => resolveConfig(layers({ flags }))).toThrow('"seed-until-idle"');
+    expect(() => resolveConfig(layers({ flags }))).toThrow('"control-socket"');
   });
 });
