@@ -78,6 +78,9 @@ export class Reporter {
       case 'peer-source-warning':
         this.#line(`warning: ${event.source}: ${event.message}`);
         break;
+      case 'peer-port-fallback':
+        this.#line(`warning: port ${event.configuredPort} (from the config file or SWARM_PORT) is in use, by swarm-server on this host perhaps; peers reach this download on port ${event.port} (give --port to insist)`);
+        break;
     }
   }
 

@@ -89,7 +89,9 @@ async function run(ctx: CliContext, args: Args, reporter: Reporter, metrics: Swa
     preferredPieceBytes: config.preferredChunkSize,
     speedLimitDown: config.speedLimitDown,
     speedLimitUp: config.speedLimitUp,
-    network: args.discovery ? networkFrom(config, await secretFrom(ctx, args, config)) : null,
+    // A port from the file shared with a daemon (which holds it) or from the environment may be
+    // taken: any free port then; one given as --port is insisted on (exit 2 when taken).
+    network: args.discovery ? { ...networkFrom(config, await secretFrom(ctx, args, config)), portInUse: args.port === undefined ? 'any' : 'fail' } : null,
     ...azureFrom(ctx, config),
     seedIdleMs: config.seedUntilIdle ? config.idleTimeoutMs : null,
     ...origin,

@@ -60,6 +60,12 @@ export interface HostOptions {
   readonly bindAddress: string | null;
   /** TCP port for peers; 0 for any free port. */
   readonly port: number;
+  /**
+   * When `port` is in use: `fail` (start rejects with a UsageError), or `any` (listen on any free
+   * port instead and call `onPortFallback`), for a port that came from a file shared with a
+   * daemon that holds it. @default 'fail'
+   */
+  readonly portInUse?: 'fail' | 'any';
   /** The peer sources, started with the host. */
   readonly sources: readonly PeerSource[];
   /** @default DEFAULT_CAPS */
@@ -88,6 +94,8 @@ export class Host {
   #timer: NodeJS.Timeout | null = null;
   #tcpPort = 0;
   #stopped = false;
+  /** Called when the configured port was in use and `portInUse: 'any'` took `actualPort` instead. */
+  onPortFallback: (configuredPort: number, actualPort: number) => void = () => undefined;
   /** Called with each source warning (once per distinct message). */
   onWarning: (kind: PeerSourceKind, message: string) => void = () => undefined;
 
@@ -117,9 +125,22 @@ export class Host {
     return [...this.#swarms.values()];
   }
 
+  /** Listens on the configured port; when it is in use and `portInUse` is `any`, on any free port. */
+  async #listen(): Promise<{ server: Server; port: number }> {
+    const onSocket = (socket: Socket): void => this.#route(socket);
+    try {
+      return await listenForPeers(this.#opts, onSocket);
+    } catch (err) {
+      if (this.#opts.portInUse !== 'any' || this.#opts.port === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      const listening = await listenForPeers({ ...this.#opts, port: 0 }, onSocket);
+      this.onPortFallback(this.#opts.port, listening.port);
+      return listening;
+    }
+  }
+
   /** Listens on the TCP port, then starts every source. Rejects when the port cannot be had. */
   async start(): Promise<void> {
-    const { server, port } = await listenForPeers(this.#opts, (socket) => this.#route(socket)).catch((err: unknown) => {
+    const { server, port } = await this.#listen().catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
         const where = `${this.#opts.bindAddress ?? 'all interfaces'} port ${this.#opts.port}`;

@@ -68,7 +68,9 @@ export type DownloadEvent =
   | { readonly event: 'seeding'; readonly idleTimeoutSeconds: number; readonly peers: number }
   | { readonly event: 'idle'; readonly uploadedBytes: number; readonly peers: number }
   /** A peer source had trouble (a tracker's failure, a name that does not resolve); the download goes on. */
-  | { readonly event: 'peer-source-warning'; readonly source: PeerSourceKind; readonly message: string };
+  | { readonly event: 'peer-source-warning'; readonly source: PeerSourceKind; readonly message: string }
+  /** The port from the config file or environment was in use (by a daemon, say): peers reach us on `port` instead. */
+  | { readonly event: 'peer-port-fallback'; readonly configuredPort: number; readonly port: number };
 
 /** Picks the swarm key: the origin's MD5, or --md5 when the origin publishes none. */
 export function chooseMd5(info: OriginInfo, flag: Buffer | null): Md5Found {
@@ -220,7 +222,10 @@ export async function download(given: DownloadOptions): Promise<string> {
       trackerInfoHash: trackerInfoHash(swarmIdForPieces(key.md5, info.fileBytes, geometry.pieceBytes)).toString('hex'),
     });
     const host = opts.network ? openHost(opts.network) : null;
-    if (host) host.onWarning = (source, message) => opts.onEvent({ event: 'peer-source-warning', source, message });
+    if (host) {
+      host.onWarning = (source, message) => opts.onEvent({ event: 'peer-source-warning', source, message });
+      host.onPortFallback = (configuredPort, port) => opts.onEvent({ event: 'peer-port-fallback', configuredPort, port });
+    }
     const transfer = new Transfer({
       origin,
       store,

@@ -20,6 +20,8 @@ export interface NetworkSettings {
   readonly bindAddress: string | null;
   /** TCP port for peers; 0 for any free port. */
   readonly port: number;
+  /** When `port` is in use: fail, or take any free port (see `HostOptions.portInUse`). @default 'fail' */
+  readonly portInUse?: 'fail' | 'any';
   /** The swarm secret's bytes, or null: discovery packets and handshakes are then keyed with it. */
   readonly swarmSecret: Buffer | null;
   /** The other sources: fixed addresses, DNS names and the servers to ask, trackers. */
@@ -47,5 +49,5 @@ export function openHost(network: NetworkSettings): Host {
   if (peers.length > 0) sources.push(new FixedSource({ peers }));
   for (const { name, port } of peersDns) sources.push(new DnsSource({ name, port, ...(dnsServers.length > 0 ? { servers: dnsServers } : {}) }));
   if (trackers.length > 0) sources.push(new TrackerSource({ urls: trackers }));
-  return new Host({ bindAddress: network.bindAddress, port: network.port, sources });
+  return new Host({ bindAddress: network.bindAddress, port: network.port, portInUse: network.portInUse ?? 'fail', sources });
 }

@@ -3,7 +3,9 @@
  * that is not one, an unknown flag (plain and `--json`), `swarm info --md5`, and the config keys
  * of the network (`port` from the file, the environment and the flag).
  */
-import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeContent } from '../../src/testing/origin-server.js';
@@ -107,6 +109,30 @@ describe('network settings in the config file', () => {
     expect((await fromEnv.cli.result).code).toBe(0);
     const fromFlag = await startServer(newSwarmPort(), place, ['--config', config, '--port', String(flagPort)], { SWARM_PORT: String(envPort) });
     expect(fromFlag.ready['tcpPort']).toBe(flagPort);
+  }, TEST_TIMEOUT_MS);
+
+  it('a port from the file that is in use (a daemon holds it) gives way to a free one; --port insists (exit 2)', async () => {
+    const held = createServer();
+    held.listen(await freeTcpPort());
+    await once(held, 'listening');
+    try {
+      const port = (held.address() as AddressInfo).port;
+      const config = join(await makeTempDir(), 'config.json');
+      await writeFile(config, JSON.stringify({ port }));
+      const origin = await startTestOrigin({ content: makeContent(MiB, 41) });
+      const fromFile = await newPaths();
+      const result = await runCli([origin.url, '-o', fromFile.output, '--storage-directory', fromFile.storage, '--config', config, '--json']);
+      expect(result.code, describeRun(result)).toBe(0);
+      const fallback = result.events.find((event) => event.event === 'peer-port-fallback');
+      expect(fallback, describeRun(result)).toMatchObject({ configuredPort: port });
+      expect(fallback?.['port']).not.toBe(port);
+      expect(md5Hex(await readFile(fromFile.output))).toBe(md5Hex(makeContent(MiB, 41)));
+      const fromFlag = await newPaths();
+      const insisted = await runCli([origin.url, '-o', fromFlag.output, '--storage-directory', fromFlag.storage, '--port', String(port)]);
+      expect(expectFailed(insisted, 2, fromFlag.output).message).toContain(`port ${port} (EADDRINUSE)`);
+    } finally {
+      held.close();
+    }
   }, TEST_TIMEOUT_MS);
 
   it('a bad value in the file names the key and the file', async () => {

@@ -83,6 +83,18 @@ describe('Host', () => {
     expect(second.tcpPort).toBe(0);
   });
 
+  it("portInUse 'any': a taken port gives way to a free one, reported by onPortFallback", async () => {
+    const first = await startHost();
+    const second = new Host({ bindAddress: '127.0.0.1', port: first.tcpPort, portInUse: 'any', sources: [] });
+    const fallbacks: Array<[number, number]> = [];
+    second.onPortFallback = (configured, actual) => fallbacks.push([configured, actual]);
+    await second.start();
+    cleanups.push(() => second.stop());
+    expect(second.tcpPort).not.toBe(first.tcpPort);
+    expect(second.tcpPort).toBeGreaterThan(0);
+    expect(fallbacks).toEqual([[first.tcpPort, second.tcpPort]]);
+  });
+
   it('hands an incoming connection to the swarm its handshake names, once the proof passed', async () => {
     const host = await startHost();
     const one = recordingSwarm(1);
