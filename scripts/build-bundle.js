@@ -27,8 +27,9 @@ const SLIM_UNDICI = `import Dispatcher from './lib/dispatcher/dispatcher.js';
 import Agent from './lib/dispatcher/agent.js';
 import api from './lib/api/index.js';
 import redirect from './lib/interceptor/redirect.js';
+import buildConnector from './lib/core/connect.js';
 Object.assign(Dispatcher.prototype, api);
-export { Agent, Dispatcher };
+export { Agent, Dispatcher, buildConnector };
 export const interceptors = { redirect };
 `;
 

@@ -22,6 +22,7 @@ import { md5FromHeaders } from './md5-header.js';
 import { feedBody, originChangedError, type OriginClient, type OriginInfo, type RangeRead } from './origin-client.js';
 import { redactSecrets, redactUrl } from './redact.js';
 import { classifyNetworkError, classifyStatus } from './retry-delay.js';
+import { guardedConnector } from './socket-end-guard.js';
 import { tlsFailureError } from './tls-failure.js';
 
 export type { OriginInfo, RangeRead } from './origin-client.js';
@@ -127,7 +128,8 @@ export class HttpOrigin implements OriginClient {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: options.stallTimeoutMs },
+      // A slow reader of an origin that closes after its body must not crash undici (see guardedConnector).
+      connect: guardedConnector({ timeout: options.stallTimeoutMs }),
     }).compose(interceptors.redirect({ maxRedirections: 10 }));
   }
 

@@ -4,6 +4,7 @@
  * of the network (`port` from the file, the environment and the flag).
  */
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -129,7 +130,9 @@ describe('network settings in the config file', () => {
       expect(md5Hex(await readFile(fromFile.output))).toBe(md5Hex(makeContent(MiB, 41)));
       const fromFlag = await newPaths();
       const insisted = await runCli([origin.url, '-o', fromFlag.output, '--storage-directory', fromFlag.storage, '--port', String(port)]);
-      expect(expectFailed(insisted, 2, fromFlag.output).message).toContain(`port ${port} (EADDRINUSE)`);
+      expect(insisted.code, describeRun(insisted)).toBe(2);
+      expect(insisted.stderr).toContain(`swarm-download: error: cannot listen for peers on all interfaces port ${port} (EADDRINUSE)`);
+      expect(existsSync(fromFlag.output)).toBe(false);
     } finally {
       held.close();
     }
