@@ -10,8 +10,8 @@
 //   node scripts/simulate-swarm.js [--clients 4,8] [--size 256MiB] [--rate 100] [--origin-rate R]
 //       [--up-rate R] [--down-rate R] [--latency 0.05[,ms...]] [--origin-latency 0]
 //       [--arrival-window 0.3] [--late-fraction 0] [--late-window 0] [--die-fraction 0]
-//       [--die-window 0,10] [--seed 1] [--dial-peers 64] [--max-peers 64] [--upload-slots 8]
-//       [--partial-view-share] [--completions]
+//       [--die-window 0,10] [--seed 1] [--dial-peers 32] [--max-peers 64] [--upload-slots 8]
+//       [--claim-gossip] [--completions]
 //
 // Rates in Mbit/s (default: --rate for the origin and both directions of every host), latencies in
 // ms (each host gets one of the listed values at random), windows in seconds. Build first:
@@ -38,7 +38,7 @@ const { values } = parseArgs({ options: {
   'dial-peers': { type: 'string' },
   'max-peers': { type: 'string' },
   'upload-slots': { type: 'string' },
-  'partial-view-share': { type: 'boolean', default: false },
+  'claim-gossip': { type: 'boolean', default: false },
   completions: { type: 'boolean', default: false },
 } });
 
@@ -54,7 +54,7 @@ const params = {};
 if (values['dial-peers'] !== undefined) params.dialPeers = number('dial-peers');
 if (values['max-peers'] !== undefined) params.maxPeers = number('max-peers');
 if (values['upload-slots'] !== undefined) params.uploadSlots = number('upload-slots');
-if (values['partial-view-share']) params.partialViewShare = true;
+if (values['claim-gossip']) params.claimGossip = true;
 const fileBytes = parseSize(values.size);
 for (const clients of values.clients.split(',').map(Number)) {
   const started = performance.now();

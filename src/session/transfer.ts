@@ -173,7 +173,7 @@ export class Transfer {
     return {
       claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
       // The fleet shares the origin: about `connections` connections in all, not per host.
-      activeLimit: () => activeOriginRuns({ connections: this.#opts.connections, peerCount: swarm.peerCount }),
+      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount),
       othersTaken: () => swarm.othersTaken(),
       yieldAt: (piece) => swarm.yieldsAt(piece),
       precededAt: (piece) => swarm.streamPrecedes(piece),

@@ -49,6 +49,8 @@ export class SimulatedHost {
   /** How many connected peers announce an origin run over each piece. */
   readonly fetchingCount: Uint16Array;
   readonly requests: PeerRequests;
+  /** Pieces claimed from the origin anywhere in the swarm, as far as claim gossip told us. */
+  readonly claimed: Bitfield;
   readonly origin: SimulatedOrigin;
   alive = false;
   doneMs: number | null = null;
@@ -85,6 +87,7 @@ export class SimulatedHost {
     this.availability = new Uint16Array(count);
     this.fetchingCount = new Uint16Array(count);
     this.requests = new PeerRequests(world.geometry, world.geometry.pieceBytes);
+    this.claimed = new Bitfield(count);
     this.origin = new SimulatedOrigin(world, this);
   }
 
@@ -131,6 +134,12 @@ export class SimulatedHost {
     this.views.set(peer.index, new PeerView(peer, this.have.length));
     const offered = this.have.clone();
     const runs = this.origin.runs();
+    // The claims go first, as the runs go before the bitfield: a joiner picks its first origin
+    // run when the bitfield comes.
+    if (this.#world.params.claimGossip && !this.claimed.isEmpty()) {
+      const claimed = this.claimed.clone();
+      this.#world.send(this, peer, () => peer.onClaims(claimed));
+    }
     this.#world.send(this, peer, () => peer.onOffer(this, offered, runs));
     this.origin.poke();
   }
@@ -374,6 +383,15 @@ export class SimulatedHost {
     }
     this.origin.stop();
     this.#world.completed(this);
+  }
+
+  /** Claim gossip: pieces claimed from the origin somewhere; the new ones are relayed to our peers. */
+  onClaims(claimed: Bitfield): void {
+    if (!this.alive) return;
+    const fresh = claimed.andNot(this.claimed);
+    if (fresh.isEmpty()) return;
+    for (let index = fresh.firstSet(0); index !== -1; index = fresh.firstSet(index + 1)) this.claimed.set(index);
+    this.#world.broadcast(this, (peer) => peer.onClaims(fresh));
   }
 
   /** Our origin runs changed: peers hear them. */

@@ -93,7 +93,7 @@ export class SimulatedOrigin {
 
   #loop(worker: Worker): void {
     if (!this.#active) return;
-    const limit = this.#limit();
+    const limit = activeOriginRuns(this.#world.params.connections, this.#host.views.size);
     const run = this.#runs.size < limit ? this.#pick(worker.nextStart) : null;
     if (!run) {
       worker.nextStart = -1;
@@ -114,15 +114,14 @@ export class SimulatedOrigin {
     this.#world.queue.after(settleMs, () => this.#request(worker, run));
   }
 
-  /** How many runs may be active now (swarm-parameters.ts `activeOriginRuns`). */
-  #limit(): number {
-    const host = this.#host;
-    const { connections, partialViewShare } = this.#world.params;
-    const peerCount = host.views.size;
-    if (!partialViewShare || this.#world.liveHosts - 1 <= peerCount) return activeOriginRuns({ connections, peerCount });
-    let lowestId = true;
-    for (const view of host.views.values()) if (view.peer.id < host.id) lowestId = false;
-    return activeOriginRuns({ connections, peerCount, partialView: true, lowestId, starving: !lowestId && this.#starving() });
+  #starvingSinceMs: number | null = null;
+
+  /** Whether we have starved (see {@link #starving}) for the world's `starveMs`. */
+  #starvedLong(): boolean {
+    const now = this.#world.queue.nowMs;
+    if (!this.#starving()) this.#starvingSinceMs = null;
+    else this.#starvingSinceMs ??= now;
+    return this.#starvingSinceMs !== null && now - this.#starvingSinceMs >= this.#world.params.starveMs;
   }
 
   /** No peer offers a piece we lack, and none is asked of a peer. */
@@ -145,7 +144,8 @@ export class SimulatedOrigin {
 
   #pick(preferredStart: number): Run | null {
     const { geometry, params } = this.#world;
-    const taken = this.#host.have.or(this.inFlight).or(this.#othersTaken());
+    let taken = this.#host.have.or(this.inFlight).or(this.#othersTaken());
+    if (this.#world.params.claimGossip && !this.#starvedLong()) taken = taken.or(this.#host.claimed);
     const policy = this.#picks === 0 || this.#host.views.size > 0 ? 'bep19' : 'sequential';
     const maxRunPieces = policy === 'bep19' ? swarmRunPieces(geometry) : runPieces(geometry, params.connections);
     if (policy === 'bep19' && preferredStart >= 0 && preferredStart < geometry.pieceCount && !taken.has(preferredStart)) {
@@ -162,6 +162,11 @@ export class SimulatedOrigin {
 
   #claim(startPiece: number, endPiece: number): Run {
     for (let index = startPiece; index < endPiece; index++) this.inFlight.set(index);
+    if (this.#world.params.claimGossip) {
+      const claimed = new Bitfield(this.inFlight.length);
+      for (let index = startPiece; index < endPiece; index++) claimed.set(index);
+      this.#host.onClaims(claimed);
+    }
     return { startPiece, endPiece, nextMark: startPiece, flow: null };
   }
 

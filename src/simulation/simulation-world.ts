@@ -27,10 +27,13 @@ export interface HostParameters {
   /** Bytes the origin has pushed into the socket, and are lost, when a run yields mid-way. */
   readonly yieldWasteBytes: number;
   /**
-   * Share the origin by `activeOriginRuns`' partial-view rule when the swarm is larger than the
-   * peer set (only the lowest id of a neighbourhood fetches); false: every host as in a full view.
+   * Claim gossip (a proposal, not in the real host yet): hosts relay to their peers every origin
+   * claim they hear of, so that each knows which pieces the whole swarm has fetched or fetches
+   * from the origin, not only its peers; origin runs avoid those pieces, unless the host has
+   * starved (no peer offers anything it lacks) for `starveMs`.
    */
-  readonly partialViewShare: boolean;
+  readonly claimGossip: boolean;
+  readonly starveMs: number;
 }
 
 /** The simulation as its hosts see it. */
@@ -41,8 +44,6 @@ export interface SimulationWorld {
   readonly geometry: PieceGeometry;
   readonly params: HostParameters;
   readonly random01: () => number;
-  /** Hosts joined and alive now. */
-  readonly liveHosts: number;
   /** Runs `deliver` once a message from `from` has reached `to` (one-way latency of their link). */
   send(from: SimulatedHost, to: SimulatedHost, deliver: () => void): void;
   /** Runs `deliver(peer)` for each peer of `from` once a message from it has reached that peer. */

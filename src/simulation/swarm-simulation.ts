@@ -32,9 +32,10 @@ export function realHostParameters(pieceBytes: number): HostParameters {
     rotateMs: ROTATE_MS,
     pipelinePieces: Math.max(2, Math.floor((MAX_ASKED_PER_PEER * BLOCK_BYTES) / pieceBytes)),
     maxPeers: DEFAULT_CAPS.maxPeersPerSwarm,
-    dialPeers: DEFAULT_CAPS.maxPeersPerSwarm,
+    dialPeers: DEFAULT_CAPS.maxDialledPerSwarm,
     yieldWasteBytes: 128 * 1024,
-    partialViewShare: false,
+    claimGossip: false,
+    starveMs: 2000,
   };
 }
 
@@ -69,10 +70,6 @@ export class SwarmSimulation implements SimulationWorld {
       ids.add(id);
       this.hosts.push(new SimulatedHost(this, index, id, spec));
     });
-  }
-
-  get liveHosts(): number {
-    return this.#live.length;
   }
 
   /** Runs until every host has completed or died (or `maxSimulatedMs`); returns the figures. */

@@ -57,39 +57,7 @@ export function swarmRunPieces(geometry: PieceGeometry): number {
   return Math.max(1, Math.floor(2 ** 20 / geometry.pieceBytes));
 }
 
-/** What {@link activeOriginRuns} decides from. */
-export interface OriginShareInput {
-  /** Origin connections of the host (`--connections`). */
-  readonly connections: number;
-  /** Peers connected now. */
-  readonly peerCount: number;
-  /**
-   * Whether the swarm is larger than the host's peer set (it knows of hosts it is not connected
-   * to): then its peers do not see every origin run of the swarm. @default false
-   */
-  readonly partialView?: boolean;
-  /** Whether the host's peer id is lower than every connected peer's. @default false */
-  readonly lowestId?: boolean;
-  /** Whether no peer offers a piece the host lacks and none is asked of a peer. @default false */
-  readonly starving?: boolean;
-}
-
-/**
- * Origin runs a host may have at once.
- *
- * Full view (every host of the swarm is a peer): the fleet shares about `connections` in all, at
- * least one per host: `max(1, round(connections / (1 + peerCount)))`.
- *
- * Partial view (a swarm larger than the peer set, e.g. 1,000 hosts with 64 peers each): hosts see
- * only their peers' origin runs, so if each fetched, many would fetch the same pieces. Only the
- * hosts whose id is the lowest of their neighbourhood (about one in `peerCount + 1`, and never two
- * neighbours) fetch, with all their `connections`; the others take every piece from peers, and
- * fetch with one connection only while starving (no peer offers anything they lack), so that a
- * neighbourhood whose fetcher died still progresses. Pure arithmetic.
- */
-export function activeOriginRuns(input: OriginShareInput): number {
-  const { connections, peerCount } = input;
-  if (input.partialView !== true || peerCount === 0) return Math.max(1, Math.round(connections / (1 + peerCount)));
-  if (input.lowestId === true) return connections;
-  return input.starving === true ? 1 : 0;
+/** Origin runs a host may have at once with `peerCount` peers: the fleet shares about `connections` in all, at least one per host. */
+export function activeOriginRuns(connections: number, peerCount: number): number {
+  return Math.max(1, Math.round(connections / (1 + peerCount)));
 }
