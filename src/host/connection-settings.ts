@@ -16,20 +16,7 @@ export const FRAME_TIMEOUT_MS = 10_000;
 /** Bytes queued unsent on one connection above which we wait before sending more blocks. */
 const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 
-/**
- * How long a download listens for peers before its first origin request (`Swarm.waitForPeer`).
- * Peers that hear our first announce dial us at once, so on a LAN a connection is under way within
- * milliseconds; a swarm that shows none by `quietMs` is taken to be empty.
- */
-export interface DiscoveryWait {
-  /** With no connection under way by then, the swarm is taken to be empty. */
-  readonly quietMs: number;
-  /** The longest wait, while a connection is under way (dialled, in its handshake, or before its bitfield). */
-  readonly maxMs: number;
-}
-
-/** The wait of every download: a tenth of a second when nobody answers. */
-export const DEFAULT_DISCOVERY_WAIT: DiscoveryWait = { quietMs: 100, maxMs: 1000 };
+export { DEFAULT_DISCOVERY_WAIT, type DiscoveryWait } from '../swarm/swarm-parameters.js';
 
 /**
  * Listens for peer connections on `network`'s port and bind address (null: all interfaces),

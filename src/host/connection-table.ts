@@ -23,6 +23,14 @@ export type ConnectionState = 'dialling' | 'handshaking' | 'active' | 'closed';
 export interface ConnectionCaps {
   /** Active peers per swarm. */
   readonly maxPeersPerSwarm: number;
+  /**
+   * Peers per swarm we dial ourselves (active or under way); the rest of `maxPeersPerSwarm` is left
+   * for hosts that dial us. In a swarm larger than the cap, hosts that dialled until full would
+   * leave no room for later ones, which would then form a swarm of their own (and fetch the whole
+   * file from the origin again); half the cap keeps every host reachable (the swarm simulator
+   * shows it: scripts/simulate-swarm.js).
+   */
+  readonly maxDialledPerSwarm: number;
   /** Connections dialling or in their handshake at once, over the whole host. */
   readonly maxUnderWay: number;
   /**
@@ -39,6 +47,7 @@ export interface ConnectionCaps {
 /** The caps a host runs with. */
 export const DEFAULT_CAPS: ConnectionCaps = {
   maxPeersPerSwarm: 64,
+  maxDialledPerSwarm: 32,
   maxUnderWay: 32,
   maxDiallingPerSource: 8,
   // Fleets start together: a peer not listening yet is tried again soon (0.2, 0.4, 0.8 s, ...).
@@ -65,7 +74,7 @@ export interface ConnectionEntry {
 }
 
 /** Why a dial is not made now. */
-export type DialRefusal = 'under-way-cap' | 'source-cap' | 'swarm-full' | 'connected' | 'backoff' | 'self' | 'banned';
+export type DialRefusal = 'under-way-cap' | 'source-cap' | 'swarm-full' | 'dialled-cap' | 'connected' | 'backoff' | 'self' | 'banned';
 
 /** What to do with a connection whose handshake just passed. */
 export type HandshakeVerdict =
@@ -154,15 +163,18 @@ export class ConnectionTable {
     let underWay = 0;
     let fromSource = 0;
     let inSwarm = 0;
+    let dialled = 0;
     for (const entry of this.#entries.values()) {
       if (entry.state !== 'active') underWay++;
       if (entry.state !== 'active' && entry.origin === origin) fromSource++;
       if (entry.swarm !== swarm) continue;
       inSwarm++;
+      if (entry.outbound) dialled++;
       if (entry.address === address && entry.listenPort === port) return 'connected';
       if (peerId !== null && entry.peerId === peerId) return 'connected';
     }
     if (inSwarm >= this.#caps.maxPeersPerSwarm) return 'swarm-full';
+    if (dialled >= this.#caps.maxDialledPerSwarm) return 'dialled-cap';
     if (underWay >= this.#caps.maxUnderWay) return 'under-way-cap';
     if (fromSource >= this.#caps.maxDiallingPerSource) return 'source-cap';
     return null;

@@ -33,6 +33,7 @@ import { StreamDigester } from '../storage/piece-digest.js';
 import { crc32, type PieceStore } from '../storage/piece-store.js';
 import type { PieceRun } from '../wire/codec.js';
 import { debugLog } from '../debug-log.js';
+import { ORIGIN_IDLE_MS, ORIGIN_PICK_JITTER_MS, runPieces, swarmRunPieces } from '../swarm/swarm-parameters.js';
 import { OriginRequests, type OnOriginRequest } from './origin-requests.js';
 import { failedAgain, waitBeforeRetry, type RetryNotice } from './wait-before-retry.js';
 
@@ -104,11 +105,7 @@ interface ActiveRun {
   readonly digester: StreamDigester;
 }
 
-/** Target length of one origin run: short enough that the verified prefix keeps moving. */
-export function runPieces(geometry: PieceGeometry, connections: number): number {
-  const targetBytes = Math.min(16 * 2 ** 20, Math.max(2 * 2 ** 20, geometry.fileBytes / (connections * 8)));
-  return Math.max(1, Math.floor(targetBytes / geometry.pieceBytes));
-}
+export { runPieces } from '../swarm/swarm-parameters.js';
 
 /** Fetches every missing piece from the origin. */
 export class OriginFetcher {
@@ -137,7 +134,7 @@ export class OriginFetcher {
     this.#geometry = opts.store.geometry;
     this.#inFlight = new Bitfield(this.#geometry.pieceCount);
     this.#maxRunPieces = runPieces(this.#geometry, opts.connections);
-    this.#swarmRunPieces = Math.max(1, Math.floor(2 ** 20 / this.#geometry.pieceBytes));
+    this.#swarmRunPieces = swarmRunPieces(this.#geometry);
     this.#signal = AbortSignal.any([opts.signal, this.#stop.signal]);
   }
 
@@ -188,7 +185,7 @@ export class OriginFetcher {
 
   async #idle(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 500);
+      const timer = setTimeout(resolve, ORIGIN_IDLE_MS);
       const previous = this.#wake;
       this.#wake = () => {
         clearTimeout(timer);
@@ -198,7 +195,7 @@ export class OriginFetcher {
     });
     // Hosts woken by the same event (a peer's `have`) would pick at the same moment from the same
     // view; a random pause lets the first pick's `fetching` message reach the others first.
-    if (this.#opts.othersTaken) await sleep(Math.floor(Math.random() * 40)).catch(() => undefined);
+    if (this.#opts.othersTaken) await sleep(Math.floor(Math.random() * ORIGIN_PICK_JITTER_MS)).catch(() => undefined);
   }
 
   async #worker(): Promise<void> {

@@ -26,6 +26,7 @@ import { debugLog } from '../debug-log.js';
 import { PieceTrust } from '../swarm/piece-trust.js';
 import type { OnOriginRequest } from './origin-requests.js';
 import { OriginRetryEvents } from './wait-before-retry.js';
+import { CLAIM_SETTLE_MS, activeOriginRuns } from '../swarm/swarm-parameters.js';
 
 /** How often written pieces are recorded in the resume file (what a SIGKILL can cost). */
 const FLUSH_INTERVAL_MS = 50;
@@ -34,11 +35,6 @@ const FLUSH_INTERVAL_MS = 50;
  * overlap the download instead of all waiting for the final fdatasync before publishing.
  */
 const SYNC_INTERVAL_MS = 1000;
-/**
- * With peers, how long a claimed origin run waits for a claim of the same pieces by a peer that
- * picked at the same moment (LAN round trip plus a busy event loop) before its request.
- */
-const CLAIM_SETTLE_MS = 15;
 
 /** The swarm of a transfer; `null` in {@link TransferOptions} means no swarm. */
 export interface SwarmSettings {
@@ -181,7 +177,7 @@ export class Transfer {
     return {
       claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
       // The fleet shares the origin: about `connections` connections in all, not per host.
-      activeLimit: () => Math.max(1, Math.round(this.#opts.connections / (1 + swarm.peerCount))),
+      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount),
       othersTaken: () => swarm.othersTaken(),
       yieldAt: (piece) => swarm.yieldsAt(piece),
       precededAt: (piece) => swarm.streamPrecedes(piece),

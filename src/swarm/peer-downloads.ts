@@ -26,11 +26,9 @@ import { ArrivalDigests } from './arrival-digests.js';
 import { type Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
+import { BLOCK_BYTES, MAX_ASKED_PER_PEER } from './swarm-parameters.js';
 
-/** Bytes per block request. */
-export const BLOCK_BYTES = 256 * 1024;
-/** Blocks we keep asked of one peer at once. */
-const MAX_ASKED_PER_PEER = 16;
+export { BLOCK_BYTES } from './swarm-parameters.js';
 /** Idle frame buffers kept for reuse (at 256 KiB blocks, 4 MiB). */
 const POOLED_FRAMES = 16;
 /** Frames up to this size (every message but `piece`) get a buffer of their own. */

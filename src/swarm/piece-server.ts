@@ -26,6 +26,7 @@ import { BufferPool } from '../storage/buffer-pool.js';
 import type { PieceStore } from '../storage/piece-store.js';
 import type { Peer } from './peer.js';
 import { chooseUnchoked } from './upload-slots.js';
+import { UPLOAD_SLOTS } from './swarm-parameters.js';
 
 /** Blocks one peer may have queued with us; one more is a flood. */
 export const MAX_QUEUED_PER_PEER = 64;
@@ -37,10 +38,7 @@ export const MAX_CHOKED_REQUESTS = 256;
  * piece we lost (rot) only until our `reject` reaches it.
  */
 export const MAX_UNOFFERED_REQUESTS = 64;
-/** Peers served (unchoked) at once. */
-export const UPLOAD_SLOTS = 8;
-/** How often the slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
-export const ROTATE_MS = 3000;
+export { ROTATE_MS, UPLOAD_SLOTS } from './swarm-parameters.js';
 /** Idle block buffers kept for reuse (at 256 KiB blocks, 4 MiB). */
 const POOLED_BLOCKS = 16;
 

@@ -154,6 +154,22 @@ describe('ConnectionTable: caps', () => {
     expect(t.activeIn(SWARM)).toBe(4);
   });
 
+  it('dials at most maxDialledPerSwarm peers of a swarm itself, and still accepts peers that dial it up to the swarm cap', () => {
+    const t = table({ maxPeersPerSwarm: 4, maxDialledPerSwarm: 2 });
+    const first = t.dialling(SWARM, '10.0.3.1', 1, 'tracker');
+    t.connected(first);
+    expect(t.handshake(first, '01'.repeat(20))).toEqual({ kind: 'active' });
+    t.dialling(SWARM, '10.0.3.2', 1, 'tracker');
+    expect(t.mayDial(SWARM, '10.0.3.3', 1, 'tracker', 0), 'one active and one under way').toBe('dialled-cap');
+    expect(t.mayDial(OTHER, '10.0.3.3', 1, 'tracker', 0), 'another swarm has its own').toBeNull();
+    const inbound = t.accepted(SWARM, '10.0.3.4', 5)!;
+    expect(t.handshake(inbound, '02'.repeat(20))).toEqual({ kind: 'active' });
+    expect(t.accepted(SWARM, '10.0.3.5', 5)).not.toBeNull();
+    expect(t.accepted(SWARM, '10.0.3.6', 5), 'at the swarm cap').toBeNull();
+    t.closed(first, 0);
+    expect(t.mayDial(SWARM, '10.0.3.7', 1, 'tracker', 0), 'a dialled peer gone frees its slot').toBeNull();
+  });
+
   it('a handshake past the swarm cap is refused', () => {
     const t = table({ maxPeersPerSwarm: 1 });
     const a = t.accepted(SWARM, '10.0.2.1', 5)!;

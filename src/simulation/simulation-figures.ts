@@ -1,0 +1,78 @@
+/**
+ * The figures of a simulation, the same as `scripts/bench-swarm.js` prints for a real run: the
+ * last completion T against the fluid-model bound T_min, the origin's egress in file sizes, and
+ * the first, median and last completion.
+ *
+ * Pure: arithmetic only.
+ */
+import type { SimulatedHost } from './simulated-host.js';
+
+/** What a simulation measured. Times in seconds from the common start. */
+export interface SimulationFigures {
+  readonly clients: number;
+  readonly fileBytes: number;
+  readonly pieceBytes: number;
+  /** The last completion among hosts that did not die. */
+  readonly T: number;
+  readonly Tmin: number;
+  readonly ratio: number;
+  /** Bytes the origin sent, in file sizes. */
+  readonly originEgress: number;
+  readonly firstSeconds: number;
+  readonly medianSeconds: number;
+  readonly lastSeconds: number;
+  /** Hosts that died before completing, and hosts still incomplete when the run stopped. */
+  readonly died: number;
+  readonly incomplete: number;
+  /** Bytes hosts took from peers, in file sizes per completed host. */
+  readonly peerShare: number;
+  readonly completionSeconds: readonly number[];
+  readonly events: number;
+  readonly flows: number;
+}
+
+/**
+ * The fluid-model lower bound (Kumar and Ross) on the time for N hosts to get F bytes:
+ * max(F / u_origin, F / min d_i, N F / (u_origin + sum u_i)). Rates in bytes per second.
+ */
+export function fluidLowerBoundSeconds(fileBytes: number, originBps: number, hosts: readonly { upBps: number; downBps: number }[]): number {
+  const slowestDown = Math.min(...hosts.map((host) => host.downBps));
+  const totalUp = hosts.reduce((sum, host) => sum + host.upBps, 0);
+  return Math.max(fileBytes / originBps, fileBytes / slowestDown, (hosts.length * fileBytes) / (originBps + totalUp));
+}
+
+/** The median of `values` (sorted ascending), NaN when empty. */
+function median(sorted: readonly number[]): number {
+  if (sorted.length === 0) return NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface FiguresSource {
+  readonly hosts: readonly SimulatedHost[];
+  readonly geometry: { readonly fileBytes: number; readonly pieceBytes: number };
+  readonly originPort: { readonly capacityBps: number };
+  readonly queue: { readonly fired: number };
+  readonly network: { readonly started: number };
+}
+
+/** The figures of a finished simulation whose origin sent `originBytes`. */
+export function simulationFigures(sim: FiguresSource, originBytes: number): SimulationFigures {
+  const { fileBytes, pieceBytes } = sim.geometry;
+  const done = sim.hosts.filter((host) => host.doneMs !== null);
+  const seconds = done.map((host) => host.doneMs! / 1000);
+  const sorted = [...seconds].sort((a, b) => a - b);
+  const died = sim.hosts.filter((host) => host.doneMs === null && !host.alive && host.spec.dieMs !== null).length;
+  const T = sorted.at(-1) ?? NaN;
+  const Tmin = fluidLowerBoundSeconds(fileBytes, sim.originPort.capacityBps, sim.hosts.map((host) => host.spec));
+  const peerBytes = done.reduce((sum, host) => sum + host.peerBytes, 0);
+  return {
+    clients: sim.hosts.length, fileBytes, pieceBytes, T, Tmin, ratio: T / Tmin,
+    originEgress: originBytes / fileBytes,
+    firstSeconds: sorted[0] ?? NaN, medianSeconds: median(sorted), lastSeconds: T,
+    died, incomplete: sim.hosts.length - done.length - died,
+    peerShare: done.length === 0 ? 0 : peerBytes / fileBytes / done.length,
+    completionSeconds: seconds,
+    events: sim.queue.fired, flows: sim.network.started,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The numbers a swarm host decides with, in one pure module: the real host (peer-downloads.ts,
+ * piece-server.ts, origin-fetcher.ts, transfer.ts) and the simulator (src/simulation/) import them
+ * from here, so a simulated host makes its choices with the same parameters as a real one.
+ *
+ * Pure: constants and arithmetic only.
+ */
+import type { PieceGeometry } from '../pieces/piece-geometry.js';
+
+/** Bytes per block request. */
+export const BLOCK_BYTES = 256 * 1024;
+/** Blocks we keep asked of one peer at once (the request pipeline). */
+export const MAX_ASKED_PER_PEER = 16;
+/** Peers served (unchoked) at once. */
+export const UPLOAD_SLOTS = 8;
+/** How often the upload slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */
+export const ROTATE_MS = 3000;
+/**
+ * With peers, how long a claimed origin run waits for a claim of the same pieces by a peer that
+ * picked at the same moment (LAN round trip plus a busy event loop) before its request.
+ */
+export const CLAIM_SETTLE_MS = 15;
+/** An idle origin connection looks for work again at the latest after this long. */
+export const ORIGIN_IDLE_MS = 500;
+/**
+ * Hosts woken by the same event (a peer's `have`) would pick at the same moment from the same
+ * view; an idle origin connection pauses a random time below this before it picks.
+ */
+export const ORIGIN_PICK_JITTER_MS = 40;
+
+/**
+ * How long a download listens for peers before its first origin request (`Swarm.waitForPeer`).
+ * Peers that hear our first announce dial us at once, so on a LAN a connection is under way within
+ * milliseconds; a swarm that shows none by `quietMs` is taken to be empty.
+ */
+export interface DiscoveryWait {
+  /** With no connection under way by then, the swarm is taken to be empty. */
+  readonly quietMs: number;
+  /** The longest wait, while a connection is under way (dialled, in its handshake, or before its bitfield). */
+  readonly maxMs: number;
+}
+
+/** The wait of every download: a tenth of a second when nobody answers. */
+export const DEFAULT_DISCOVERY_WAIT: DiscoveryWait = { quietMs: 100, maxMs: 1000 };
+
+/** Target length of one origin run when alone: short enough that the verified prefix keeps moving. */
+export function runPieces(geometry: PieceGeometry, connections: number): number {
+  const targetBytes = Math.min(16 * 2 ** 20, Math.max(2 * 2 ** 20, geometry.fileBytes / (connections * 8)));
+  return Math.max(1, Math.floor(targetBytes / geometry.pieceBytes));
+}
+
+/**
+ * Length of one origin run with peers: about 1 MiB. What the origin has already pushed into its
+ * socket when a run must yield to a peer is wasted, and a short request bounds it.
+ */
+export function swarmRunPieces(geometry: PieceGeometry): number {
+  return Math.max(1, Math.floor(2 ** 20 / geometry.pieceBytes));
+}
+
+/** Origin runs a host may have at once with `peerCount` peers: the fleet shares about `connections` in all, at least one per host. */
+export function activeOriginRuns(connections: number, peerCount: number): number {
+  return Math.max(1, Math.round(connections / (1 + peerCount)));
+}
