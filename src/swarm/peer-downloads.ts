@@ -26,7 +26,7 @@ import { ArrivalDigests } from './arrival-digests.js';
 import { type Peer, blockKey } from './peer.js';
 import { PeerRequests } from './peer-requests.js';
 import { MAX_BAD_PIECES, type PieceTrust } from './piece-trust.js';
-import { BLOCK_BYTES, MAX_ASKED_PER_PEER } from './swarm-parameters.js';
+import { BLOCK_BYTES, MAX_ASKED_PER_PEER, pipelineDepth } from './swarm-parameters.js';
 
 export { BLOCK_BYTES } from './swarm-parameters.js';
 /** Idle frame buffers kept for reuse (at 256 KiB blocks, 4 MiB). */
@@ -229,7 +229,7 @@ export class PeerDownloads {
       this.#writing.delete(key);
     }
     const { store } = this.#opts;
-    peer.downloadedBytes += block.length;
+    peer.noteReceived(block.length, Date.now());
     this.#opts.onPeerBytes(block.length);
     let senders = this.#senders.get(piece);
     if (!senders) this.#senders.set(piece, (senders = new Set()));
@@ -275,11 +275,12 @@ export class PeerDownloads {
     for (const peer of this.#swarm.peers.values()) this.schedule(peer);
   }
 
-  /** Asks `peer` for blocks until it has MAX_ASKED_PER_PEER outstanding or nothing fits. */
+  /** Asks `peer` for blocks until it has about a second of its rate outstanding ({@link pipelineDepth}) or nothing fits. */
   schedule(peer: Peer): void {
     const { store } = this.#opts;
     if (this.#closed || this.#paused || peer.connection.closed || peer.peerChoking || store.have.isComplete()) return;
-    while (peer.asked.size < MAX_ASKED_PER_PEER) {
+    const depth = pipelineDepth(peer.downloadRate);
+    while (peer.asked.size < depth) {
       const block = this.#requests.nextBlockFor(peer.id) ?? (this.#mayAssign(peer) ? this.#assignPiece(peer) : null);
       if (!block) break;
       this.#ask(peer, block);
@@ -302,7 +303,9 @@ export class PeerDownloads {
   }
 
   #ask(peer: Peer, block: { piece: number; begin: number; length: number }): void {
-    peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: Date.now() });
+    const nowMs = Date.now();
+    peer.noteAsked(nowMs);
+    peer.asked.set(blockKey(block.piece, block.begin), { ...block, atMs: nowMs });
     peer.connection.send({ type: 'request', piece: block.piece, begin: block.begin, length: block.length });
   }
 

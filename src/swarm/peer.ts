@@ -11,6 +11,13 @@ import type { PeerLink } from './peer-link.js';
 import { PexInbox, PexSender } from './peer-exchange.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
+import { RateMeter } from '../rate-limit/rate-meter.js';
+
+/** A peer's download rate is sampled at most this often. */
+const RATE_SAMPLE_MS = 100;
+/** The window a peer's download rate is measured over. */
+const RATE_WINDOW_MS = 2000;
+
 /** A block request, ours or theirs. */
 export interface BlockRequest {
   readonly piece: number;
@@ -64,6 +71,9 @@ export class Peer {
   /** Requests for pieces we did not offer, over the connection (see MAX_UNOFFERED_REQUESTS). */
   unofferedRequests = 0;
 
+  #meter: { readonly meter: RateMeter; readonly startMs: number; sampledMs: number } | null = null;
+  #downloadRate: number | null = null;
+
   /** Whether we dialled it. */
   readonly outbound: boolean;
   /** How the connection came to be (the source of the address we dialled, or `incoming`). */
@@ -83,6 +93,29 @@ export class Peer {
     this.address = address;
     this.connection = connection;
     this.has = new Bitfield(pieceCount);
+  }
+
+  /**
+   * What it delivers us, in bytes per second, over the last seconds of asking (null until it has
+   * been asked for half a second). Sampled at most every {@link RATE_SAMPLE_MS}.
+   */
+  get downloadRate(): number | null {
+    return this.#downloadRate;
+  }
+
+  /** We asked it for a block at `nowMs`: the rate is measured from the first ask. */
+  noteAsked(nowMs: number): void {
+    this.#meter ??= { meter: new RateMeter(nowMs, RATE_WINDOW_MS, this.downloadedBytes), startMs: nowMs, sampledMs: nowMs };
+  }
+
+  /** It sent us `bytes` we asked for, at `nowMs`. */
+  noteReceived(bytes: number, nowMs: number): void {
+    this.downloadedBytes += bytes;
+    const state = this.#meter;
+    if (!state || nowMs - state.sampledMs < RATE_SAMPLE_MS) return;
+    state.sampledMs = nowMs;
+    const rate = state.meter.rate(this.downloadedBytes, nowMs);
+    if (nowMs - state.startMs >= RATE_SAMPLE_MS * 5) this.#downloadRate = rate;
   }
 
   /** The oldest block we asked of it, or null. */

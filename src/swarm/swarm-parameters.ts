@@ -9,8 +9,27 @@ import type { PieceGeometry } from '../pieces/piece-geometry.js';
 
 /** Bytes per block request. */
 export const BLOCK_BYTES = 256 * 1024;
-/** Blocks we keep asked of one peer at once (the request pipeline). */
+/** Blocks we keep asked of one peer at once at most (the request pipeline; see {@link pipelineDepth}). */
 export const MAX_ASKED_PER_PEER = 16;
+/** Blocks asked of a peer whose rate is not known yet. */
+export const INITIAL_ASKED_PER_PEER = 4;
+/** Blocks asked of the slowest peer: one on its way while the next is asked. */
+export const MIN_ASKED_PER_PEER = 2;
+/** Seconds of a peer's rate kept asked of it (libtorrent's request_queue_time is 3). */
+export const PIPELINE_SECONDS = 1;
+
+/**
+ * How many blocks to keep asked of a peer that delivers `rateBytesPerSec` (null: not measured
+ * yet): about {@link PIPELINE_SECONDS} of its rate, from {@link MIN_ASKED_PER_PEER} to
+ * {@link MAX_ASKED_PER_PEER}. A deeper pipeline to a slow peer (a busy uploader, a thin link)
+ * would promise it pieces for many seconds: the rest of the swarm could not ask for them, and the
+ * tail would wait on it.
+ */
+export function pipelineDepth(rateBytesPerSec: number | null): number {
+  if (rateBytesPerSec === null || Number.isNaN(rateBytesPerSec)) return INITIAL_ASKED_PER_PEER;
+  const blocks = Math.ceil((Math.max(0, rateBytesPerSec) * PIPELINE_SECONDS) / BLOCK_BYTES);
+  return Math.min(MAX_ASKED_PER_PEER, Math.max(MIN_ASKED_PER_PEER, blocks));
+}
 /** Peers served (unchoked) at once. */
 export const UPLOAD_SLOTS = 8;
 /** How often the upload slots are recomputed (BEP 3 rechokes every 10 s; LAN peers come and go faster). */

@@ -11,6 +11,7 @@ import { makeContent } from '../../../src/testing/origin-content.js';
 import { Peer } from '../../../src/swarm/peer.js';
 import { BLOCK_BYTES, PeerDownloads } from '../../../src/swarm/peer-downloads.js';
 import { MAX_BAD_PIECES, PieceTrust } from '../../../src/swarm/piece-trust.js';
+import { INITIAL_ASKED_PER_PEER } from '../../../src/swarm/swarm-parameters.js';
 import type { WireMessage } from '../../../src/wire/codec.js';
 import { FakeLink } from '../../helpers/fake-link.js';
 import { bits, indexesOf } from '../../helpers/picker-fixtures.js';
@@ -18,7 +19,8 @@ import { digestOf, pieceOf, putPieces, useTempStores } from '../../helpers/temp-
 import { Watch } from '../../helpers/watch.js';
 
 /** Not exported by peer-downloads.ts: blocks asked of one peer at once, strikes, ask timeout. */
-const PIPELINE_DEPTH = 16;
+/** Blocks asked of a peer whose rate is not measured yet (every peer of these quick tests). */
+const PIPELINE_DEPTH = INITIAL_ASKED_PER_PEER;
 const MAX_STRIKES = 3;
 const ASK_TIMEOUT_MS = 20_000;
 /** The smallest piece size: one block per piece. */
