@@ -4,7 +4,7 @@
 // swarm-download, N plain curl downloads, and N aria2c on a torrent whose web seed is the origin
 // (BEP 19) with an opentracker (when aria2c, mktorrent and opentracker are installed):
 //   {mode, clients, subnets, discovery, fileBytes, T, Tmin, ratio: T/Tmin, originEgress: bytes/F,
-//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB]}
+//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB]}
 // where T is the last completion and Tmin = max(F/u_origin, F/d_host, N*F/(u_origin + N*u_host))
 // (the fluid model of Kumar and Ross).
 //
@@ -69,6 +69,11 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** The sum of `seconds` per GiB of `bytes` delivered; null when a figure is missing. */
+function perGiB(seconds, bytes) {
+  return seconds.includes(null) ? null : seconds.reduce((a, b) => a + b, 0) / (bytes / GiB);
+}
+
 async function benchRun(run) {
   const fileBytes = parseSize(run.size);
   const rateMbit = Number(run.rate);
@@ -85,7 +90,8 @@ async function benchRun(run) {
       const Tmin = lowerBoundSeconds(fileBytes, clients, rateMbit);
       const cpu = result.cpuSeconds === null ? {} : {
         cpuSeconds: result.cpuSeconds,
-        cpuSecondsPerGiB: result.cpuSeconds.includes(null) ? null : result.cpuSeconds.reduce((a, b) => a + b, 0) / ((clients * fileBytes) / GiB),
+        cpuSecondsPerGiB: perGiB(result.cpuSeconds, clients * fileBytes),
+        cpuSystemSecondsPerGiB: perGiB(result.cpuSystemSeconds, clients * fileBytes),
       };
       console.log(JSON.stringify({ mode, clients, subnets, discovery: mode === 'swarm' ? discovery : mode === 'aria2' ? 'tracker' : null, fileBytes, rateMbit, T, Tmin, ratio: T / Tmin,
         originEgress: result.originEgressBytes / fileBytes, allVerified: result.allVerified, exitCodes: result.exitCodes,

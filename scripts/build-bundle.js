@@ -6,6 +6,7 @@
 // V8's code cache for it, dist/bundle/<program>.cache, which bin/run-bundle.cjs uses when it fits.
 //
 //   node scripts/build-bundle.js            (run by `npm run build`)
+//   SWARM_BUNDLE_NO_MINIFY=1 node scripts/build-bundle.js   (readable names in CPU profiles)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -76,7 +77,7 @@ async function bundle(contents, sourcefile, outfile) {
     define: { SWARM_BUNDLED_HASH_WORKER: JSON.stringify(workerSource), 'import.meta.url': 'bundleUrl' },
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [slimUndici],
-    minify: true,
+    minify: process.env.SWARM_BUNDLE_NO_MINIFY !== '1',
     metafile: true,
     outfile,
   });

@@ -25,11 +25,11 @@ export function cpuTimedCommand(command: string, args: readonly string[], cpuFil
 }
 
 /**
- * The user + system CPU seconds in a file {@link cpuTimedCommand} wrote, or null when it is
+ * The user and system CPU seconds in a file {@link cpuTimedCommand} wrote, or null when it is
  * missing or holds no figures (the process was killed with its wrapper).
  */
-export async function readCpuSeconds(cpuFile: string): Promise<number | null> {
+export async function readCpuTimes(cpuFile: string): Promise<{ user: number; system: number } | null> {
   const text = await readFile(cpuFile, 'utf8').catch(() => '');
   const match = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\s*$/.exec(text);
-  return match ? Number(match[1]) + Number(match[2]) : null;
+  return match ? { user: Number(match[1]), system: Number(match[2]) } : null;
 }

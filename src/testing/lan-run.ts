@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { aria2Command, makeTorrent, TORRENT_FILE_NAME, writeDoneHook } from './aria2-run.js';
-import { cpuTimedCommand, readCpuSeconds } from './child-cpu.js';
+import { cpuTimedCommand, readCpuTimes } from './child-cpu.js';
 import { PEERS_DNS_NAME, trackerInfoHashCandidates } from './discovery-args.js';
 import { createNamespaceLan, type LanHost, type NamespaceLan } from './netns-lan.js';
 import { writeRandomFile } from './random-file.js';
@@ -97,6 +97,8 @@ export interface LanRunResult {
   readonly allVerified: boolean;
   /** Each client's user + system CPU seconds (null: not read), or null without `cpu`. */
   readonly cpuSeconds: readonly (number | null)[] | null;
+  /** The system part of {@link cpuSeconds} (kernel time: syscalls, the network stack). */
+  readonly cpuSystemSeconds: readonly (number | null)[] | null;
 }
 
 async function ensureSource(path: string, bytes: number): Promise<void> {
@@ -272,7 +274,9 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
     const originEgressBytes = await stopOrigin(origin);
     const outputs = clientHosts.map((_, index) => outputOf(opts, index));
     const verified = await Promise.all(outputs.map((path) => md5Of(path).then((md5) => md5 === sourceMd5, () => false)));
-    const cpuSeconds = opts.cpu ? await Promise.all(clientHosts.map((_, index) => readCpuSeconds(join(opts.workDir, `cpu-${index}.txt`)))) : null;
+    const cpuTimes = opts.cpu ? await Promise.all(clientHosts.map((_, index) => readCpuTimes(join(opts.workDir, `cpu-${index}.txt`)))) : null;
+    const cpuSeconds = cpuTimes && cpuTimes.map((times) => times && times.user + times.system);
+    const cpuSystemSeconds = cpuTimes && cpuTimes.map((times) => times && times.system);
     return {
       mode: opts.mode,
       clients: opts.clients,
@@ -286,6 +290,7 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
       originEgressBytes,
       allVerified: verified.every(Boolean),
       cpuSeconds,
+      cpuSystemSeconds,
     };
   } finally {
     clearTimeout(timer);
