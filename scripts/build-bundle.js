@@ -56,6 +56,37 @@ const slimUndici = {
   },
 };
 
+/**
+ * Packages whose module top level is costly and which only some runs call, each imported as its
+ * default export, a function: every import of one resolves to a stand-in that loads the real
+ * module (bundled, it runs when first required) at its first call. string-width (three copies,
+ * for yargs' --help and usage text) builds Intl.Segmenters and Unicode-property regular
+ * expressions when loaded: about 50 ms of CPU at every start, --version included.
+ */
+const LAZY_DEFAULT_EXPORTS = ['string-width'];
+
+const lazyOnFirstCall = {
+  name: 'lazy-on-first-call',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_DEFAULT_EXPORTS.join('|')})$`);
+    b.onResolve({ filter }, async (args) => {
+      if (args.pluginData?.real === true) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { real: true } });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-on-first-call' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-on-first-call' }, (args) => ({
+      contents: `let real;
+export default function lazyOnFirstCall(...args) {
+  real ??= require(${JSON.stringify(args.path)});
+  return real.default(...args);
+}`,
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none',
   // prefix-hasher's import.meta fallback is for dist/ only; in the bundle the worker is inlined.
   logOverride: { 'empty-import-meta': 'silent' } };
@@ -76,7 +107,7 @@ async function bundle(contents, sourcefile, outfile) {
     // ESM dependencies (yargs) read import.meta.url, which CommonJS lacks: give them the bundle's.
     define: { SWARM_BUNDLED_HASH_WORKER: JSON.stringify(workerSource), 'import.meta.url': 'bundleUrl' },
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [slimUndici],
+    plugins: [slimUndici, lazyOnFirstCall],
     minify: process.env.SWARM_BUNDLE_NO_MINIFY !== '1',
     metafile: true,
     outfile,

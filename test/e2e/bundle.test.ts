@@ -42,6 +42,22 @@ require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swa
     expect(loaded.filter((name) => /undici|http2|tls|zlib/.test(name))).toEqual([]);
   });
 
+  it('loads string-width (Intl.Segmenters, Unicode-property regexps) at its first call: --help measures text, --version does not pay for it', async () => {
+    const segmentersMadeBy = async (flag: string): Promise<{ stdout: string; segmenters: number }> => {
+      const script = `let made = 0;
+Intl.Segmenter = class extends Intl.Segmenter { constructor(...args) { made++; super(...args); } };
+process.argv = [process.argv[0], 'swarm-download', ${JSON.stringify(flag)}];
+process.on('exit', () => process.stderr.write(String(made)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swarm-download');`;
+      const { stdout, stderr } = await run(process.execPath, ['-e', script]);
+      return { stdout, segmenters: Number(stderr) };
+    };
+    expect(await segmentersMadeBy('--version')).toEqual({ stdout: `${VERSION}\n`, segmenters: 0 });
+    const help = await segmentersMadeBy('--help');
+    expect(help.stdout).toMatch(/--storage-directory\s+where partial state/);
+    expect(help.segmenters).toBeGreaterThan(0);
+  });
+
   it('runs alone from an empty directory: no node_modules, no dist/ beside it', async () => {
     const content = makeContent(3 * MiB + 17, 7);
     const origin = await startTestOrigin({ content });
