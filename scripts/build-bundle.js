@@ -3,15 +3,20 @@
 // node_modules needed beside it, and Node starts it faster than the ~150 files of dist/ plus
 // node_modules. The hashing worker is bundled first and inlined as a string, so the program is
 // a single file (the form a Node single executable application needs). Beside each bundle goes
-// V8's code cache for it, dist/bundle/<program>.cache, which bin/run-bundle.cjs uses when it fits.
+// V8's code cache for it, dist/bundle/<program>.cache, which bin/run-bundle.cjs uses when it fits
+// (swarm-download's made by a download of 1 MiB from a loopback origin, so dist/testing/ must be
+// built first: `npm run build` runs tsc before this).
 //
 //   node scripts/build-bundle.js            (run by `npm run build`)
 //   SWARM_BUNDLE_NO_MINIFY=1 node scripts/build-bundle.js   (readable names in CPU profiles)
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 import { PROGRAMS } from './programs.js';
 import { bundledPackageDirs, thirdPartyNotices } from './third-party-notices.js';
@@ -115,13 +120,47 @@ async function bundle(contents, sourcefile, outfile) {
   for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
 }
 
+/**
+ * Writes V8's code cache of program `name` for bin/run-bundle.cjs from a run with `args`: every
+ * module's top level and each function compiled by the time it exits. Rejects if the run fails.
+ */
+async function writeCodeCache(name, args, env = process.env) {
+  await promisify(execFile)(process.execPath, ['-e', `process.argv = [process.argv[0], ${JSON.stringify(`bin/${name}.js`)}, ...${JSON.stringify(args)}];
+require('./bin/run-bundle.cjs').runBundle(${JSON.stringify(name)}, { writeCache: true });`], { cwd: root, env });
+}
+
+/**
+ * swarm-download's cache comes from a real download, so that it holds what a download compiles
+ * after --version would have exited (the origin client, undici, the piece store, the hasher,
+ * publishing): 1 MiB from an origin in this process on loopback, --no-discovery (no broadcast
+ * from a build), with an empty config and no SWARM_* variables, so the host's settings play no
+ * part. Should that fail, the cache of a --version run is written instead, with a warning.
+ */
+async function writeDownloadCodeCache() {
+  const { makeContent, startOrigin } = await import('../dist/testing/origin-server.js');
+  const dir = await mkdtemp(join(tmpdir(), 'swarm-build-cache-'));
+  const origin = await startOrigin({ content: makeContent(2 ** 20, 1) });
+  try {
+    await writeFile(join(dir, 'config.json'), '{}');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SWARM_')));
+    await writeCodeCache('swarm-download', [origin.url, '-o', join(dir, 'file.bin'), '--storage-directory', join(dir, 'storage'),
+      '--config', join(dir, 'config.json'), '--no-discovery', '--quiet'], env);
+  } catch (err) {
+    process.stderr.write(`build-bundle: warning: swarm-download's code cache comes from a --version run: the download to make it failed: ${String(err.stderr || err.message).trim()}\n`);
+    await writeCodeCache('swarm-download', ['--version']);
+  } finally {
+    await origin.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 for (const [name, module] of Object.entries(PROGRAMS)) {
   await bundle(`import { runMain } from './src/cli/run-main.ts';
 import { main } from './${module}';
 void runMain(main);`, `${name}-entry.ts`, `dist/bundle/${name}.cjs`);
-  // V8's code cache for bin/run-bundle.cjs, from a `--version` run (every module's top level).
-  execFileSync(process.execPath, ['-e', `process.argv = [process.argv[0], ${JSON.stringify(`bin/${name}.js`)}, '--version'];
-require('./bin/run-bundle.cjs').runBundle(${JSON.stringify(name)}, { writeCache: true });`], { cwd: root, stdio: 'pipe' });
+  // The others' caches come from a `--version` run (every module's top level).
+  if (name === 'swarm-download') await writeDownloadCodeCache();
+  else await writeCodeCache(name, ['--version']);
 }
 
 // The single executable's bundle (scripts/build-sea.js): every program, chosen by the name the

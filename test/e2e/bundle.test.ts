@@ -142,6 +142,19 @@ describe('the code cache (bin/run-bundle.cjs)', () => {
     expect(seen).toEqual({ stdout: VERSION, cacheBytes: cache.length - 32, rejected: false });
   });
 
+  it("swarm-download's cache comes from a download (what it compiles after --version would have exited), not from --version", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, 'bin'), { recursive: true });
+    await mkdir(join(dir, 'dist/bundle'), { recursive: true });
+    await copyFile(join(REPO_ROOT, 'bin/run-bundle.cjs'), join(dir, 'bin/run-bundle.cjs'));
+    await copyFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cjs'), join(dir, 'dist/bundle/swarm-download.cjs'));
+    await run(process.execPath, ['-e', `process.argv = [process.argv[0], 'swarm-download', '--version'];
+require(${JSON.stringify(join(dir, 'bin/run-bundle.cjs'))}).runBundle('swarm-download', { writeCache: true });`]);
+    const fromVersion = (await readFile(join(dir, 'dist/bundle/swarm-download.cache'))).length;
+    const built = (await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'))).length;
+    expect(built).toBeGreaterThan(fromVersion * 1.2);
+  });
+
   it('a damaged, truncated, stale or missing cache is not given to V8, and the program runs', async () => {
     const dir = await makeTempDir();
     const good = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'));
