@@ -97,8 +97,8 @@ export interface OriginOptions {
    * `If-Range` with that date. @default true
    */
   lastModified?: boolean;
-  /** Called as each request arrives, before it is answered (benchmarks time a client's start by it). */
-  onRequest?: (method: string) => void;
+  /** Called as each request arrives, before it is answered (benchmarks time and log requests by it). */
+  onRequest?: (req: IncomingMessage) => void;
 }
 
 /** Counters since start. `bodyBytes` counts every body byte handed to a socket (error texts too). */
@@ -238,7 +238,7 @@ class LoopbackOrigin implements OriginServer {
   readonly #md5s = new Map<number, Promise<Buffer>>();
   readonly #sendEtag: boolean;
   readonly #sendLastModified: boolean;
-  readonly #onRequest: ((method: string) => void) | undefined;
+  readonly #onRequest: ((req: IncomingMessage) => void) | undefined;
   #wrongSinceFaults = 0;
   #url = '';
   #faults: OriginFaults = {};
@@ -315,7 +315,7 @@ class LoopbackOrigin implements OriginServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
-    this.#onRequest?.(req.method ?? '');
+    this.#onRequest?.(req);
     const isHead = req.method === 'HEAD';
     if (isHead) this.stats.headRequests++;
     if (req.method === 'GET') this.#countGet(req);
