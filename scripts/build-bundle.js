@@ -11,7 +11,7 @@
 //   SWARM_BUNDLE_NO_MINIFY=1 node scripts/build-bundle.js   (readable names in CPU profiles)
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -92,6 +92,28 @@ export default function lazyOnFirstCall(...args) {
   },
 };
 
+/**
+ * yargs' factory calls `.version()` on every parser it makes, which guesses the version from the
+ * nearest package.json above the working directory (in a bundle, yargs' own directory is not
+ * known): a walk up to / that lists each directory, parses whatever package.json it finds, and
+ * when there is none builds and catches an AssertionError (util.inspect): about 10 ms at every
+ * start, and a read of files that are not ours. Every program sets `.version(VERSION)`
+ * (src/cli/common-options.ts), which replaces the guess; so the factory's call becomes
+ * `.version(false)`, which guesses nothing. The build fails if yargs no longer has that line.
+ */
+const FACTORY_VERSION_CALL = '        yargs.version();\n';
+
+const yargsNoVersionGuess = {
+  name: 'yargs-no-version-guess',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.split(FACTORY_VERSION_CALL).length !== 2) throw new Error(`${args.path}: expected one ${JSON.stringify(FACTORY_VERSION_CALL)} (yargs changed: see yargsNoVersionGuess)`);
+      return { contents: source.replace(FACTORY_VERSION_CALL, '        yargs.version(false);\n'), loader: 'js' };
+    });
+  },
+};
+
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', legalComments: 'none',
   // prefix-hasher's import.meta fallback is for dist/ only; in the bundle the worker is inlined.
   logOverride: { 'empty-import-meta': 'silent' } };
@@ -112,7 +134,7 @@ async function bundle(contents, sourcefile, outfile) {
     // ESM dependencies (yargs) read import.meta.url, which CommonJS lacks: give them the bundle's.
     define: { SWARM_BUNDLED_HASH_WORKER: JSON.stringify(workerSource), 'import.meta.url': 'bundleUrl' },
     banner: { js: '#!/usr/bin/env node\nvar bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [slimUndici, lazyOnFirstCall],
+    plugins: [slimUndici, lazyOnFirstCall, yargsNoVersionGuess],
     minify: process.env.SWARM_BUNDLE_NO_MINIFY !== '1',
     metafile: true,
     outfile,

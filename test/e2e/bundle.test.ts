@@ -58,6 +58,22 @@ require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swa
     expect(help.segmenters).toBeGreaterThan(0);
   });
 
+  it("does not guess its version from the package.json above the working directory (yargs' walk to /), for any program", async () => {
+    const dir = await makeTempDir();
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'not-swarm', version: '9.9.9' }));
+    for (const name of ['swarm-download', 'swarm-server', 'swarm']) {
+      const script = `const fs = require('node:fs');
+const listed = [];
+const readdirSync = fs.readdirSync;
+fs.readdirSync = (...args) => { listed.push(String(args[0])); return readdirSync(...args); };
+process.argv = [process.argv[0], ${JSON.stringify(name)}, '--version'];
+process.on('exit', () => process.stderr.write(JSON.stringify(listed)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle(${JSON.stringify(name)});`;
+      const { stdout, stderr } = await run(process.execPath, ['-e', script], { cwd: dir });
+      expect({ name, stdout: stdout.trim(), listed: JSON.parse(stderr) as string[] }).toEqual({ name, stdout: VERSION, listed: [] });
+    }
+  });
+
   it('runs alone from an empty directory: no node_modules, no dist/ beside it', async () => {
     const content = makeContent(3 * MiB + 17, 7);
     const origin = await startTestOrigin({ content });
