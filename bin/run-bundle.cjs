@@ -7,7 +7,7 @@
 // cache that does not match the bundle (stale), is damaged (V8 does not checksum its caches by
 // default), is missing, or that this V8 rejects (another Node version or flags) is ignored and
 // the bundle compiles from source: a cache can make a start faster, never break it.
-// `npm run build` writes the cache with `writeCache` (this node, a `--version` run).
+// `npm run build` writes the cache with `writeCache` (this node; swarm-download's from a loopback download, the others' from `--version`).
 
 const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');

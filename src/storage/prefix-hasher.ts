@@ -2,9 +2,9 @@
  * MD5 of a file whose pieces arrive out of order, computed as the contiguous completed prefix
  * grows, so that verifying a finished download reads little or nothing again.
  *
- * The work runs in a worker thread (prefix-hash-worker) that reads the data file; this class
- * only tells it how far the prefix reaches. Not responsible for knowing which pieces are
- * complete: the caller passes the prefix length in bytes. Calls may come at any rate; updates
+ * The work runs in a worker thread (prefix-hash-worker, started when there is work) that reads
+ * the data file; this class only tells it how far the prefix reaches. Not responsible for knowing
+ * which pieces are complete: the caller passes the prefix length in bytes. Calls may come at any rate; updates
  * are coalesced so at most one is in flight.
  */
 import { existsSync } from 'node:fs';
@@ -31,7 +31,7 @@ function workerPath(): string {
 
 /** Hashes a data file's prefix in a worker thread. */
 export class PrefixHasher {
-  readonly #worker: Worker;
+  #worker: Worker | null = null;
   readonly #dataPath: string;
   #requested = 0;
   #sent = 0;
@@ -41,14 +41,26 @@ export class PrefixHasher {
   #onDigest: ((digest: Buffer) => void) | null = null;
   #onError: ((err: Error) => void) | null = null;
 
+  /**
+   * Starts nothing yet: the worker thread (a Node environment of its own, tens of milliseconds of
+   * CPU to boot) starts at the first {@link advance} or {@link digest}, so that a download's
+   * start, when its first origin and peer requests go out, does not pay for it.
+   */
   constructor(dataPath: string) {
     this.#dataPath = dataPath;
+  }
+
+  /** The worker, started at the first call. */
+  #started(): Worker {
+    if (this.#worker !== null) return this.#worker;
     const bundled = typeof SWARM_BUNDLED_HASH_WORKER === 'string' ? SWARM_BUNDLED_HASH_WORKER : null;
-    this.#worker = new Worker(bundled ?? workerPath(), { eval: bundled !== null, workerData: { dataPath } });
-    this.#worker.on('message', (reply: WorkerReply) => this.#handle(reply));
-    this.#worker.on('error', (err) => this.#fail(asStorageError(err, dataPath)));
-    this.#worker.on('exit', () => this.#fail(new Error('the hashing worker stopped')));
-    this.#worker.unref();
+    const worker = new Worker(bundled ?? workerPath(), { eval: bundled !== null, workerData: { dataPath: this.#dataPath } });
+    worker.on('message', (reply: WorkerReply) => this.#handle(reply));
+    worker.on('error', (err) => this.#fail(asStorageError(err, this.#dataPath)));
+    worker.on('exit', () => this.#fail(new Error('the hashing worker stopped')));
+    worker.unref();
+    this.#worker = worker;
+    return worker;
   }
 
   /** Bytes hashed so far. */
@@ -69,20 +81,20 @@ export class PrefixHasher {
       if (this.#failure) return reject(this.#failure);
       this.#onDigest = resolve;
       this.#onError = reject;
-      this.#worker.postMessage({ finish: fileBytes });
+      this.#started().postMessage({ finish: fileBytes });
     });
   }
 
-  /** Stops the worker. */
+  /** Stops the worker (if it started). */
   async close(): Promise<void> {
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 
   #pump(): void {
     if (this.#inFlight || this.#requested <= this.#sent || this.#onDigest) return;
     this.#sent = this.#requested;
     this.#inFlight = true;
-    this.#worker.postMessage({ upTo: this.#sent });
+    this.#started().postMessage({ upTo: this.#sent });
   }
 
   #handle(reply: WorkerReply): void {

@@ -97,6 +97,8 @@ export interface OriginOptions {
    * `If-Range` with that date. @default true
    */
   lastModified?: boolean;
+  /** Called as each request arrives, before it is answered (benchmarks time and log requests by it). */
+  onRequest?: (req: IncomingMessage) => void;
 }
 
 /** Counters since start. `bodyBytes` counts every body byte handed to a socket (error texts too). */
@@ -251,6 +253,7 @@ class LoopbackOrigin implements OriginServer {
   readonly #md5s = new Map<number, Promise<Buffer>>();
   readonly #sendEtag: boolean;
   readonly #sendLastModified: boolean;
+  readonly #onRequest: ((req: IncomingMessage) => void) | undefined;
   #wrongSinceFaults = 0;
   #url = '';
   #faults: OriginFaults = {};
@@ -272,6 +275,7 @@ class LoopbackOrigin implements OriginServer {
     this.#urlPath = opts.urlPath ?? '/file.bin';
     this.#sendEtag = opts.etag ?? true;
     this.#sendLastModified = opts.lastModified ?? true;
+    this.#onRequest = opts.onRequest;
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res).catch(() => res.destroy());
     this.#scheme = opts.tls ? 'https' : 'http';
     this.#server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
@@ -326,6 +330,7 @@ class LoopbackOrigin implements OriginServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    this.#onRequest?.(req);
     const isHead = req.method === 'HEAD';
     if (isHead) this.stats.headRequests++;
     if (req.method === 'GET') this.#countGet(req);

@@ -42,6 +42,38 @@ require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swa
     expect(loaded.filter((name) => /undici|http2|tls|zlib/.test(name))).toEqual([]);
   });
 
+  it('loads string-width (Intl.Segmenters, Unicode-property regexps) at its first call: --help measures text, --version does not pay for it', async () => {
+    const segmentersMadeBy = async (flag: string): Promise<{ stdout: string; segmenters: number }> => {
+      const script = `let made = 0;
+Intl.Segmenter = class extends Intl.Segmenter { constructor(...args) { made++; super(...args); } };
+process.argv = [process.argv[0], 'swarm-download', ${JSON.stringify(flag)}];
+process.on('exit', () => process.stderr.write(String(made)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swarm-download');`;
+      const { stdout, stderr } = await run(process.execPath, ['-e', script]);
+      return { stdout, segmenters: Number(stderr) };
+    };
+    expect(await segmentersMadeBy('--version')).toEqual({ stdout: `${VERSION}\n`, segmenters: 0 });
+    const help = await segmentersMadeBy('--help');
+    expect(help.stdout).toMatch(/--storage-directory\s+where partial state/);
+    expect(help.segmenters).toBeGreaterThan(0);
+  });
+
+  it("does not guess its version from the package.json above the working directory (yargs' walk to /), for any program", async () => {
+    const dir = await makeTempDir();
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'not-swarm', version: '9.9.9' }));
+    for (const name of ['swarm-download', 'swarm-server', 'swarm']) {
+      const script = `const fs = require('node:fs');
+const listed = [];
+const readdirSync = fs.readdirSync;
+fs.readdirSync = (...args) => { listed.push(String(args[0])); return readdirSync(...args); };
+process.argv = [process.argv[0], ${JSON.stringify(name)}, '--version'];
+process.on('exit', () => process.stderr.write(JSON.stringify(listed)));
+require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle(${JSON.stringify(name)});`;
+      const { stdout, stderr } = await run(process.execPath, ['-e', script], { cwd: dir });
+      expect({ name, stdout: stdout.trim(), listed: JSON.parse(stderr) as string[] }).toEqual({ name, stdout: VERSION, listed: [] });
+    }
+  });
+
   it('runs alone from an empty directory: no node_modules, no dist/ beside it', async () => {
     const content = makeContent(3 * MiB + 17, 7);
     const origin = await startTestOrigin({ content });
@@ -124,6 +156,19 @@ describe('the code cache (bin/run-bundle.cjs)', () => {
     const cache = await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'));
     const seen = await runWithCache(await makeTempDir(), cache);
     expect(seen).toEqual({ stdout: VERSION, cacheBytes: cache.length - 32, rejected: false });
+  });
+
+  it("swarm-download's cache comes from a download (what it compiles after --version would have exited), not from --version", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, 'bin'), { recursive: true });
+    await mkdir(join(dir, 'dist/bundle'), { recursive: true });
+    await copyFile(join(REPO_ROOT, 'bin/run-bundle.cjs'), join(dir, 'bin/run-bundle.cjs'));
+    await copyFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cjs'), join(dir, 'dist/bundle/swarm-download.cjs'));
+    await run(process.execPath, ['-e', `process.argv = [process.argv[0], 'swarm-download', '--version'];
+require(${JSON.stringify(join(dir, 'bin/run-bundle.cjs'))}).runBundle('swarm-download', { writeCache: true });`]);
+    const fromVersion = (await readFile(join(dir, 'dist/bundle/swarm-download.cache'))).length;
+    const built = (await readFile(join(REPO_ROOT, 'dist/bundle/swarm-download.cache'))).length;
+    expect(built).toBeGreaterThan(fromVersion * 1.2);
   });
 
   it('a damaged, truncated, stale or missing cache is not given to V8, and the program runs', async () => {

@@ -108,6 +108,27 @@ describe('PrefixHasher', () => {
     expect(fdsOpenOn(dataPath)).toEqual([]);
   });
 
+  it.runIf(existsSync('/proc/self/task'))('starts its worker thread at the first advance past 0, not when made (a download\'s start does not pay for it)', async () => {
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    // Boots (and ends) one worker first, so that the threads Node starts once for workers exist.
+    const first = new PrefixHasher(dataPath);
+    await first.digest(1);
+    await first.close();
+    const before = threads();
+    const hasher = hasherFor(dataPath);
+    hasher.advance(0);
+    expect(threads()).toBe(before);
+    expect(fdsOpenOn(dataPath)).toEqual([]);
+    hasher.advance(1 * MiB);
+    expect(threads()).toBe(before + 1);
+    await vi.waitFor(() => expect(hasher.hashedBytes).toBe(1 * MiB), WAIT);
+    expect((await hasher.digest(FILE_BYTES)).toString('hex')).toBe(md5(content));
+  });
+
+  it('close() of a hasher that never started a worker resolves', async () => {
+    await new PrefixHasher(join(dir, 'no-such-file')).close();
+  });
+
   it('rejects with a StorageError when the file is shorter than the digest size', async () => {
     const shortPath = join(dir, 'short');
     await writeFile(shortPath, Buffer.alloc(100));
