@@ -17,6 +17,7 @@ import { pieceLength } from '../pieces/piece-geometry.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { PeerRequests } from '../swarm/peer-requests.js';
 import { chooseUnchoked } from '../swarm/upload-slots.js';
+import { CLAIM_RELAY_MS, ClaimGossip } from '../swarm/claim-gossip.js';
 import type { PieceRun } from '../wire/codec.js';
 import { Port } from './flow-network.js';
 import { PeerView } from './peer-view.js';
@@ -49,8 +50,9 @@ export class SimulatedHost {
   /** How many connected peers announce an origin run over each piece. */
   readonly fetchingCount: Uint16Array;
   readonly requests: PeerRequests;
-  /** Pieces claimed from the origin anywhere in the swarm, as far as claim gossip told us. */
-  readonly claimed: Bitfield;
+  /** Origin claims of hosts beyond our peers, as claim gossip told us (null without gossip). */
+  readonly gossip: ClaimGossip | null;
+  #relayScheduled = false;
   readonly origin: SimulatedOrigin;
   alive = false;
   doneMs: number | null = null;
@@ -87,7 +89,8 @@ export class SimulatedHost {
     this.availability = new Uint16Array(count);
     this.fetchingCount = new Uint16Array(count);
     this.requests = new PeerRequests(world.geometry, world.geometry.pieceBytes);
-    this.claimed = new Bitfield(count);
+    const { claimGossip, claimTtlMs, starveMs, claimHops } = world.params;
+    this.gossip = claimGossip ? new ClaimGossip(count, { ttlMs: claimTtlMs, starveMs, hops: claimHops }) : null;
     this.origin = new SimulatedOrigin(world, this);
   }
 
@@ -136,10 +139,8 @@ export class SimulatedHost {
     const runs = this.origin.runs();
     // The claims go first, as the runs go before the bitfield: a joiner picks its first origin
     // run when the bitfield comes.
-    if (this.#world.params.claimGossip && !this.claimed.isEmpty()) {
-      const claimed = this.claimed.clone();
-      this.#world.send(this, peer, () => peer.onClaims(claimed));
-    }
+    const claims = this.gossip?.snapshot(this.#world.queue.nowMs) ?? [];
+    if (claims.length > 0) this.#world.send(this, peer, () => peer.onClaims(this, 0, claims));
     this.#world.send(this, peer, () => peer.onOffer(this, offered, runs));
     this.origin.poke();
   }
@@ -181,6 +182,7 @@ export class SimulatedHost {
     this.#countRuns(view.fetching, -1);
     view.fetching = runs;
     this.#countRuns(runs, 1);
+    if (this.gossip?.hear(runs, this.gossip.hops, this.#world.queue.nowMs)) this.#scheduleRelay();
     this.origin.poke();
   }
 
@@ -385,13 +387,23 @@ export class SimulatedHost {
     this.#world.completed(this);
   }
 
-  /** Claim gossip: pieces claimed from the origin somewhere; the new ones are relayed to our peers. */
-  onClaims(claimed: Bitfield): void {
-    if (!this.alive) return;
-    const fresh = claimed.andNot(this.claimed);
-    if (fresh.isEmpty()) return;
-    for (let index = fresh.firstSet(0); index !== -1; index = fresh.firstSet(index + 1)) this.claimed.set(index);
-    this.#world.broadcast(this, (peer) => peer.onClaims(fresh));
+  /** A peer's `claims` message (claim gossip, swarm/claim-relay.ts). */
+  onClaims(from: SimulatedHost, hops: number, runs: readonly PieceRun[]): void {
+    if (!this.alive || !this.views.has(from.index) || !this.gossip) return;
+    if (this.gossip.hear(runs, hops, this.#world.queue.nowMs)) this.#scheduleRelay();
+    this.origin.poke();
+  }
+
+  /** Relays go out together after CLAIM_RELAY_MS, to every peer. */
+  #scheduleRelay(): void {
+    if (this.#relayScheduled) return;
+    this.#relayScheduled = true;
+    this.#world.queue.after(CLAIM_RELAY_MS, () => {
+      this.#relayScheduled = false;
+      if (!this.alive || !this.gossip) return;
+      for (const relay of this.gossip.takeRelays()) this.#world.broadcast(this, (peer) => peer.onClaims(this, relay.hops, relay.runs));
+      if (this.gossip.pendingPieces > 0) this.#scheduleRelay();
+    });
   }
 
   /** Our origin runs changed: peers hear them. */

@@ -27,12 +27,13 @@ export interface HostParameters {
   /** Bytes the origin has pushed into the socket, and are lost, when a run yields mid-way. */
   readonly yieldWasteBytes: number;
   /**
-   * Claim gossip (a proposal, not in the real host yet): hosts relay to their peers every origin
-   * claim they hear of, so that each knows which pieces the whole swarm has fetched or fetches
-   * from the origin, not only its peers; origin runs avoid those pieces, unless the host has
-   * starved (no peer offers anything it lacks) for `starveMs`.
+   * Claim gossip (swarm/claim-gossip.ts, as the real host): hosts relay to their peers the origin
+   * claims they hear of, up to `claimHops` hops, so origin runs avoid what hosts beyond their
+   * peers fetch, unless the host has starved (no peer offers anything it lacks) for `starveMs`.
    */
   readonly claimGossip: boolean;
+  readonly claimHops: number;
+  readonly claimTtlMs: number;
   readonly starveMs: number;
 }
 

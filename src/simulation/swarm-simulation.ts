@@ -14,6 +14,7 @@
 import { pieceGeometry } from '../pieces/piece-geometry.js';
 import { DEFAULT_CAPS } from '../host/connection-table.js';
 import { BLOCK_BYTES, MAX_ASKED_PER_PEER, ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
+import { CLAIM_HOPS, CLAIM_TTL_MS, STARVE_MS } from '../swarm/claim-gossip.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork, Port } from './flow-network.js';
 import { seededRandom } from './seeded-random.js';
@@ -34,8 +35,10 @@ export function realHostParameters(pieceBytes: number): HostParameters {
     maxPeers: DEFAULT_CAPS.maxPeersPerSwarm,
     dialPeers: DEFAULT_CAPS.maxDialledPerSwarm,
     yieldWasteBytes: 128 * 1024,
-    claimGossip: false,
-    starveMs: 2000,
+    claimGossip: true,
+    claimHops: CLAIM_HOPS,
+    claimTtlMs: CLAIM_TTL_MS,
+    starveMs: STARVE_MS,
   };
 }
 

@@ -9,6 +9,7 @@ import type { PieceRun } from '../wire/codec.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { PeerLink } from './peer-link.js';
 import { PexInbox, PexSender } from './peer-exchange.js';
+import { claimInbox } from './claim-gossip.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
 import { RateMeter } from '../rate-limit/rate-meter.js';
@@ -85,6 +86,8 @@ export class Peer {
   /** What we tell it of other peers (peer exchange), and what we take of what it tells us. */
   readonly pexSender = new PexSender();
   readonly pexInbox = new PexInbox();
+  /** The rate bound on the `claims` messages it relays to us. */
+  readonly claimInbox = claimInbox();
 
   constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean, source: ConnectionOrigin = outbound ? 'fixed' : 'incoming') {
     this.outbound = outbound;
