@@ -360,6 +360,7 @@ export class SimulatedHost {
     if (!this.requests.isAwaited(piece, 0)) return;
     this.requests.received(piece, 0);
     this.peerBytes += bytes;
+    this.gossip?.peerPiece(this.#world.queue.nowMs);
     view.goodPieces += 1;
     this.gotPiece(piece);
     this.schedule(view);

@@ -8,9 +8,9 @@
  * A claim heard in a peer's `fetching` message may travel {@link CLAIM_HOPS} more hops in
  * `claims` messages; a host relays only what is new to it (so each claim crosses each connection
  * about once), batched every {@link CLAIM_RELAY_MS}. The origin fetcher treats claimed pieces as
- * taken when it picks a run, unless the host has starved for {@link STARVE_MS}: no peer offers a
- * piece it lacks and none is asked of a peer (a claimer that died or left leaves a hole that
- * nobody else would fill). Claims expire between {@link CLAIM_TTL_MS} / 2 and
+ * taken when it picks a run, unless the host has starved for {@link STARVE_MS}: no piece came
+ * from a peer, no peer offered a piece it lacks and none was asked of a peer (a claimer that died
+ * or left leaves a hole that nobody else would fill). Claims expire between {@link CLAIM_TTL_MS} / 2 and
  * {@link CLAIM_TTL_MS} after they were last heard.
  *
  * Memory: a few bits per piece, whatever peers send: two generations of claimed pieces and one
@@ -86,7 +86,8 @@ export class ClaimGossip {
   /** Pieces to relay, by the hop count they go with (index h: relayed with h hops left). */
   readonly #pending: Bitfield[];
   #pendingPieces = 0;
-  #starvingSinceMs: number | null = null;
+  /** When peers last gave us a piece or offered one we lack (or, before that, when we first looked). */
+  #peersHelpedMs: number | null = null;
 
   /** Throws a TypeError on a piece count or option that is not a non-negative integer (TTL, starve and hops). */
   constructor(pieceCount: number, opts: ClaimGossipOptions = {}) {
@@ -163,17 +164,26 @@ export class ClaimGossip {
     return runsOf(this.#claimed(nowMs), maxRuns);
   }
 
+  /** A piece came from a peer at `nowMs`: the host is not starving. */
+  peerPiece(nowMs: number): void {
+    this.#peersHelpedMs = nowMs;
+  }
+
   /**
    * Pieces claimed somewhere in the swarm, for the origin fetcher to leave alone; empty once the
-   * host has starved for the starve time. `peersOffer`: a peer offers a piece we lack, or one is
-   * asked of a peer, now. The starvation clock runs from the first call that says no and restarts
-   * at one that says yes. Do not change the bitfield returned.
+   * host has starved for the starve time: no piece came from a peer (see {@link peerPiece}) and
+   * no call said `peersOffer` (a peer offers a piece we lack, or one is asked of a peer) for that
+   * long. The clock starts at the first call. Do not change the bitfield returned.
    */
   claimedUnlessStarved(nowMs: number, peersOffer: boolean): Bitfield {
-    if (peersOffer) this.#starvingSinceMs = null;
-    else this.#starvingSinceMs ??= nowMs;
-    if (this.#starvingSinceMs !== null && nowMs - this.#starvingSinceMs >= this.#starveMs) return new Bitfield(this.#count);
+    if (peersOffer || this.#peersHelpedMs === null) this.#peersHelpedMs = nowMs;
+    if (this.starved(nowMs)) return new Bitfield(this.#count);
     return this.#claimed(nowMs);
+  }
+
+  /** Whether the host has starved for the starve time as of the last {@link claimedUnlessStarved} and {@link peerPiece}. */
+  starved(nowMs: number): boolean {
+    return this.#peersHelpedMs !== null && nowMs - this.#peersHelpedMs >= this.#starveMs;
   }
 
   #claimed(nowMs: number): Bitfield {

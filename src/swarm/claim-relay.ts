@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { PieceRun } from '../wire/codec.js';
+import { debugLog } from '../debug-log.js';
 import { CLAIM_RELAY_MS, ClaimGossip } from './claim-gossip.js';
 import type { Peer } from './peer.js';
 import type { PeerLink } from './peer-link.js';
@@ -21,6 +22,7 @@ export class ClaimRelay {
   readonly #peers: () => Iterable<Peer>;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #starved = false;
 
   /** `peers`: the connected peers now (relays go to each). */
   constructor(pieceCount: number, peers: () => Iterable<Peer>) {
@@ -38,6 +40,7 @@ export class ClaimRelay {
   claims(peer: Peer, hops: number, runs: readonly PieceRun[]): string | null {
     if (peer.claimInbox.accept(performance.now(), runs.length).verdict === 'flood') return 'claims flood';
     if (runs.some((run) => run.endPiece > this.#pieceCount)) return 'claims runs out of range';
+    debugLog('claims', () => `heard from ${peer.id.slice(0, 8)}, ${hops} hops left: ${runs.map((run) => `${run.startPiece}-${run.endPiece}`).join(' ')}`);
     if (this.#gossip.hear(runs, hops, performance.now())) this.#schedule();
     return null;
   }
@@ -48,9 +51,20 @@ export class ClaimRelay {
     if (runs.length > 0) link.send({ type: 'claims', hops: 0, runs });
   }
 
+  /** A piece came from a peer (the host is not starving). */
+  peerPiece(): void {
+    this.#gossip.peerPiece(performance.now());
+  }
+
   /** Pieces claimed in the swarm, unless we have starved; see {@link ClaimGossip.claimedUnlessStarved}. */
   claimed(peersOffer: boolean): Bitfield {
-    return this.#gossip.claimedUnlessStarved(performance.now(), peersOffer);
+    const nowMs = performance.now();
+    const claimed = this.#gossip.claimedUnlessStarved(nowMs, peersOffer);
+    if (this.#gossip.starved(nowMs) !== this.#starved) {
+      this.#starved = !this.#starved;
+      debugLog('claims', () => (this.#starved ? 'starved: claims ignored' : 'fed again: claims kept'));
+    }
+    return claimed;
   }
 
   /** Stops relaying. */

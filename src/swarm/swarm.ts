@@ -100,7 +100,11 @@ export class Swarm {
     this.peerId = opts.host.peerId;
     this.#claims = new ClaimRelay(opts.store.geometry.pieceCount, () => this.#peers.values());
     this.#wasComplete = opts.store.have.isComplete();
-    this.#downloads = new PeerDownloads(opts, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
+    const onPiece = (index: number): void => {
+      this.#claims.peerPiece();
+      opts.onPiece(index);
+    };
+    this.#downloads = new PeerDownloads({ ...opts, onPiece }, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
     this.#server = new PieceServer(opts.store, opts.upLimiter, BLOCK_BYTES, 4 * BLOCK_BYTES, opts.onRequest, {
       goodForServing: (index) => opts.trust.goodForServing(index),
       onRot: (index) => this.#onRot(index),
