@@ -18,6 +18,7 @@ import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { PeerRequests } from '../swarm/peer-requests.js';
 import { chooseUnchoked } from '../swarm/upload-slots.js';
 import { CLAIM_RELAY_MS, ClaimGossip } from '../swarm/claim-gossip.js';
+import { BLOCK_BYTES, pipelineDepth } from '../swarm/swarm-parameters.js';
 import type { PieceRun } from '../wire/codec.js';
 import { Port } from './flow-network.js';
 import { PeerView } from './peer-view.js';
@@ -258,7 +259,7 @@ export class SimulatedHost {
   /** Asks `view`'s peer for pieces until the pipeline is full (peer-downloads.ts `schedule`). */
   schedule(view: PeerView): void {
     if (!this.alive || view.peerChoking || this.complete) return;
-    const { pipelinePieces } = this.#world.params;
+    const pipelinePieces = this.#pipelinePieces(view);
     while (view.asked.size < pipelinePieces) {
       let piece = this.requests.nextBlockFor(view.peer.id)?.piece ?? -1;
       if (piece === -1 && this.#mayAssign(view)) piece = this.#assignPiece(view);
@@ -266,6 +267,13 @@ export class SimulatedHost {
       this.#ask(view, piece);
     }
     if (view.asked.size === 0 && view.goodPieces > 0 && this.#allMissingInFlight()) this.#endgame(view);
+  }
+
+  /** The pipeline to `view`'s peer in pieces: fixed, or `pipelineDepth` blocks of its rate (at least 2 pieces). */
+  #pipelinePieces(view: PeerView): number {
+    const fixed = this.#world.params.pipelinePieces;
+    if (fixed !== null) return fixed;
+    return Math.max(2, Math.ceil((pipelineDepth(view.rate.rate) * BLOCK_BYTES) / this.#world.geometry.pieceBytes));
   }
 
   /** Probation: a peer none of whose pieces we kept yet gets one piece at a time. */
@@ -310,6 +318,7 @@ export class SimulatedHost {
 
   #ask(view: PeerView, piece: number): void {
     view.asked.add(piece);
+    view.rate.asked(this.#world.queue.nowMs);
     this.#world.send(this, view.peer, () => view.peer.onRequest(this, piece));
   }
 
@@ -361,6 +370,7 @@ export class SimulatedHost {
     this.requests.received(piece, 0);
     this.peerBytes += bytes;
     this.gossip?.peerPiece(this.#world.queue.nowMs);
+    view.rate.received(bytes, this.#world.queue.nowMs);
     view.goodPieces += 1;
     this.gotPiece(piece);
     this.schedule(view);

@@ -18,8 +18,11 @@ export interface HostParameters {
   readonly uploadSlots: number;
   /** How often upload slots are recomputed. */
   readonly rotateMs: number;
-  /** Pieces kept asked of one peer at once (the block pipeline, in pieces; at least 2). */
-  readonly pipelinePieces: number;
+  /**
+   * Pieces kept asked of one peer at once (the block pipeline, in pieces), or null for the real
+   * host's: about a second of the peer's measured rate (`pipelineDepth` blocks), at least 2 pieces.
+   */
+  readonly pipelinePieces: number | null;
   /** Active peers per swarm, both directions (the host's cap). */
   readonly maxPeers: number;
   /** Peers a host dials on its own; the rest of `maxPeers` is left for peers that dial it. */
