@@ -11,9 +11,10 @@
 //       [--up-rate R] [--down-rate R] [--latency 0.05[,ms...]] [--origin-latency 0]
 //       [--arrival-window 0.3] [--late-fraction 0] [--late-window 0] [--die-fraction 0]
 //       [--die-window 0,10] [--seed 1] [--dial-peers 32] [--max-peers 64] [--upload-slots 8]
-//       [--claim-gossip] [--completions]
+//       [--no-claim-gossip] [--claim-hops 3] [--claim-ttl 60] [--starve 2] [--completions]
 //
-// Rates in Mbit/s (default: --rate for the origin and both directions of every host), latencies in
+// Claim gossip (swarm/claim-gossip.ts) is on, as in the real host; --no-claim-gossip turns it off
+// (--claim-gossip, its old switch, is still taken). Rates in Mbit/s (default: --rate for the origin and both directions of every host), latencies in
 // ms (each host gets one of the listed values at random), windows in seconds. Build first:
 // npm run build
 import { parseArgs } from 'node:util';
@@ -38,7 +39,11 @@ const { values } = parseArgs({ options: {
   'dial-peers': { type: 'string' },
   'max-peers': { type: 'string' },
   'upload-slots': { type: 'string' },
-  'claim-gossip': { type: 'boolean', default: false },
+  'claim-gossip': { type: 'boolean', default: true },
+  'no-claim-gossip': { type: 'boolean', default: false },
+  'claim-hops': { type: 'string' },
+  'claim-ttl': { type: 'string' },
+  starve: { type: 'string' },
   completions: { type: 'boolean', default: false },
 } });
 
@@ -54,7 +59,10 @@ const params = {};
 if (values['dial-peers'] !== undefined) params.dialPeers = number('dial-peers');
 if (values['max-peers'] !== undefined) params.maxPeers = number('max-peers');
 if (values['upload-slots'] !== undefined) params.uploadSlots = number('upload-slots');
-if (values['claim-gossip']) params.claimGossip = true;
+if (values['no-claim-gossip']) params.claimGossip = false;
+if (values['claim-hops'] !== undefined) params.claimHops = number('claim-hops');
+if (values['claim-ttl'] !== undefined) params.claimTtlMs = number('claim-ttl') * 1000;
+if (values.starve !== undefined) params.starveMs = number('starve') * 1000;
 const fileBytes = parseSize(values.size);
 for (const clients of values.clients.split(',').map(Number)) {
   const started = performance.now();

@@ -6,6 +6,7 @@
  */
 import { Bitfield } from '../pieces/bitfield.js';
 import type { PieceRun } from '../wire/codec.js';
+import { PeerRate } from '../swarm/peer-rate.js';
 import type { Flow } from './flow-network.js';
 import type { SimulatedHost } from './simulated-host.js';
 
@@ -35,6 +36,8 @@ export class PeerView {
   hasVersion = 0;
   /** The versions (ours, its) at which a pick for it last found nothing, or null. */
   emptyAt: { readonly released: number; readonly has: number } | null = null;
+  /** What it delivers us (the real host sizes its request pipeline by it). */
+  readonly rate = new PeerRate();
   /** The piece we are sending it now. */
   serving: Flow | null = null;
 

@@ -17,6 +17,8 @@ import { pieceLength } from '../pieces/piece-geometry.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { PeerRequests } from '../swarm/peer-requests.js';
 import { chooseUnchoked } from '../swarm/upload-slots.js';
+import { CLAIM_RELAY_MS, ClaimGossip } from '../swarm/claim-gossip.js';
+import { BLOCK_BYTES, pipelineDepth } from '../swarm/swarm-parameters.js';
 import type { PieceRun } from '../wire/codec.js';
 import { Port } from './flow-network.js';
 import { PeerView } from './peer-view.js';
@@ -49,8 +51,9 @@ export class SimulatedHost {
   /** How many connected peers announce an origin run over each piece. */
   readonly fetchingCount: Uint16Array;
   readonly requests: PeerRequests;
-  /** Pieces claimed from the origin anywhere in the swarm, as far as claim gossip told us. */
-  readonly claimed: Bitfield;
+  /** Origin claims of hosts beyond our peers, as claim gossip told us (null without gossip). */
+  readonly gossip: ClaimGossip | null;
+  #relayScheduled = false;
   readonly origin: SimulatedOrigin;
   alive = false;
   doneMs: number | null = null;
@@ -87,7 +90,8 @@ export class SimulatedHost {
     this.availability = new Uint16Array(count);
     this.fetchingCount = new Uint16Array(count);
     this.requests = new PeerRequests(world.geometry, world.geometry.pieceBytes);
-    this.claimed = new Bitfield(count);
+    const { claimGossip, claimTtlMs, starveMs, claimHops } = world.params;
+    this.gossip = claimGossip ? new ClaimGossip(count, { ttlMs: claimTtlMs, starveMs, hops: claimHops }) : null;
     this.origin = new SimulatedOrigin(world, this);
   }
 
@@ -136,10 +140,8 @@ export class SimulatedHost {
     const runs = this.origin.runs();
     // The claims go first, as the runs go before the bitfield: a joiner picks its first origin
     // run when the bitfield comes.
-    if (this.#world.params.claimGossip && !this.claimed.isEmpty()) {
-      const claimed = this.claimed.clone();
-      this.#world.send(this, peer, () => peer.onClaims(claimed));
-    }
+    const claims = this.gossip?.snapshot(this.#world.queue.nowMs) ?? [];
+    if (claims.length > 0) this.#world.send(this, peer, () => peer.onClaims(this, 0, claims));
     this.#world.send(this, peer, () => peer.onOffer(this, offered, runs));
     this.origin.poke();
   }
@@ -181,6 +183,7 @@ export class SimulatedHost {
     this.#countRuns(view.fetching, -1);
     view.fetching = runs;
     this.#countRuns(runs, 1);
+    if (this.gossip?.hear(runs, this.gossip.hops, this.#world.queue.nowMs)) this.#scheduleRelay();
     this.origin.poke();
   }
 
@@ -256,7 +259,7 @@ export class SimulatedHost {
   /** Asks `view`'s peer for pieces until the pipeline is full (peer-downloads.ts `schedule`). */
   schedule(view: PeerView): void {
     if (!this.alive || view.peerChoking || this.complete) return;
-    const { pipelinePieces } = this.#world.params;
+    const pipelinePieces = this.#pipelinePieces(view);
     while (view.asked.size < pipelinePieces) {
       let piece = this.requests.nextBlockFor(view.peer.id)?.piece ?? -1;
       if (piece === -1 && this.#mayAssign(view)) piece = this.#assignPiece(view);
@@ -264,6 +267,13 @@ export class SimulatedHost {
       this.#ask(view, piece);
     }
     if (view.asked.size === 0 && view.goodPieces > 0 && this.#allMissingInFlight()) this.#endgame(view);
+  }
+
+  /** The pipeline to `view`'s peer in pieces: fixed, or `pipelineDepth` blocks of its rate (at least 2 pieces). */
+  #pipelinePieces(view: PeerView): number {
+    const fixed = this.#world.params.pipelinePieces;
+    if (fixed !== null) return fixed;
+    return Math.max(2, Math.ceil((pipelineDepth(view.rate.rate) * BLOCK_BYTES) / this.#world.geometry.pieceBytes));
   }
 
   /** Probation: a peer none of whose pieces we kept yet gets one piece at a time. */
@@ -308,6 +318,7 @@ export class SimulatedHost {
 
   #ask(view: PeerView, piece: number): void {
     view.asked.add(piece);
+    view.rate.asked(this.#world.queue.nowMs);
     this.#world.send(this, view.peer, () => view.peer.onRequest(this, piece));
   }
 
@@ -358,6 +369,8 @@ export class SimulatedHost {
     if (!this.requests.isAwaited(piece, 0)) return;
     this.requests.received(piece, 0);
     this.peerBytes += bytes;
+    this.gossip?.peerPiece(this.#world.queue.nowMs);
+    view.rate.received(bytes, this.#world.queue.nowMs);
     view.goodPieces += 1;
     this.gotPiece(piece);
     this.schedule(view);
@@ -385,13 +398,23 @@ export class SimulatedHost {
     this.#world.completed(this);
   }
 
-  /** Claim gossip: pieces claimed from the origin somewhere; the new ones are relayed to our peers. */
-  onClaims(claimed: Bitfield): void {
-    if (!this.alive) return;
-    const fresh = claimed.andNot(this.claimed);
-    if (fresh.isEmpty()) return;
-    for (let index = fresh.firstSet(0); index !== -1; index = fresh.firstSet(index + 1)) this.claimed.set(index);
-    this.#world.broadcast(this, (peer) => peer.onClaims(fresh));
+  /** A peer's `claims` message (claim gossip, swarm/claim-relay.ts). */
+  onClaims(from: SimulatedHost, hops: number, runs: readonly PieceRun[]): void {
+    if (!this.alive || !this.views.has(from.index) || !this.gossip) return;
+    if (this.gossip.hear(runs, hops, this.#world.queue.nowMs)) this.#scheduleRelay();
+    this.origin.poke();
+  }
+
+  /** Relays go out together after CLAIM_RELAY_MS, to every peer. */
+  #scheduleRelay(): void {
+    if (this.#relayScheduled) return;
+    this.#relayScheduled = true;
+    this.#world.queue.after(CLAIM_RELAY_MS, () => {
+      this.#relayScheduled = false;
+      if (!this.alive || !this.gossip) return;
+      for (const relay of this.gossip.takeRelays()) this.#world.broadcast(this, (peer) => peer.onClaims(this, relay.hops, relay.runs));
+      if (this.gossip.pendingPieces > 0) this.#scheduleRelay();
+    });
   }
 
   /** Our origin runs changed: peers hear them. */

@@ -114,17 +114,7 @@ export class SimulatedOrigin {
     this.#world.queue.after(settleMs, () => this.#request(worker, run));
   }
 
-  #starvingSinceMs: number | null = null;
-
-  /** Whether we have starved (see {@link #starving}) for the world's `starveMs`. */
-  #starvedLong(): boolean {
-    const now = this.#world.queue.nowMs;
-    if (!this.#starving()) this.#starvingSinceMs = null;
-    else this.#starvingSinceMs ??= now;
-    return this.#starvingSinceMs !== null && now - this.#starvingSinceMs >= this.#world.params.starveMs;
-  }
-
-  /** No peer offers a piece we lack, and none is asked of a peer. */
+  /** No peer offers a piece we lack, and none is asked of a peer (as the real swarm's othersTaken). */
   #starving(): boolean {
     const host = this.#host;
     if (!host.requests.requested.isEmpty()) return false;
@@ -145,7 +135,8 @@ export class SimulatedOrigin {
   #pick(preferredStart: number): Run | null {
     const { geometry, params } = this.#world;
     let taken = this.#host.have.or(this.inFlight).or(this.#othersTaken());
-    if (this.#world.params.claimGossip && !this.#starvedLong()) taken = taken.or(this.#host.claimed);
+    const gossip = this.#host.gossip;
+    if (gossip) taken = taken.or(gossip.claimedUnlessStarved(this.#world.queue.nowMs, !this.#starving()));
     const policy = this.#picks === 0 || this.#host.views.size > 0 ? 'bep19' : 'sequential';
     const maxRunPieces = policy === 'bep19' ? swarmRunPieces(geometry) : runPieces(geometry, params.connections);
     if (policy === 'bep19' && preferredStart >= 0 && preferredStart < geometry.pieceCount && !taken.has(preferredStart)) {
@@ -162,11 +153,6 @@ export class SimulatedOrigin {
 
   #claim(startPiece: number, endPiece: number): Run {
     for (let index = startPiece; index < endPiece; index++) this.inFlight.set(index);
-    if (this.#world.params.claimGossip) {
-      const claimed = new Bitfield(this.inFlight.length);
-      for (let index = startPiece; index < endPiece; index++) claimed.set(index);
-      this.#host.onClaims(claimed);
-    }
     return { startPiece, endPiece, nextMark: startPiece, flow: null };
   }
 

@@ -18,8 +18,11 @@ export interface HostParameters {
   readonly uploadSlots: number;
   /** How often upload slots are recomputed. */
   readonly rotateMs: number;
-  /** Pieces kept asked of one peer at once (the block pipeline, in pieces; at least 2). */
-  readonly pipelinePieces: number;
+  /**
+   * Pieces kept asked of one peer at once (the block pipeline, in pieces), or null for the real
+   * host's: about a second of the peer's measured rate (`pipelineDepth` blocks), at least 2 pieces.
+   */
+  readonly pipelinePieces: number | null;
   /** Active peers per swarm, both directions (the host's cap). */
   readonly maxPeers: number;
   /** Peers a host dials on its own; the rest of `maxPeers` is left for peers that dial it. */
@@ -27,12 +30,13 @@ export interface HostParameters {
   /** Bytes the origin has pushed into the socket, and are lost, when a run yields mid-way. */
   readonly yieldWasteBytes: number;
   /**
-   * Claim gossip (a proposal, not in the real host yet): hosts relay to their peers every origin
-   * claim they hear of, so that each knows which pieces the whole swarm has fetched or fetches
-   * from the origin, not only its peers; origin runs avoid those pieces, unless the host has
-   * starved (no peer offers anything it lacks) for `starveMs`.
+   * Claim gossip (swarm/claim-gossip.ts, as the real host): hosts relay to their peers the origin
+   * claims they hear of, up to `claimHops` hops, so origin runs avoid what hosts beyond their
+   * peers fetch, unless the host has starved (no peer offers anything it lacks) for `starveMs`.
    */
   readonly claimGossip: boolean;
+  readonly claimHops: number;
+  readonly claimTtlMs: number;
   readonly starveMs: number;
 }
 

@@ -13,7 +13,8 @@
  */
 import { pieceGeometry } from '../pieces/piece-geometry.js';
 import { DEFAULT_CAPS } from '../host/connection-table.js';
-import { BLOCK_BYTES, MAX_ASKED_PER_PEER, ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
+import { ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
+import { CLAIM_HOPS, CLAIM_TTL_MS, STARVE_MS } from '../swarm/claim-gossip.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork, Port } from './flow-network.js';
 import { seededRandom } from './seeded-random.js';
@@ -24,18 +25,20 @@ import { hostSpecs, validateOptions, type SwarmSimulationOptions } from './simul
 
 export type { SwarmSimulationOptions } from './simulation-options.js';
 
-/** The parameters of the real host for a file cut into `pieceBytes` pieces. */
-export function realHostParameters(pieceBytes: number): HostParameters {
+/** The parameters of the real host. */
+export function realHostParameters(): HostParameters {
   return {
     connections: 4,
     uploadSlots: UPLOAD_SLOTS,
     rotateMs: ROTATE_MS,
-    pipelinePieces: Math.max(2, Math.floor((MAX_ASKED_PER_PEER * BLOCK_BYTES) / pieceBytes)),
+    pipelinePieces: null,
     maxPeers: DEFAULT_CAPS.maxPeersPerSwarm,
     dialPeers: DEFAULT_CAPS.maxDialledPerSwarm,
     yieldWasteBytes: 128 * 1024,
-    claimGossip: false,
-    starveMs: 2000,
+    claimGossip: true,
+    claimHops: CLAIM_HOPS,
+    claimTtlMs: CLAIM_TTL_MS,
+    starveMs: STARVE_MS,
   };
 }
 
@@ -60,7 +63,7 @@ export class SwarmSimulation implements SimulationWorld {
     this.#opts = opts;
     this.random01 = seededRandom(opts.seed);
     this.geometry = pieceGeometry(opts.fileBytes, opts.pieceBytes ?? 'auto');
-    this.params = { ...realHostParameters(this.geometry.pieceBytes), ...opts.params };
+    this.params = { ...realHostParameters(), ...opts.params };
     this.originPort = new Port(opts.originBps);
     const specs = hostSpecs(opts, this.random01);
     const ids = new Set<string>();

@@ -9,14 +9,10 @@ import type { PieceRun } from '../wire/codec.js';
 import type { ConnectionOrigin } from '../peer-sources/peer-source.js';
 import type { PeerLink } from './peer-link.js';
 import { PexInbox, PexSender } from './peer-exchange.js';
+import { claimInbox } from './claim-gossip.js';
 import { Bitfield } from '../pieces/bitfield.js';
 
-import { RateMeter } from '../rate-limit/rate-meter.js';
-
-/** A peer's download rate is sampled at most this often. */
-const RATE_SAMPLE_MS = 100;
-/** The window a peer's download rate is measured over. */
-const RATE_WINDOW_MS = 2000;
+import { PeerRate } from './peer-rate.js';
 
 /** A block request, ours or theirs. */
 export interface BlockRequest {
@@ -71,8 +67,7 @@ export class Peer {
   /** Requests for pieces we did not offer, over the connection (see MAX_UNOFFERED_REQUESTS). */
   unofferedRequests = 0;
 
-  #meter: { readonly meter: RateMeter; readonly startMs: number; sampledMs: number } | null = null;
-  #downloadRate: number | null = null;
+  readonly #rate = new PeerRate();
 
   /** Whether we dialled it. */
   readonly outbound: boolean;
@@ -85,6 +80,8 @@ export class Peer {
   /** What we tell it of other peers (peer exchange), and what we take of what it tells us. */
   readonly pexSender = new PexSender();
   readonly pexInbox = new PexInbox();
+  /** The rate bound on the `claims` messages it relays to us. */
+  readonly claimInbox = claimInbox();
 
   constructor(id: string, address: string, connection: PeerLink, pieceCount: number, outbound: boolean, source: ConnectionOrigin = outbound ? 'fixed' : 'incoming') {
     this.outbound = outbound;
@@ -97,25 +94,21 @@ export class Peer {
 
   /**
    * What it delivers us, in bytes per second, over the last seconds of asking (null until it has
-   * been asked for half a second). Sampled at most every {@link RATE_SAMPLE_MS}.
+   * been asked for half a second); see {@link PeerRate}.
    */
   get downloadRate(): number | null {
-    return this.#downloadRate;
+    return this.#rate.rate;
   }
 
   /** We asked it for a block at `nowMs`: the rate is measured from the first ask. */
   noteAsked(nowMs: number): void {
-    this.#meter ??= { meter: new RateMeter(nowMs, RATE_WINDOW_MS, this.downloadedBytes), startMs: nowMs, sampledMs: nowMs };
+    this.#rate.asked(nowMs);
   }
 
   /** It sent us `bytes` we asked for, at `nowMs`. */
   noteReceived(bytes: number, nowMs: number): void {
     this.downloadedBytes += bytes;
-    const state = this.#meter;
-    if (!state || nowMs - state.sampledMs < RATE_SAMPLE_MS) return;
-    state.sampledMs = nowMs;
-    const rate = state.meter.rate(this.downloadedBytes, nowMs);
-    if (nowMs - state.startMs >= RATE_SAMPLE_MS * 5) this.#downloadRate = rate;
+    this.#rate.received(bytes, nowMs);
   }
 
   /** The oldest block we asked of it, or null. */

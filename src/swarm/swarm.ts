@@ -26,6 +26,7 @@ import type { PeerInfo, PeerLink } from './peer-link.js';
 import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-downloads.js';
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
+import { ClaimRelay } from './claim-relay.js';
 import { debugLog } from '../debug-log.js';
 import type { DiscoveryWait } from '../host/connection-settings.js';
 
@@ -91,12 +92,19 @@ export class Swarm {
   #backfillRuns: readonly PieceRun[] = [];
   #backfilling = false;
   readonly #bansReported = new Set<string>();
+  /** Origin claims of hosts beyond our peers, relayed (claim gossip). */
+  readonly #claims: ClaimRelay;
 
   constructor(opts: SwarmOptions) {
     this.#opts = opts;
     this.peerId = opts.host.peerId;
+    this.#claims = new ClaimRelay(opts.store.geometry.pieceCount, () => this.#peers.values());
     this.#wasComplete = opts.store.have.isComplete();
-    this.#downloads = new PeerDownloads(opts, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
+    const onPiece = (index: number): void => {
+      this.#claims.peerPiece();
+      opts.onPiece(index);
+    };
+    this.#downloads = new PeerDownloads({ ...opts, onPiece }, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
     this.#server = new PieceServer(opts.store, opts.upLimiter, BLOCK_BYTES, 4 * BLOCK_BYTES, opts.onRequest, {
       goodForServing: (index) => opts.trust.goodForServing(index),
       onRot: (index) => this.#onRot(index),
@@ -173,6 +181,7 @@ export class Swarm {
   /** Leaves the host; connections are closed. */
   stop(): void {
     this.#closed = true;
+    this.#claims.stop();
     this.#downloads.close();
     if (this.#timer) clearInterval(this.#timer);
     this.#opts.host.detach(this);
@@ -184,13 +193,17 @@ export class Swarm {
     this.#tellWaiters(false);
   }
 
-  /** Pieces that peers have or fetch from the origin: not for our origin connections. */
+  /**
+   * Pieces that peers have or fetch from the origin, or that hosts beyond them claimed from it
+   * (claim gossip; not once we have starved, see `ClaimGossip`): not for our origin connections.
+   */
   othersTaken(): Bitfield {
     const taken = this.#downloads.taken();
+    const peersOffer = !taken.andNot(this.#opts.store.have).isEmpty();
     for (const peer of this.#peers.values()) {
       for (const run of peer.fetching) for (let index = run.startPiece; index < run.endPiece; index++) taken.set(index);
     }
-    return taken;
+    return taken.or(this.#claims.claimed(peersOffer));
   }
 
   /**
@@ -445,13 +458,14 @@ export class Swarm {
   }
 
   /**
-   * What a new peer hears first: the runs we fetch (or hash for peers: pieces without a digest
+   * What a new peer hears first: the origin claims we heard of (claim gossip), the runs we fetch (or hash for peers: pieces without a digest
    * yet are announced so, not offered), then the digest of every piece we offer, then the bitfield
    * that offers them. The runs go before the bitfield: a joiner waits for the bitfield
    * (waitForPeer), and then picks its first origin run knowing what we fetch.
    */
   #offer(connection: PeerLink): void {
     const { store } = this.#opts;
+    this.#claims.offer(connection);
     const runs = this.#announcedRuns();
     if (runs.length > 0) connection.send({ type: 'fetching', runs });
     const offered = store.have.clone();
@@ -486,6 +500,11 @@ export class Swarm {
         return this.#downloads.onHave(peer, message.piece);
       case 'fetching':
         return this.#onFetching(peer, message.runs);
+      case 'claims': {
+        const problem = this.#claims.claims(peer, message.hops, message.runs);
+        if (problem !== null) return this.#drop(peer, problem);
+        return this.#opts.onChange();
+      }
       case 'request': {
         const problem = this.#server.request(peer, message.piece, message.begin, message.length);
         if (problem !== null) this.#drop(peer, problem);
@@ -541,6 +560,7 @@ export class Swarm {
     const count = this.#pieceCount;
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
     peer.fetching = runs;
+    this.#claims.fetching(runs);
     debugLog('swarm', () => `peer ${peer.id.slice(0, 8)} fetches ${runs.map((run) => `${run.startPiece}-${run.endPiece}`).join(' ') || 'nothing'}`);
     this.#opts.onChange();
   }

@@ -60,6 +60,8 @@ export const wireMessage: fc.Arbitrary<WireMessage> = fc.oneof(
     .map((m): WireMessage => ({ type: 'piece', ...m })),
   fc.oneof(fc.array(run, { maxLength: 8 }), fc.array(run, { minLength: MAX_FETCHING_RUNS, maxLength: MAX_FETCHING_RUNS }))
     .map((runs): WireMessage => ({ type: 'fetching', runs })),
+  fc.record({ hops: fc.integer({ min: 0, max: 255 }), runs: fc.array(run, { maxLength: 8 }) })
+    .map((m): WireMessage => ({ type: 'claims', ...m })),
   fc.record({ piece: u32, hash: fc.uint8Array({ minLength: PIECE_HASH_BYTES, maxLength: PIECE_HASH_BYTES }) })
     .map((m): WireMessage => ({ type: 'piece-hash', ...m })),
   tcpPort.map((port): WireMessage => ({ type: 'listen', port })),

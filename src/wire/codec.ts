@@ -1,9 +1,11 @@
 /**
  * The message codec of the swarm wire protocol: BEP 3 framing (`u32` big-endian length, then
  * `u8 id` + body) with BEP 3 ids 0-8 and our own ids 20 (`fetching`), 21 (`reject`), 22
- * (`piece-hash`), and for peer exchange (after BEP 11's `ut_pex`, without BEP 10's bencoded
+ * (`piece-hash`), for peer exchange (after BEP 11's `ut_pex`, without BEP 10's bencoded
  * extension frames) 23 (`listen`: the TCP port the sender accepts peers on) and 24 (`peers`:
- * listen addresses of peers the sender has; its body in `codec-peers.ts`).
+ * listen addresses of peers the sender has; its body in `codec-peers.ts`), and 25 (`claims`: origin
+ * runs of other hosts relayed, see `swarm/claim-gossip.ts`; run lists in `codec-runs.ts`). A peer
+ * that does not know an id ignores it.
  *
  * Pure: no I/O. Free functions on bytes. Not responsible for: splitting a byte stream into frames
  * (see `frame-decoder.ts`), the handshake (see `handshake.ts`), or whether a piece index fits the
@@ -12,10 +14,13 @@
 
 import { assertPort, decodePeersBody, encodePeersBody } from './codec-peers.js';
 import type { PexAddress } from './codec-peers.js';
+import { decodeRuns, encodeRuns, type PieceRun } from './codec-runs.js';
 import { WireError } from './wire-error.js';
 
 export { MAX_PEERS_PAYLOAD_BYTES, MAX_PEX_PEERS } from './codec-peers.js';
 export type { PexAddress } from './codec-peers.js';
+export { MAX_FETCHING_RUNS } from './codec-runs.js';
+export type { PieceRun } from './codec-runs.js';
 
 /** Largest block a `request` may ask for and a `piece` may carry: 1 MiB. */
 export const MAX_BLOCK_BYTES = 1024 * 1024;
@@ -25,9 +30,6 @@ export const PIECE_PAYLOAD_HEADER_BYTES = 9;
 
 /** Default frame cap (payload bytes, not counting the length prefix): a full `piece` frame. */
 export const MAX_FRAME_BYTES = MAX_BLOCK_BYTES + PIECE_PAYLOAD_HEADER_BYTES;
-
-/** Most runs a `fetching` message may list. */
-export const MAX_FETCHING_RUNS = 256;
 
 /** Bytes of the digest a `piece-hash` message carries (a truncated SHA-256 of the piece). */
 export const PIECE_HASH_BYTES = 16;
@@ -51,6 +53,7 @@ export const MessageId = {
   pieceHash: 22,
   listen: 23,
   peers: 24,
+  claims: 25,
 } as const;
 
 /** A block of a piece: `length` bytes at byte `begin` of piece `piece`. */
@@ -58,12 +61,6 @@ export interface BlockRef {
   piece: number;
   begin: number;
   length: number;
-}
-
-/** A run of pieces [startPiece, endPiece), end exclusive. */
-export interface PieceRun {
-  startPiece: number;
-  endPiece: number;
 }
 
 /**
@@ -88,6 +85,8 @@ export type WireMessage =
   | { type: 'piece-hash'; piece: number; hash: Uint8Array }
   | { type: 'listen'; port: number }
   | { type: 'peers'; added: ReadonlyArray<PexAddress> }
+  /** Origin runs of other hosts, relayed; `hops`: how many more times the receiver may relay them. */
+  | { type: 'claims'; hops: number; runs: ReadonlyArray<PieceRun> }
   | { type: 'unknown'; id: number };
 
 /** The `type` of a {@link WireMessage}. */
@@ -95,7 +94,6 @@ export type WireMessageType = WireMessage['type'];
 
 const U32_MAX = 0xffffffff;
 const BLOCK_REF_BYTES = 12;
-const RUN_BYTES = 8;
 const EMPTY_BODY_TYPES: ReadonlyMap<number, WireMessageType> = new Map([
   [MessageId.choke, 'choke'],
   [MessageId.unchoke, 'unchoke'],
@@ -143,7 +141,9 @@ export function encodeMessage(m: WireMessage): Buffer {
     case 'piece':
       return encodePiece(m.piece, m.begin, m.block);
     case 'fetching':
-      return encodeFetching(m.runs);
+      return frameOf(MessageId.fetching, encodeRuns('fetching', m.runs));
+    case 'claims':
+      return encodeClaims(m.hops, m.runs);
     case 'piece-hash':
       return encodePieceHash(m.piece, m.hash);
     case 'listen': {
@@ -218,22 +218,20 @@ function encodePiece(piece: number, begin: number, block: Uint8Array): Buffer {
   return frame;
 }
 
-function encodeFetching(runs: ReadonlyArray<PieceRun>): Buffer {
-  if (!Array.isArray(runs) || runs.length > MAX_FETCHING_RUNS) {
-    const got = Array.isArray(runs) ? `${runs.length} runs` : `${String(runs)} (${typeof runs})`;
-    throw new TypeError(`encodeMessage: fetching.runs must be an array of at most ${MAX_FETCHING_RUNS} runs, got ${got}`);
+function frameOf(id: number, body: Uint8Array): Buffer {
+  const frame = frameWithBody(id, body.length);
+  frame.set(body, 5);
+  return frame;
+}
+
+function encodeClaims(hops: number, runs: ReadonlyArray<PieceRun>): Buffer {
+  if (!Number.isInteger(hops) || hops < 0 || hops > 255) {
+    throw new TypeError(`encodeMessage: claims.hops must be an integer in [0, 255], got ${String(hops)} (${typeof hops})`);
   }
-  const frame = frameWithBody(MessageId.fetching, 2 + runs.length * RUN_BYTES);
-  frame.writeUInt16BE(runs.length, 5);
-  runs.forEach((run, i) => {
-    const startPiece = assertU32(`fetching.runs[${i}].startPiece`, run.startPiece);
-    const endPiece = assertU32(`fetching.runs[${i}].endPiece`, run.endPiece);
-    if (endPiece <= startPiece) {
-      throw new TypeError(`encodeMessage: fetching.runs[${i}] must have startPiece < endPiece, got [${startPiece}, ${endPiece})`);
-    }
-    frame.writeUInt32BE(startPiece, 7 + i * RUN_BYTES);
-    frame.writeUInt32BE(endPiece, 11 + i * RUN_BYTES);
-  });
+  const runsBody = encodeRuns('claims', runs);
+  const frame = frameWithBody(MessageId.claims, 1 + runsBody.length);
+  frame[5] = hops;
+  frame.set(runsBody, 6);
   return frame;
 }
 
@@ -305,8 +303,15 @@ export function decodePayload(payload: Uint8Array): WireMessage | WireError {
       return decodeBlockRef('reject', payload);
     case MessageId.piece:
       return decodePiece(payload);
-    case MessageId.fetching:
-      return decodeFetching(payload);
+    case MessageId.fetching: {
+      const runs = decodeRuns('fetching', payload.subarray(1));
+      return runs instanceof WireError ? runs : { type: 'fetching', runs };
+    }
+    case MessageId.claims: {
+      if (bodyBytes < 1) return badLength('claims', bodyBytes, 'at least 3');
+      const runs = decodeRuns('claims', payload.subarray(2));
+      return runs instanceof WireError ? runs : { type: 'claims', hops: payload[1] ?? 0, runs };
+    }
     case MessageId.pieceHash:
       return bodyBytes === 4 + PIECE_HASH_BYTES
         ? { type: 'piece-hash', piece: readU32(payload, 1), hash: payload.subarray(5) }
@@ -346,28 +351,6 @@ function decodePiece(payload: Uint8Array): WireMessage | WireError {
     begin: readU32(payload, 5),
     block: payload.subarray(PIECE_PAYLOAD_HEADER_BYTES),
   };
-}
-
-function decodeFetching(payload: Uint8Array): WireMessage | WireError {
-  const bodyBytes = payload.length - 1;
-  if (bodyBytes < 2) return badLength('fetching', bodyBytes, 'at least 2');
-  const count = readU16(payload, 1);
-  if (count > MAX_FETCHING_RUNS) {
-    return new WireError('BAD_FIELD', `fetching lists ${count} runs, more than ${MAX_FETCHING_RUNS}`);
-  }
-  if (bodyBytes !== 2 + count * RUN_BYTES) {
-    return badLength('fetching', bodyBytes, `exactly ${2 + count * RUN_BYTES} for ${count} runs`);
-  }
-  const runs: PieceRun[] = [];
-  for (let i = 0; i < count; i++) {
-    const startPiece = readU32(payload, 3 + i * RUN_BYTES);
-    const endPiece = readU32(payload, 7 + i * RUN_BYTES);
-    if (endPiece <= startPiece) {
-      return new WireError('BAD_FIELD', `fetching run ${i} [${startPiece}, ${endPiece}) is empty or reversed`);
-    }
-    runs.push({ startPiece, endPiece });
-  }
-  return { type: 'fetching', runs };
 }
 
 function decodeListen(payload: Uint8Array): WireMessage | WireError {

@@ -28,6 +28,8 @@ const FRAMES: Array<[WireMessage, string]> = [
     { type: 'fetching', runs: [{ startPiece: 0, endPiece: 4 }, { startPiece: 10, endPiece: 0xffffffff }] },
     '00000013 14 0002 00000000 00000004 0000000a ffffffff',
   ],
+  [{ type: 'claims', hops: 0, runs: [] }, '00000004 19 00 0000'],
+  [{ type: 'claims', hops: 255, runs: [{ startPiece: 3, endPiece: 9 }] }, '0000000c 19 ff 0001 00000003 00000009'],
   [{ type: 'reject', piece: 5, begin: 32768, length: 16384 }, '0000000d 15 00000005 00008000 00004000'],
   [
     { type: 'piece-hash', piece: 7, hash: hex('00112233445566778899aabbccddeeff') },
@@ -59,7 +61,7 @@ describe('encodeMessage / decodePayload', () => {
   it('decodes unknown ids with any body as { type: unknown, id }, dropping the body', () => {
     expect(decodePayload(hex('09 0102030405'))).toEqual({ type: 'unknown', id: 9 });
     expect(decodePayload(hex('80'))).toEqual({ type: 'unknown', id: 128 });
-    expect(decodePayload(hex('19 00'))).toEqual({ type: 'unknown', id: 25 });
+    expect(decodePayload(hex('1a 00'))).toEqual({ type: 'unknown', id: 26 });
   });
 
   it('returns views of the payload for bitfield bytes and piece blocks, not copies', () => {
@@ -120,6 +122,9 @@ describe('decodePayload rejects bad bodies', () => {
     ['16 00000001', 'BAD_LENGTH'],
     ['16 00000001 00112233445566778899aabbccddee', 'BAD_LENGTH'],
     ['16 00000001 00112233445566778899aabbccddeeff00', 'BAD_LENGTH'],
+    ['19', 'BAD_LENGTH'],
+    ['19 03', 'BAD_LENGTH'],
+    ['19 03 0001 00000000', 'BAD_LENGTH'],
     ['17', 'BAD_LENGTH'],
     ['17 1a', 'BAD_LENGTH'],
     ['17 1ae100', 'BAD_LENGTH'],
@@ -131,6 +136,8 @@ describe('decodePayload rejects bad bodies', () => {
     ['14 0101', 'BAD_FIELD'],
     ['14 ffff', 'BAD_FIELD'],
     ['14 0001 00000005 00000005', 'BAD_FIELD'],
+    ['19 01 0101', 'BAD_FIELD'],
+    ['19 01 0001 00000005 00000004', 'BAD_FIELD'],
     ['14 0002 00000000 00000001 00000009 00000003', 'BAD_FIELD'],
     ['17 0000', 'BAD_FIELD'],
     // peers: truncated entries, unknown families, port 0
@@ -195,6 +202,10 @@ describe('encodeMessage rejects out-of-range fields with a TypeError quoting the
     [{ type: 'fetching', runs: [{ startPiece: 4, endPiece: 4 }] }, /\[4, 4\)/],
     [{ type: 'fetching', runs: [{ startPiece: 0, endPiece: 2 ** 32 }] }, /endPiece .*got 4294967296/],
     [{ type: 'fetching', runs: null }, /got null/],
+    [{ type: 'claims', hops: 256, runs: [] }, /claims.hops .*got 256/],
+    [{ type: 'claims', hops: -1, runs: [] }, /claims.hops .*got -1/],
+    [{ type: 'claims', hops: 1, runs: runs(257) }, /claims.runs .*got 257 runs/],
+    [{ type: 'claims', hops: 1, runs: [{ startPiece: 2, endPiece: 1 }] }, /claims.runs\[0\] .*\[2, 1\)/],
     [{ type: 'piece-hash', piece: 0, hash: new Uint8Array(15) }, /16 bytes, got 15 bytes/],
     [{ type: 'piece-hash', piece: -1, hash: new Uint8Array(16) }, /got -1/],
     [{ type: 'listen', port: 0 }, /listen.port .*got 0/],
