@@ -20,6 +20,7 @@
 //   node scripts/bench-peer-cpu.js [--size 512MiB] [--leechers 1] [--runs 5]
 //                                  [--bin bin/swarm-download.js,/tmp/old/bin/swarm-download.js]
 //
+// SWARM_LAN_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' passes Node flags to each swarm-download.
 // Needs GNU time (Debian package time) and a build (npm run build).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -49,6 +50,8 @@ const bins = values.bin.split(',').map((path) => resolve(path));
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const RUN_TIMEOUT_MS = 180_000;
+/** Node flags for every swarm-download, as bench-swarm takes them (e.g. a CPU profile each). */
+const NODE_ARGS = (process.env.SWARM_LAN_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 const dir = await mkdtemp(join(tmpdir(), 'swarm-bench-peer-cpu-'));
 try {
   await main();
@@ -120,7 +123,7 @@ function startDownload(bin, url, name, extra, cpuName) {
   const work = join(dir, name);
   mkdirSync(work, { recursive: true });
   const cpuFile = join(dir, `${cpuName}.cpu`);
-  const args = [bin, url, '-o', join(work, 'out'), '--storage-directory', join(work, 'store'), '--json', ...extra];
+  const args = [...NODE_ARGS, bin, url, '-o', join(work, 'out'), '--storage-directory', join(work, 'store'), '--json', ...extra];
   const [command, timedArgs] = cpuTimedCommand(process.execPath, args, cpuFile);
   // Its own process group, so a run that hangs is ended whole (GNU time and the download).
   const child = spawn(command, timedArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

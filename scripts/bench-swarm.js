@@ -4,7 +4,7 @@
 // swarm-download, N plain curl downloads, and N aria2c on a torrent whose web seed is the origin
 // (BEP 19) with an opentracker (when aria2c, mktorrent and opentracker are installed):
 //   {mode, clients, subnets, discovery, fileBytes, T, Tmin, ratio: T/Tmin, originEgress: bytes/F,
-//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB]}
+//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB, waitsPerMiB]}
 // where T is the last completion and Tmin = max(F/u_origin, F/d_host, N*F/(u_origin + N*u_host))
 // (the fluid model of Kumar and Ross).
 //
@@ -14,9 +14,11 @@
 // Without --clients, --size and --rate: N = 4 and 8 at 256MiB on 100 Mbit/s, then N = 16 at 64MiB
 // on 25 Mbit/s. --cpu runs every client under GNU time (/usr/bin/time) and adds each client
 // process's user + system CPU seconds over its whole life (seeding included; not the harness's)
-// and their sum per GiB delivered (N * F bytes). aria2c seeds until every client is done, then
+// and their sum per GiB delivered (N * F bytes), and the clients' voluntary context switches
+// (wake-ups after a wait) per MiB delivered. aria2c seeds until every client is done, then
 // gets SIGINT (swarm-download seeds until idle for 3 s). SWARM_LAN_NODE_ARGS='--cpu-prof
-// --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host).
+// --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host);
+// SWARM_LAN_BIN=PATH runs another build's bin/swarm-download.js (an old checkout's, to compare).
 //
 // --subnets 2: two subnets joined by a router (broadcast does not cross it); the origin is on
 // subnet 0 and the clients alternate, starting on subnet 1. How swarm-download finds peers
@@ -92,6 +94,7 @@ async function benchRun(run) {
         cpuSeconds: result.cpuSeconds,
         cpuSecondsPerGiB: perGiB(result.cpuSeconds, clients * fileBytes),
         cpuSystemSecondsPerGiB: perGiB(result.cpuSystemSeconds, clients * fileBytes),
+        waitsPerMiB: result.cpuWaits && perGiB(result.cpuWaits, clients * fileBytes) / 1024,
       };
       console.log(JSON.stringify({ mode, clients, subnets, discovery: mode === 'swarm' ? discovery : mode === 'aria2' ? 'tracker' : null, fileBytes, rateMbit, T, Tmin, ratio: T / Tmin,
         originEgress: result.originEgressBytes / fileBytes, allVerified: result.allVerified, exitCodes: result.exitCodes,
