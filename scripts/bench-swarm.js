@@ -4,6 +4,7 @@
 // swarm-download, N plain curl downloads, and N aria2c on a torrent whose web seed is the origin
 // (BEP 19) with an opentracker (when aria2c, mktorrent and opentracker are installed):
 //   {mode, clients, subnets, discovery, fileBytes, T, Tmin, ratio: T/Tmin, originEgress: bytes/F,
+//    originWireEgress: TCP payload bytes the origin's link carried / F,
 //    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB, waitsPerMiB]}
 // where T is the last completion and Tmin = max(F/u_origin, F/d_host, N*F/(u_origin + N*u_host))
 // (the fluid model of Kumar and Ross).
@@ -19,6 +20,13 @@
 // gets SIGINT (swarm-download seeds until idle for 3 s). SWARM_LAN_NODE_ARGS='--cpu-prof
 // --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host);
 // SWARM_LAN_BIN=PATH runs another build's bin/swarm-download.js (an old checkout's, to compare).
+//
+// originEgress counts what the origin handed to its sockets; a body a client closes early leaves
+// what sat in the socket buffer unsent, so originWireEgress (the origin link's qdisc counters less
+// 66 bytes of headers a packet) is the egress that really crossed the link.
+// --origin-log adds `originOverlap` (the origin's egress taken apart: bytes sent more than once,
+// by third of the run and tenth of the file, and per client; src/testing/origin-overlap.ts) and
+// `originBodies` (every body the origin sent: startMs, endMs, client, offset, sentBytes).
 //
 // --subnets 2: two subnets joined by a router (broadcast does not cross it); the origin is on
 // subnet 0 and the clients alternate, starting on subnet 1. How swarm-download finds peers
@@ -39,6 +47,7 @@ import { childCpuUnavailable } from '../dist/testing/child-cpu.js';
 import { discoveryArgs } from '../dist/testing/discovery-args.js';
 import { lowerBoundSeconds, runLan } from '../dist/testing/lan-run.js';
 import { namespaceLanUnavailable } from '../dist/testing/netns-lan.js';
+import { originOverlap } from '../dist/testing/origin-overlap.js';
 import { rendezvousUnavailable } from '../dist/testing/rendezvous.js';
 
 const { values } = parseArgs({ options: {
@@ -51,6 +60,7 @@ const { values } = parseArgs({ options: {
   tracker: { type: 'boolean', default: false },
   'peer-exchange': { type: 'boolean', default: false },
   dns: { type: 'boolean', default: false },
+  'origin-log': { type: 'boolean', default: false },
 } });
 const modes = values.modes.split(',');
 const why = namespaceLanUnavailable() ?? (values.tracker || values.dns ? rendezvousUnavailable() : null)
@@ -97,8 +107,9 @@ async function benchRun(run) {
         waitsPerMiB: result.cpuWaits && perGiB(result.cpuWaits, clients * fileBytes) / 1024,
       };
       console.log(JSON.stringify({ mode, clients, subnets, discovery: mode === 'swarm' ? discovery : mode === 'aria2' ? 'tracker' : null, fileBytes, rateMbit, T, Tmin, ratio: T / Tmin,
-        originEgress: result.originEgressBytes / fileBytes, allVerified: result.allVerified, exitCodes: result.exitCodes,
-        completionSeconds: result.completionSeconds, clientSubnets: result.clientSubnets, ...cpu }));
+        originEgress: result.originEgressBytes / fileBytes, originWireEgress: result.originWireBytes / fileBytes, allVerified: result.allVerified, exitCodes: result.exitCodes,
+        completionSeconds: result.completionSeconds, clientSubnets: result.clientSubnets, ...cpu,
+        ...(values['origin-log'] ? { originOverlap: originOverlap(result.originBodies, fileBytes), originBodies: result.originBodies } : {}) }));
     }
   }
 }

@@ -78,6 +78,8 @@ export interface OriginFetcherOptions {
   readonly untilComplete: boolean;
   /** How many connections may fetch at once now (a swarm shares the origin); default all. */
   readonly activeLimit?: () => number;
+  /** Runs beyond this many yield at their next piece end (a swarm's share); default none. */
+  readonly keepLimit?: () => number;
   readonly retry: RetryOptions;
   /** A failed request will be retried after `notice.delayMs`. */
   readonly onRetry?: (notice: RetryNotice) => void;
@@ -450,10 +452,19 @@ export class OriginFetcher {
 
   /** At a piece boundary: stop the run here when a peer has or fetches the next piece first. */
   #yieldIfTaken(run: ActiveRun): void {
-    if (run.nextMark >= run.endPiece || !this.#opts.yieldAt?.(run.nextMark)) return;
+    if (run.nextMark >= run.endPiece) return;
+    if (!this.#opts.yieldAt?.(run.nextMark) && !this.#overLimit()) return;
     for (let index = run.nextMark; index < run.endPiece; index++) this.#inFlight.clear(index);
     run.endPiece = run.nextMark;
     this.#opts.onRunsChanged?.();
+  }
+
+  /** More runs than a swarm's share allows us now (peers came since they were taken). */
+  #overLimit(): boolean {
+    const keep = this.#opts.keepLimit?.() ?? Infinity;
+    let live = 0;
+    for (const run of this.#runs) if (run.nextMark < run.endPiece) live++;
+    return live > keep;
   }
 
   /**

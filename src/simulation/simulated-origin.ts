@@ -202,14 +202,24 @@ export class SimulatedOrigin {
     });
   }
 
-  /** At a piece boundary: stop the run when a peer has, is asked for, or fetches first the next piece. */
+  /**
+   * At a piece boundary: stop the run when a peer has, is asked for, or fetches first the next
+   * piece, or when we hold more runs than a swarm's share.
+   */
   #yieldIfTaken(run: Run): boolean {
-    if (run.nextMark >= run.endPiece || !this.#yieldsAt(run.nextMark)) return false;
+    if (run.nextMark >= run.endPiece || (!this.#yieldsAt(run.nextMark) && !this.#overLimit())) return false;
     for (let index = run.nextMark; index < run.endPiece; index++) this.inFlight.clear(index);
     run.endPiece = run.nextMark;
     this.#host.releasedVersion += 1;
     this.#host.announceRuns(this.runs());
     return true;
+  }
+
+  /** As the real host's `keepLimit`: runs taken alone shrink to the swarm's share when peers come. */
+  #overLimit(): boolean {
+    let live = 0;
+    for (const run of this.#runs) if (run.nextMark < run.endPiece) live++;
+    return live > activeOriginRuns(this.#world.params.connections, this.#host.views.size);
   }
 
   #yieldsAt(piece: number): boolean {

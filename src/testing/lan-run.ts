@@ -26,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { aria2Command, makeTorrent, TORRENT_FILE_NAME, writeDoneHook } from './aria2-run.js';
 import { cpuTimedCommand, readCpuTimes } from './child-cpu.js';
 import { PEERS_DNS_NAME, trackerInfoHashCandidates } from './discovery-args.js';
-import { createNamespaceLan, type LanHost, type NamespaceLan } from './netns-lan.js';
+import { createNamespaceLan, TCP_PACKET_HEADER_BYTES, type LanHost, type NamespaceLan } from './netns-lan.js';
+import type { OriginBodyLog } from './origin-server.js';
 import { writeRandomFile } from './random-file.js';
 import { routerPlace, startDnsServer, startTracker, TRACKER_PORT, type ServicePlace } from './rendezvous.js';
 
@@ -94,6 +95,13 @@ export interface LanRunResult {
   readonly completionSeconds: readonly number[];
   readonly exitCodes: readonly (number | null)[];
   readonly originEgressBytes: number;
+  /**
+   * The TCP payload the origin's link really carried (its qdisc's bytes less headers): less than
+   * {@link originEgressBytes} by what sat in socket buffers when a client closed a body early.
+   */
+  readonly originWireBytes: number;
+  /** Every body the origin sent (who, when, which bytes): see `origin-overlap.ts`. */
+  readonly originBodies: readonly OriginBodyLog[];
   readonly allVerified: boolean;
   /** Each client's user + system CPU seconds (null: not read), or null without `cpu`. */
   readonly cpuSeconds: readonly (number | null)[] | null;
@@ -214,14 +222,14 @@ async function startOrigin(host: LanHost, source: string, children: ChildProcess
   return { origin, url: `http://${host.address}:${port}/file.bin` };
 }
 
-/** Stops the origin; resolves with the body bytes it served. */
-async function stopOrigin(origin: ChildProcess): Promise<number> {
+/** Stops the origin; resolves with the body bytes it served and the bodies it sent. */
+async function stopOrigin(origin: ChildProcess): Promise<{ bodyBytes: number; bodies: OriginBodyLog[] }> {
   origin.kill('SIGTERM');
   const statsLine = await new Promise<string>((resolve) => {
     createInterface({ input: origin.stdout! }).once('line', resolve);
   });
   await once(origin, 'exit');
-  return (JSON.parse(statsLine) as { bodyBytes: number }).bodyBytes;
+  return JSON.parse(statsLine) as { bodyBytes: number; bodies: OriginBodyLog[] };
 }
 
 /** Where client `index` writes the file. */
@@ -264,6 +272,7 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
     const hook = await writeDoneHook(opts.workDir);
     rendezvous = await startRendezvous(opts, lan, sourceMd5, torrentInfoHash);
     const { tracker, dnsServer } = rendezvous;
+    const originSentBefore = originHost!.sent();
     const startedMs = Date.now();
     const spawned = clientHosts.map((host, index) => {
       const [command, args] = clientCommand(opts, url, hook, { index, host, clients: clientHosts, lan, tracker, dnsServer });
@@ -274,7 +283,9 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
     // aria2c seeds until stopped: stop every one (SIGINT, its graceful stop) once all are done.
     if (opts.mode === 'aria2') void Promise.all(spawned.map((s) => s.watched.done)).then(() => spawned.forEach((s) => signalGroup(s.child, 'SIGINT')));
     const results = await Promise.all(spawned.map((s) => s.watched.exit));
-    const originEgressBytes = await stopOrigin(origin);
+    const originSent = originHost!.sent();
+    const originWireBytes = (originSent.bytes - originSentBefore.bytes) - TCP_PACKET_HEADER_BYTES * (originSent.packets - originSentBefore.packets);
+    const { bodyBytes: originEgressBytes, bodies: originBodies } = await stopOrigin(origin);
     const outputs = clientHosts.map((_, index) => outputOf(opts, index));
     const verified = await Promise.all(outputs.map((path) => md5Of(path).then((md5) => md5 === sourceMd5, () => false)));
     const cpuTimes = opts.cpu ? await Promise.all(clientHosts.map((_, index) => readCpuTimes(join(opts.workDir, `cpu-${index}.txt`)))) : null;
@@ -292,6 +303,8 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
       completionSeconds: results.map((r) => r.seconds),
       exitCodes: results.map((r) => r.code),
       originEgressBytes,
+      originWireBytes,
+      originBodies,
       allVerified: verified.every(Boolean),
       cpuSeconds,
       cpuSystemSeconds,

@@ -34,7 +34,21 @@ export interface LanHost {
   readonly broadcastAddress: string;
   /** Starts `command args` inside this host's namespace. */
   readonly spawn: NamespaceSpawn;
+  /** What its link has sent so far (the shaping qdisc's counters, GSO segments counted apart). */
+  sent(): LinkSent;
 }
+
+/** Bytes and packets a link sent, headers included. */
+export interface LinkSent {
+  readonly bytes: number;
+  readonly packets: number;
+}
+
+/**
+ * Bytes of headers in each TCP/IPv4 packet on the links: Ethernet 14, IPv4 20, TCP 20 + 12 of
+ * timestamp option (Linux's default). Payload of a link's TCP traffic ~ bytes - packets x this.
+ */
+export const TCP_PACKET_HEADER_BYTES = 66;
 
 /** One /24 subnet of the LAN. */
 export interface LanSubnet {
@@ -209,7 +223,14 @@ function addHost(made: Made, id: string, bridgeNs: string, index: number, subnet
   if (subnet.routerAddress !== null) ip(['netns', 'exec', namespace, 'ip', 'route', 'add', 'default', 'via', subnet.routerAddress]);
   shape(namespace, inner, rateMbit);
   shape(bridgeNs, outer, rateMbit);
-  return { namespace, address, subnet: subnet.index, broadcastAddress: subnet.broadcastAddress, spawn: spawnIn(namespace) };
+  return { namespace, address, subnet: subnet.index, broadcastAddress: subnet.broadcastAddress, spawn: spawnIn(namespace), sent: () => qdiscSent(namespace, inner) };
+}
+
+/** The root qdisc's sent counters of `device` in `namespace`. */
+function qdiscSent(namespace: string, device: string): LinkSent {
+  const text = execFileSync('ip', ['netns', 'exec', namespace, 'tc', '-s', '-j', 'qdisc', 'show', 'dev', device], { encoding: 'utf8' });
+  const root = (JSON.parse(text) as Array<{ root?: boolean; bytes?: number; packets?: number }>).find((q) => q.root === true);
+  return { bytes: root?.bytes ?? 0, packets: root?.packets ?? 0 };
 }
 
 function useResolverOf(made: Made, hosts: readonly LanHost[]): (address: string) => void {

@@ -107,10 +107,24 @@ export interface OriginStats {
   bodyBytes: number;
   /** The Range header of every GET that had one, in arrival order. */
   ranges: string[];
+  /** Every body sent, when it ended (see {@link OriginBodyLog}). */
+  bodies: OriginBodyLog[];
   /** Bodies reset by `cutBodyFraction`. */
   cuts: number;
   /** Bodies stalled by `stallAfterBodyBytes`. */
   stalls: number;
+}
+
+/** One body the origin sent: who asked, when, which bytes, how many reached the socket. */
+export interface OriginBodyLog {
+  /** Milliseconds since the origin started, when the request came and when its body ended. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** The client's address. */
+  readonly client: string;
+  /** The file offset the body started at, and the bytes handed to the socket. */
+  readonly offset: number;
+  readonly sentBytes: number;
 }
 
 /** A running origin. */
@@ -226,7 +240,8 @@ interface BodyPlan {
 }
 
 class LoopbackOrigin implements OriginServer {
-  readonly stats: OriginStats = { requests: 0, headRequests: 0, getRequests: 0, bodyBytes: 0, ranges: [], cuts: 0, stalls: 0 };
+  readonly stats: OriginStats = { requests: 0, headRequests: 0, getRequests: 0, bodyBytes: 0, ranges: [], bodies: [], cuts: 0, stalls: 0 };
+  readonly #startedMs = performance.now();
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #source: ContentSource;
@@ -442,8 +457,9 @@ class LoopbackOrigin implements OriginServer {
     const stopAt = plan.start + (plan.cutAt ?? plan.stallAt ?? plan.end - plan.start);
     const rate = this.#faults.rateBytesPerSec;
     const chunkBytes = rate === undefined ? BIG_CHUNK_BYTES : Math.max(1024, Math.min(64 * 1024, Math.floor(rate / 20)));
+    const startMs = performance.now() - this.#startedMs;
+    let at = plan.start;
     try {
-      let at = plan.start;
       for await (const chunk of this.#source.chunks(plan.start, stopAt, plan.version, chunkBytes)) {
         await this.#throttle(chunk.length, abort.signal);
         at += chunk.length;
@@ -460,6 +476,9 @@ class LoopbackOrigin implements OriginServer {
       }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
+    } finally {
+      const endMs = performance.now() - this.#startedMs;
+      this.stats.bodies.push({ startMs, endMs, client: res.socket?.remoteAddress ?? '?', offset: plan.start, sentBytes: at - plan.start });
     }
   }
 

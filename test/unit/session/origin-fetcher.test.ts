@@ -224,6 +224,35 @@ describe('OriginFetcher in a swarm', () => {
     expect(h.fetcher.inFlight.isEmpty()).toBe(true);
     expect(h.origin.servedBytes, 'nothing past the piece it yielded at').toBe(pieceStart(h.store.geometry, 5));
   });
+  it('runs over keepLimit (peers came since they were taken) yield at their next piece end', async () => {
+    for (const dropTo of [Infinity, 1]) {
+      fixRandom(0.5);
+      let keep = Infinity;
+      const h = await setup('nnnnnnnnnn', {
+        connections: 2, policy: () => 'bep19', othersTaken: () => new Bitfield(PIECES), yieldAt: () => false, claimSettleMs: () => 0,
+        activeLimit: () => keep, keepLimit: () => keep,
+        onPiece: (index) => {
+          h.pieces.push(index);
+          keep = dropTo;
+        },
+      });
+      await h.fetcher.run();
+      expect(show(h.store.have)).toBe('YYYYYYYYYY');
+      expect((await onDisk(h.store)).equals(h.content)).toBe(true);
+      if (dropTo === Infinity) {
+        expect(rangesInPieces(h.origin), 'both runs go to their ends').toEqual([[5, PIECES], [0, 5]]);
+        continue;
+      }
+      // One run ends at a piece end once the share is one; the other streams on and takes the rest.
+      const [first, second, third] = rangesInPieces(h.origin);
+      expect(h.origin.ranges).toHaveLength(3);
+      expect([first, second]).toEqual([[5, PIECES], [0, 5]]);
+      const inside = [first!, second!].some(([start, end]) => third![0] > start && third![0] < end);
+      expect(Number.isInteger(third![0]) && inside, `the rest of a yielded run, from a piece end: ${String(third)}`).toBe(true);
+      expect(h.origin.servedBytes, 'no piece fetched twice').toBeLessThan(FILE_BYTES + PIECE);
+    }
+  });
+
   it('while a run waits to retry, peers are not told we fetch it nor is it in flight; it is claimed again after the wait', async () => {
     fixRandom(0);
     const inFlightWhileWaiting: string[] = [];
