@@ -5,7 +5,7 @@
 // (BEP 19) with an opentracker (when aria2c, mktorrent and opentracker are installed):
 //   {mode, clients, subnets, discovery, fileBytes, T, Tmin, ratio: T/Tmin, originEgress: bytes/F,
 //    originWireEgress: TCP payload bytes the origin's link carried / F,
-//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB]}
+//    allVerified, completionSeconds, clientSubnets[, cpuSeconds, cpuSecondsPerGiB, cpuSystemSecondsPerGiB, waitsPerMiB]}
 // where T is the last completion and Tmin = max(F/u_origin, F/d_host, N*F/(u_origin + N*u_host))
 // (the fluid model of Kumar and Ross).
 //
@@ -15,9 +15,11 @@
 // Without --clients, --size and --rate: N = 4 and 8 at 256MiB on 100 Mbit/s, then N = 16 at 64MiB
 // on 25 Mbit/s. --cpu runs every client under GNU time (/usr/bin/time) and adds each client
 // process's user + system CPU seconds over its whole life (seeding included; not the harness's)
-// and their sum per GiB delivered (N * F bytes). aria2c seeds until every client is done, then
+// and their sum per GiB delivered (N * F bytes), and the clients' voluntary context switches
+// (wake-ups after a wait) per MiB delivered. aria2c seeds until every client is done, then
 // gets SIGINT (swarm-download seeds until idle for 3 s). SWARM_LAN_NODE_ARGS='--cpu-prof
-// --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host).
+// --cpu-prof-dir=DIR' passes Node flags to each swarm-download (a CPU profile per host);
+// SWARM_LAN_BIN=PATH runs another build's bin/swarm-download.js (an old checkout's, to compare).
 //
 // originEgress counts what the origin handed to its sockets; a body a client closes early leaves
 // what sat in the socket buffer unsent, so originWireEgress (the origin link's qdisc counters less
@@ -102,6 +104,7 @@ async function benchRun(run) {
         cpuSeconds: result.cpuSeconds,
         cpuSecondsPerGiB: perGiB(result.cpuSeconds, clients * fileBytes),
         cpuSystemSecondsPerGiB: perGiB(result.cpuSystemSeconds, clients * fileBytes),
+        waitsPerMiB: result.cpuWaits && perGiB(result.cpuWaits, clients * fileBytes) / 1024,
       };
       console.log(JSON.stringify({ mode, clients, subnets, discovery: mode === 'swarm' ? discovery : mode === 'aria2' ? 'tracker' : null, fileBytes, rateMbit, T, Tmin, ratio: T / Tmin,
         originEgress: result.originEgressBytes / fileBytes, originWireEgress: result.originWireBytes / fileBytes, allVerified: result.allVerified, exitCodes: result.exitCodes,

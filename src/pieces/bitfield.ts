@@ -22,6 +22,10 @@ function popcount(bytes: Uint8Array): number {
   return total;
 }
 
+const OR = 0;
+const AND = 1;
+const AND_NOT = 2;
+
 /** Position (0 = high bit) of the highest set bit of a non-zero byte. */
 function highBit(byte: number): number {
   return Math.clz32(byte) - 24;
@@ -201,7 +205,7 @@ export class Bitfield {
 
   /** An independent copy. */
   clone(): Bitfield {
-    return this.combine(this, (a) => a);
+    return this.combine(this, OR);
   }
 
   /** Whether both have the same length and the same pieces. */
@@ -212,30 +216,60 @@ export class Bitfield {
 
   /** New bitfield: this OR other (same length, else TypeError). */
   or(other: Bitfield): Bitfield {
-    return this.combine(other, (a, b) => a | b);
+    return this.combine(other, OR);
   }
 
   /** New bitfield: this AND other (same length, else TypeError). */
   and(other: Bitfield): Bitfield {
-    return this.combine(other, (a, b) => a & b);
+    return this.combine(other, AND);
   }
 
   /** New bitfield: the pieces of this that are not in other (same length, else TypeError). */
   andNot(other: Bitfield): Bitfield {
-    return this.combine(other, (a, b) => a & ~b & 0xff);
+    return this.combine(other, AND_NOT);
   }
 
-  private combine(other: Bitfield, op: (a: number, b: number) => number): Bitfield {
+  /**
+   * Whether every piece is in this or in one of `others` (each of the same length, else
+   * TypeError): `this.or(a).or(b).isComplete()` without building the unions.
+   */
+  unionIsComplete(...others: readonly Bitfield[]): boolean {
+    for (const other of others) this.assertSameLength(other);
+    if (this.isComplete() || others.some((other) => other.isComplete())) return true;
+    const full = this.length >> 3;
+    for (let i = 0; i < this.bytes.length; i++) {
+      let byte = this.bytes[i] ?? 0;
+      for (const other of others) byte |= other.bytes[i] ?? 0;
+      const want = i < full ? 0xff : (0xff << (8 - (this.length & 7))) & 0xff;
+      if ((byte & want) !== want) return false;
+    }
+    return true;
+  }
+
+  // One loop per operation, not a callback: the picker combines bitfields for every block asked.
+  private combine(other: Bitfield, op: typeof OR | typeof AND | typeof AND_NOT): Bitfield {
+    this.assertSameLength(other);
+    const result = new Bitfield(this.length);
+    const a = this.bytes;
+    const b = other.bytes;
+    const out = result.bytes;
+    let count = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] ?? 0;
+      const y = b[i] ?? 0;
+      const byte = op === OR ? x | y : op === AND ? x & y : x & ~y & 0xff;
+      out[i] = byte;
+      count += POPCOUNT[byte] ?? 0;
+    }
+    result.setCount = count;
+    return result;
+  }
+
+  private assertSameLength(other: Bitfield): void {
     if (!(other instanceof Bitfield) || other.length !== this.length) {
       const got = other instanceof Bitfield ? `length ${other.length}` : String(other);
       throw new TypeError(`bitfields must have the same length ${this.length}, got ${got}`);
     }
-    const result = new Bitfield(this.length);
-    for (let i = 0; i < this.bytes.length; i++) {
-      result.bytes[i] = op(this.bytes[i] ?? 0, other.bytes[i] ?? 0);
-    }
-    result.setCount = popcount(result.bytes);
-    return result;
   }
 
   private assertIndex(index: number): void {

@@ -299,7 +299,7 @@ export class PeerDownloads {
   /** The tail: every piece we lack is asked of a peer or fetched by our origin connections. */
   #allMissingInFlight(): boolean {
     const { have } = this.#opts.store;
-    return have.or(this.#requests.requested).or(this.#opts.originInFlight()).or(this.#verifying).isComplete();
+    return have.unionIsComplete(this.#requests.requested, this.#opts.originInFlight(), this.#verifying);
   }
 
   #ask(peer: Peer, block: { piece: number; begin: number; length: number }): void {

@@ -19,17 +19,30 @@ export function childCpuUnavailable(): string | null {
   return existsSync(GNU_TIME) ? null : `needs GNU time (${GNU_TIME}; Debian package time)`;
 }
 
-/** `command args` wrapped to write its user and system CPU seconds to `cpuFile` when it exits. */
+/**
+ * `command args` wrapped to write its user and system CPU seconds and its voluntary and
+ * involuntary context switches (wake-ups after a wait; preemptions) to `cpuFile` when it exits.
+ */
 export function cpuTimedCommand(command: string, args: readonly string[], cpuFile: string): [string, string[]] {
-  return [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]];
+  return [GNU_TIME, ['-f', '%U %S %w %c', '-o', cpuFile, command, ...args]];
+}
+
+/** What {@link readCpuTimes} reads. */
+export interface CpuTimes {
+  readonly user: number;
+  readonly system: number;
+  /** Voluntary context switches: how often the process waited (for a socket, a disk, a timer). */
+  readonly waits: number;
+  /** Involuntary context switches: how often it was preempted. */
+  readonly preemptions: number;
 }
 
 /**
- * The user and system CPU seconds in a file {@link cpuTimedCommand} wrote, or null when it is
- * missing or holds no figures (the process was killed with its wrapper).
+ * The figures in a file {@link cpuTimedCommand} wrote, or null when it is missing or holds no
+ * figures (the process was killed with its wrapper).
  */
-export async function readCpuTimes(cpuFile: string): Promise<{ user: number; system: number } | null> {
+export async function readCpuTimes(cpuFile: string): Promise<CpuTimes | null> {
   const text = await readFile(cpuFile, 'utf8').catch(() => '');
-  const match = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?)\s*$/.exec(text);
-  return match ? { user: Number(match[1]), system: Number(match[2]) } : null;
+  const match = /(\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+) (\d+)\s*$/.exec(text);
+  return match ? { user: Number(match[1]), system: Number(match[2]), waits: Number(match[3]), preemptions: Number(match[4]) } : null;
 }

@@ -107,6 +107,8 @@ export interface LanRunResult {
   readonly cpuSeconds: readonly (number | null)[] | null;
   /** The system part of {@link cpuSeconds} (kernel time: syscalls, the network stack). */
   readonly cpuSystemSeconds: readonly (number | null)[] | null;
+  /** Each client's voluntary context switches (wake-ups after a wait), or null without `cpu`. */
+  readonly cpuWaits: readonly (number | null)[] | null;
 }
 
 async function ensureSource(path: string, bytes: number): Promise<void> {
@@ -247,7 +249,8 @@ function bareCommand(opts: LanRunOptions, url: string, hook: string, ctx: LanCli
   if (opts.mode === 'aria2') return aria2Command(join(opts.workDir, 'run.torrent'), join(opts.workDir, `aria2-${ctx.index}`), hook);
   const storage = join(opts.workDir, `storage-${ctx.index}`);
   const nodeArgs = process.env['SWARM_LAN_NODE_ARGS']?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof
-  const args = [...nodeArgs, join(ROOT, 'bin/swarm-download.js'), url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
+  const entry = process.env['SWARM_LAN_BIN'] ?? join(ROOT, 'bin/swarm-download.js'); // another build's, to compare
+  const args = [...nodeArgs, entry, url, '-o', output, '--storage-directory', storage, '--json', ...(opts.extraArgs ?? []), ...(opts.hostArgs?.(ctx) ?? [])];
   return [process.execPath, args];
 }
 
@@ -288,6 +291,7 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
     const cpuTimes = opts.cpu ? await Promise.all(clientHosts.map((_, index) => readCpuTimes(join(opts.workDir, `cpu-${index}.txt`)))) : null;
     const cpuSeconds = cpuTimes && cpuTimes.map((times) => times && times.user + times.system);
     const cpuSystemSeconds = cpuTimes && cpuTimes.map((times) => times && times.system);
+    const cpuWaits = cpuTimes && cpuTimes.map((times) => times && times.waits);
     return {
       mode: opts.mode,
       clients: opts.clients,
@@ -304,6 +308,7 @@ export async function runLan(opts: LanRunOptions): Promise<LanRunResult> {
       allVerified: verified.every(Boolean),
       cpuSeconds,
       cpuSystemSeconds,
+      cpuWaits,
     };
   } finally {
     clearTimeout(timer);

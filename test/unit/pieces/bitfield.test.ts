@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { Bitfield } from '../../../src/pieces/bitfield.js';
 import { bits, show } from '../../helpers/picker-fixtures.js';
 
@@ -114,6 +115,50 @@ describe('Bitfield', () => {
     expect(show(a.andNot(b))).toBe('YnnnY');
     expect(a.andNot(b).count()).toBe(2);
     expect(() => a.or(bits('YY'))).toThrow(/same length 5, got length 2/);
+  });
+
+  it.each([
+    ['YYnnY', ['nnYYn'], true],
+    ['YYnnY', ['nnYnn'], false],
+    ['nnnnnnnnnY', ['YYYYYYYYnn', 'nnnnnnnnYn'], true],
+    ['nnnnnnnnnn', ['YYYYYYYYYn'], false],
+    ['YYYYYYYY', [], true],
+    ['YnYYYYYY', [], false],
+    ['nnn', ['nnn', 'YYY'], true],
+  ])('unionIsComplete: %s with %j is %s', (own, others, expected) => {
+    expect(bits(own).unionIsComplete(...others.map((field) => bits(field)))).toBe(expected);
+  });
+
+  it('unionIsComplete throws on a length mismatch', () => {
+    expect(() => bits('YYnnY').unionIsComplete(bits('YY'))).toThrow(/same length 5, got length 2/);
+  });
+
+  it('or, and, andNot, clone and unionIsComplete agree with sets of indexes, counts included', () => {
+    const fields = (length: number) => fc.array(fc.array(fc.boolean(), { minLength: length, maxLength: length }), { minLength: 1, maxLength: 4 });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 70 }).chain((length) => fields(length).map((all) => ({ length, all }))), ({ length, all }) => {
+      const made = all.map((flags) => {
+        const field = new Bitfield(length);
+        flags.forEach((on, index) => { if (on) field.set(index); });
+        return field;
+      });
+      const [first, ...rest] = made as [Bitfield, ...Bitfield[]];
+      const second = rest[0] ?? first;
+      const flagsOf = (field: Bitfield) => Array.from({ length }, (_, index) => field.has(index));
+      const a = all[0] as boolean[];
+      const b = (all[1] ?? a) as boolean[];
+      for (const [result, expected] of [
+        [first.or(second), a.map((x, i) => x || (b[i] as boolean))],
+        [first.and(second), a.map((x, i) => x && (b[i] as boolean))],
+        [first.andNot(second), a.map((x, i) => x && !(b[i] as boolean))],
+        [first.clone(), a],
+      ] as const) {
+        expect(flagsOf(result)).toEqual(expected);
+        expect(result.count()).toBe(expected.filter(Boolean).length);
+        expect(result.isComplete()).toBe(expected.every(Boolean));
+      }
+      const chained = rest.reduce((union, field) => union.or(field), first);
+      expect(first.unionIsComplete(...rest)).toBe(chained.isComplete());
+    }));
   });
 
   it('full sets every piece and no spare bit', () => {
