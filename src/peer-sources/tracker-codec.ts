@@ -94,7 +94,7 @@ const PLAIN_SEGMENT_RE = /^[A-Za-z][A-Za-z._-]{0,31}$/;
  */
 export function describeTrackerUrl(url: URL): string {
   const segments = url.pathname.split('/').map((segment) => (segment === '' || PLAIN_SEGMENT_RE.test(segment) ? segment : '…'));
-  const path = segments.join('/').replace(/…(\/…)+/g, '…');
+  const path = segments.join('/').replace(/\u2026(\/\u2026)+/g, '…');
   return `${url.protocol}//${url.host}${path}${url.search === '' ? '' : '?…'}`;
 }
 

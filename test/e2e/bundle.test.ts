@@ -58,6 +58,14 @@ require(${JSON.stringify(join(REPO_ROOT, 'bin/run-bundle.cjs'))}).runBundle('swa
     expect(help.segmenters).toBeGreaterThan(0);
   });
 
+  it('every bundle is ASCII, so V8 holds its source as a one-byte string (half the memory, a faster decode at each start)', async () => {
+    for (const file of ['swarm-download', 'swarm-server', 'swarm'].map((name) => `dist/bundle/${name}.cjs`).concat('dist/sea-bundle/swarm.cjs')) {
+      const text = await readFile(join(REPO_ROOT, file), 'latin1');
+      const at = [...text].findIndex((char) => char.charCodeAt(0) > 0x7f);
+      expect({ file, nonAscii: at === -1 ? null : text.slice(Math.max(0, at - 40), at + 10) }).toEqual({ file, nonAscii: null });
+    }
+  });
+
   it("does not guess its version from the package.json above the working directory (yargs' walk to /), for any program", async () => {
     const dir = await makeTempDir();
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'not-swarm', version: '9.9.9' }));
