@@ -93,7 +93,9 @@ export class SimulatedOrigin {
 
   #loop(worker: Worker): void {
     if (!this.#active) return;
-    const limit = activeOriginRuns(this.#world.params.connections, this.#host.views.size);
+    const { connections, fleetRunCap } = this.#world.params;
+    const peerRuns = fleetRunCap === null ? undefined : Math.floor((this.#peerRuns() * connections) / fleetRunCap);
+    const limit = activeOriginRuns(connections, this.#host.views.size, peerRuns);
     const run = this.#runs.size < limit ? this.#pick(worker.nextStart) : null;
     if (!run) {
       worker.nextStart = -1;
@@ -112,6 +114,13 @@ export class SimulatedOrigin {
     this.#host.announceRuns(this.runs());
     const settleMs = this.#host.views.size > 0 ? CLAIM_SETTLE_MS : 0;
     this.#world.queue.after(settleMs, () => this.#request(worker, run));
+  }
+
+  /** Origin runs our peers announce now. */
+  #peerRuns(): number {
+    let runs = 0;
+    for (const view of this.#host.views.values()) runs += view.fetching.length;
+    return runs;
   }
 
   /** No peer offers a piece we lack, and none is asked of a peer (as the real swarm's othersTaken). */

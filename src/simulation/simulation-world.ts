@@ -35,6 +35,11 @@ export interface HostParameters {
    * peers fetch, unless the host has starved (no peer offers anything it lacks) for `starveMs`.
    */
   readonly claimGossip: boolean;
+  /**
+   * A proposal, not in the real host: no new origin run while peers announce this many runs or
+   * more (activeOriginRuns' `peerRuns`, against this instead of `connections`); null: no such cap.
+   */
+  readonly fleetRunCap: number | null;
   readonly claimHops: number;
   readonly claimTtlMs: number;
   readonly starveMs: number;

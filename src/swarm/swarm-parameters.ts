@@ -76,7 +76,15 @@ export function swarmRunPieces(geometry: PieceGeometry): number {
   return Math.max(1, Math.floor(2 ** 20 / geometry.pieceBytes));
 }
 
-/** Origin runs a host may have at once with `peerCount` peers: the fleet shares about `connections` in all, at least one per host. */
-export function activeOriginRuns(connections: number, peerCount: number): number {
+/**
+ * Origin runs a host may have at once with `peerCount` peers: the fleet shares about
+ * `connections` in all, at least one per host; with `peerRuns` (the origin runs its peers announce
+ * now) given, none while they make `connections` or more. Without that cap, a swarm much larger
+ * than `connections` fetches from the origin through every host at once (N = 1,000: a thousand
+ * runs at a thousandth of the origin each, so no piece is complete, and nothing can be shared,
+ * for seconds).
+ */
+export function activeOriginRuns(connections: number, peerCount: number, peerRuns?: number): number {
+  if (peerRuns !== undefined && peerCount > 0 && peerRuns >= connections) return 0;
   return Math.max(1, Math.round(connections / (1 + peerCount)));
 }

@@ -9,6 +9,11 @@ describe('activeOriginRuns', () => {
     for (const [peerCount, runs] of table) expect(activeOriginRuns(4, peerCount)).toBe(runs);
     expect(activeOriginRuns(8, 1)).toBe(4);
   });
+
+  it('with the runs peers announce given: none while they make `connections` or more (alone: as ever)', () => {
+    const table: [number, number, number][] = [[7, 3, 1], [7, 4, 0], [48, 40, 0], [1, 0, 2], [0, 9, 4]];
+    for (const [peerCount, peerRuns, runs] of table) expect(activeOriginRuns(4, peerCount, peerRuns)).toBe(runs);
+  });
 });
 
 describe('run lengths', () => {
