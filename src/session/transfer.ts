@@ -176,8 +176,9 @@ export class Transfer {
   #swarmHooks(swarm: Swarm): Pick<OriginFetcherOptions, 'othersTaken' | 'yieldAt' | 'precededAt' | 'onRunsChanged' | 'activeLimit' | 'claimSettleMs'> {
     return {
       claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
-      // The fleet shares the origin: about `connections` connections in all, not per host.
-      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount),
+      // The fleet shares the origin: about `connections` connections in all, not per host, and
+      // none of ours while many peers fetch from it.
+      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount, swarm.fetchingPeers()),
       othersTaken: () => swarm.othersTaken(),
       yieldAt: (piece) => swarm.yieldsAt(piece),
       precededAt: (piece) => swarm.streamPrecedes(piece),

@@ -93,9 +93,8 @@ export class SimulatedOrigin {
 
   #loop(worker: Worker): void {
     if (!this.#active) return;
-    const { connections, fleetRunCap } = this.#world.params;
-    const peerRuns = fleetRunCap === null ? undefined : Math.floor((this.#peerRuns() * connections) / fleetRunCap);
-    const limit = activeOriginRuns(connections, this.#host.views.size, peerRuns);
+    const { connections, maxFetchingPeers } = this.#world.params;
+    const limit = activeOriginRuns(connections, this.#host.views.size, this.#fetchingPeers(), maxFetchingPeers ?? Infinity);
     const run = this.#runs.size < limit ? this.#pick(worker.nextStart) : null;
     if (!run) {
       worker.nextStart = -1;
@@ -116,11 +115,11 @@ export class SimulatedOrigin {
     this.#world.queue.after(settleMs, () => this.#request(worker, run));
   }
 
-  /** Origin runs our peers announce now. */
-  #peerRuns(): number {
-    let runs = 0;
-    for (const view of this.#host.views.values()) runs += view.fetching.length;
-    return runs;
+  /** Peers that announce an origin run now. */
+  #fetchingPeers(): number {
+    let peers = 0;
+    for (const view of this.#host.views.values()) if (view.fetching.length > 0) peers += 1;
+    return peers;
   }
 
   /** No peer offers a piece we lack, and none is asked of a peer (as the real swarm's othersTaken). */

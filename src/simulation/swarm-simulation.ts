@@ -13,7 +13,7 @@
  */
 import { pieceGeometry } from '../pieces/piece-geometry.js';
 import { DEFAULT_CAPS } from '../host/connection-table.js';
-import { ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
+import { MAX_FETCHING_PEERS, ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
 import { CLAIM_HOPS, CLAIM_TTL_MS, STARVE_MS } from '../swarm/claim-gossip.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork, Port } from './flow-network.js';
@@ -36,7 +36,7 @@ export function realHostParameters(): HostParameters {
     dialPeers: DEFAULT_CAPS.maxDialledPerSwarm,
     yieldWasteBytes: 128 * 1024,
     claimGossip: true,
-    fleetRunCap: null,
+    maxFetchingPeers: MAX_FETCHING_PEERS,
     claimHops: CLAIM_HOPS,
     claimTtlMs: CLAIM_TTL_MS,
     starveMs: STARVE_MS,

@@ -131,6 +131,13 @@ export class Swarm {
     return this.#opts.authKey;
   }
 
+  /** Peers that announce an origin run now (`fetching`). */
+  fetchingPeers(): number {
+    let count = 0;
+    for (const peer of this.#peers.values()) if (peer.fetching.length > 0) count += 1;
+    return count;
+  }
+
   /** Pieces of the file (a frame must fit its bitfield). */
   get pieceCount(): number {
     return this.#pieceCount;
