@@ -101,7 +101,7 @@ export class Swarm {
     this.#claims = new ClaimRelay(opts.store.geometry.pieceCount, () => this.#peers.values());
     this.#wasComplete = opts.store.have.isComplete();
     const onPiece = (index: number): void => {
-      this.#claims.peerPiece();
+      this.#claims.fed();
       opts.onPiece(index);
     };
     this.#downloads = new PeerDownloads({ ...opts, onPiece }, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
@@ -339,6 +339,7 @@ export class Swarm {
 
   /** Our origin connections fetched piece `index`: its digest is final; peers that said otherwise go. */
   originPiece(index: number): void {
+    this.#claims.fed();
     const digest = this.#opts.store.digestOf(index);
     if (digest) for (const liar of this.#opts.trust.originDigest(index, digest)) this.ban(liar, 'announced a digest the origin contradicts');
     this.announceHave(index);
