@@ -11,10 +11,11 @@
 //       [--up-rate R] [--down-rate R] [--latency 0.05[,ms...]] [--origin-latency 0]
 //       [--arrival-window 0.3] [--late-fraction 0] [--late-window 0] [--die-fraction 0]
 //       [--die-window 0,10] [--seed 1] [--dial-peers 32] [--max-peers 64] [--upload-slots 8]
-//       [--no-claim-gossip] [--claim-hops 3] [--claim-ttl 60] [--starve 2] [--completions]
+//       [--max-fetching-peers 16|none] [--no-claim-gossip] [--claim-hops 3] [--claim-ttl 60] [--starve 2] [--completions]
 //
 // Claim gossip (swarm/claim-gossip.ts) is on, as in the real host; --no-claim-gossip turns it off
-// (--claim-gossip, its old switch, is still taken). Rates in Mbit/s (default: --rate for the origin and both directions of every host), latencies in
+// (--claim-gossip, its old switch, is still taken). --max-fetching-peers none turns off the cap on origin runs.
+// Rates in Mbit/s (default: --rate for the origin and both directions of every host), latencies in
 // ms (each host gets one of the listed values at random), windows in seconds. Build first:
 // npm run build
 import { parseArgs } from 'node:util';
@@ -41,6 +42,7 @@ const { values } = parseArgs({ options: {
   'upload-slots': { type: 'string' },
   'claim-gossip': { type: 'boolean', default: true },
   'no-claim-gossip': { type: 'boolean', default: false },
+  'max-fetching-peers': { type: 'string' },
   'claim-hops': { type: 'string' },
   'claim-ttl': { type: 'string' },
   starve: { type: 'string' },
@@ -60,6 +62,7 @@ if (values['dial-peers'] !== undefined) params.dialPeers = number('dial-peers');
 if (values['max-peers'] !== undefined) params.maxPeers = number('max-peers');
 if (values['upload-slots'] !== undefined) params.uploadSlots = number('upload-slots');
 if (values['no-claim-gossip']) params.claimGossip = false;
+if (values['max-fetching-peers'] !== undefined) params.maxFetchingPeers = values['max-fetching-peers'] === 'none' ? null : number('max-fetching-peers');
 if (values['claim-hops'] !== undefined) params.claimHops = number('claim-hops');
 if (values['claim-ttl'] !== undefined) params.claimTtlMs = number('claim-ttl') * 1000;
 if (values.starve !== undefined) params.starveMs = number('starve') * 1000;

@@ -176,8 +176,9 @@ export class Transfer {
   #swarmHooks(swarm: Swarm): Pick<OriginFetcherOptions, 'othersTaken' | 'yieldAt' | 'precededAt' | 'onRunsChanged' | 'activeLimit' | 'keepLimit' | 'claimSettleMs'> {
     return {
       claimSettleMs: () => (swarm.peerCount > 0 ? CLAIM_SETTLE_MS : 0),
-      // The fleet shares the origin: about `connections` connections in all, not per host.
-      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount),
+      // The fleet shares the origin: about `connections` connections in all, not per host, and
+      // none of ours while many peers fetch from it.
+      activeLimit: () => activeOriginRuns(this.#opts.connections, swarm.peerCount, swarm.fetchingPeers()),
       // Runs taken alone (`connections` long sequential runs) shrink to the swarm's share when
       // peers come: the excess yields at its next piece end instead of trickling on for the whole
       // download at a share of the origin split over every host's run.

@@ -18,6 +18,9 @@ export class Port {
   readonly flows = new Set<Flow>();
   /** Bytes that went through it so far (counted when a flow ends or is cancelled). */
   movedBytes = 0;
+  /** Milliseconds it has carried at least one flow (up to when it last went idle), and since when it does now. */
+  busyMs = 0;
+  busySinceMs: number | null = null;
 
   /** TypeError unless `capacityBps` is a positive finite number. */
   constructor(capacityBps: number) {
@@ -77,8 +80,10 @@ export class FlowNetwork {
     if (!(bytes > 0) || !Number.isFinite(bytes)) throw new TypeError(`flow bytes must be a positive number, got ${String(bytes)}`);
     const flow = new Flow(sender, receiver, bytes, this.#queue.nowMs, onDone);
     this.started += 1;
-    sender.flows.add(flow);
-    receiver.flows.add(flow);
+    for (const port of [sender, receiver]) {
+      if (port.flows.size === 0) port.busySinceMs = this.#queue.nowMs;
+      port.flows.add(flow);
+    }
     this.#rerate(sender, receiver);
     return flow;
   }
@@ -93,8 +98,13 @@ export class FlowNetwork {
 
   #finish(flow: Flow): void {
     flow.done = true;
-    flow.sender.flows.delete(flow);
-    flow.receiver.flows.delete(flow);
+    for (const port of [flow.sender, flow.receiver]) {
+      port.flows.delete(flow);
+      if (port.flows.size === 0 && port.busySinceMs !== null) {
+        port.busyMs += this.#queue.nowMs - port.busySinceMs;
+        port.busySinceMs = null;
+      }
+    }
     flow.sender.movedBytes += flow.movedBytes;
     flow.receiver.movedBytes += flow.movedBytes;
     this.#rerate(flow.sender, flow.receiver);

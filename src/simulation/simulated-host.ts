@@ -369,7 +369,6 @@ export class SimulatedHost {
     if (!this.requests.isAwaited(piece, 0)) return;
     this.requests.received(piece, 0);
     this.peerBytes += bytes;
-    this.gossip?.peerPiece(this.#world.queue.nowMs);
     view.rate.received(bytes, this.#world.queue.nowMs);
     view.goodPieces += 1;
     this.gotPiece(piece);
@@ -380,6 +379,7 @@ export class SimulatedHost {
   gotPiece(piece: number): void {
     if (this.have.has(piece)) return;
     this.have.set(piece);
+    this.gossip?.fed(this.#world.queue.nowMs);
     this.#world.broadcast(this, (peer) => peer.onHave(this, piece));
     if (this.complete) this.#finish();
     this.scheduleAll();

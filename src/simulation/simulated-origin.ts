@@ -93,7 +93,8 @@ export class SimulatedOrigin {
 
   #loop(worker: Worker): void {
     if (!this.#active) return;
-    const limit = activeOriginRuns(this.#world.params.connections, this.#host.views.size);
+    const { connections, maxFetchingPeers } = this.#world.params;
+    const limit = activeOriginRuns(connections, this.#host.views.size, this.#fetchingPeers(), maxFetchingPeers ?? Infinity);
     const run = this.#runs.size < limit ? this.#pick(worker.nextStart) : null;
     if (!run) {
       worker.nextStart = -1;
@@ -112,6 +113,13 @@ export class SimulatedOrigin {
     this.#host.announceRuns(this.runs());
     const settleMs = this.#host.views.size > 0 ? CLAIM_SETTLE_MS : 0;
     this.#world.queue.after(settleMs, () => this.#request(worker, run));
+  }
+
+  /** Peers that announce an origin run now. */
+  #fetchingPeers(): number {
+    let peers = 0;
+    for (const view of this.#host.views.values()) if (view.fetching.length > 0) peers += 1;
+    return peers;
   }
 
   /** No peer offers a piece we lack, and none is asked of a peer (as the real swarm's othersTaken). */

@@ -27,6 +27,15 @@ export interface SimulationFigures {
   /** Bytes hosts took from peers, in file sizes per completed host. */
   readonly peerShare: number;
   readonly completionSeconds: readonly number[];
+  /** Origin bytes per simulated second, in file sizes (where the origin's bytes went over time). */
+  readonly originBySecond: readonly number[];
+  /**
+   * Until their completion, the median and the lowest share of time hosts' download links
+   * carried something, and the share of all hosts' upload capacity used until the last completion.
+   */
+  readonly downBusyMedian: number;
+  readonly downBusyLowest: number;
+  readonly upUsed: number;
   readonly events: number;
   readonly flows: number;
 }
@@ -53,6 +62,7 @@ interface FiguresSource {
   readonly geometry: { readonly fileBytes: number; readonly pieceBytes: number };
   readonly originPort: { readonly capacityBps: number };
   readonly queue: { readonly fired: number };
+  readonly originBytesBySecond: readonly number[];
   readonly network: { readonly started: number };
 }
 
@@ -73,6 +83,20 @@ export function simulationFigures(sim: FiguresSource, originBytes: number): Simu
     died, incomplete: sim.hosts.length - done.length - died,
     peerShare: done.length === 0 ? 0 : peerBytes / fileBytes / done.length,
     completionSeconds: seconds,
+    originBySecond: sim.originBytesBySecond.map((bytes) => Math.round((bytes / fileBytes) * 1000) / 1000),
+    ...busyShares(done, T),
     events: sim.queue.fired, flows: sim.network.started,
   };
+}
+
+/** Download-link busy shares of completed hosts from their join to their completion, and the upload capacity used until `lastSeconds`. */
+function busyShares(done: readonly SimulatedHost[], lastSeconds: number): { downBusyMedian: number; downBusyLowest: number; upUsed: number } {
+  const shares = done.map((host) => {
+    const spanMs = host.doneMs! - host.spec.joinMs;
+    const busy = host.down.busyMs + (host.down.busySinceMs === null ? 0 : host.doneMs! - host.down.busySinceMs);
+    return spanMs > 0 ? Math.min(1, busy / spanMs) : 1;
+  }).sort((a, b) => a - b);
+  const upCapacity = done.reduce((sum, host) => sum + host.spec.upBps * lastSeconds, 0);
+  const uploaded = done.reduce((sum, host) => sum + host.uploadedBytes, 0);
+  return { downBusyMedian: median(shares), downBusyLowest: shares[0] ?? NaN, upUsed: upCapacity > 0 ? uploaded / upCapacity : NaN };
 }

@@ -35,6 +35,8 @@ export interface HostParameters {
    * peers fetch, unless the host has starved (no peer offers anything it lacks) for `starveMs`.
    */
   readonly claimGossip: boolean;
+  /** No new origin run while this many peers or more fetch from the origin (`activeOriginRuns`); null: no such cap. */
+  readonly maxFetchingPeers: number | null;
   readonly claimHops: number;
   readonly claimTtlMs: number;
   readonly starveMs: number;

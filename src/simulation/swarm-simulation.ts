@@ -13,7 +13,7 @@
  */
 import { pieceGeometry } from '../pieces/piece-geometry.js';
 import { DEFAULT_CAPS } from '../host/connection-table.js';
-import { ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
+import { MAX_FETCHING_PEERS, ROTATE_MS, UPLOAD_SLOTS } from '../swarm/swarm-parameters.js';
 import { CLAIM_HOPS, CLAIM_TTL_MS, STARVE_MS } from '../swarm/claim-gossip.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork, Port } from './flow-network.js';
@@ -36,6 +36,7 @@ export function realHostParameters(): HostParameters {
     dialPeers: DEFAULT_CAPS.maxDialledPerSwarm,
     yieldWasteBytes: 128 * 1024,
     claimGossip: true,
+    maxFetchingPeers: MAX_FETCHING_PEERS,
     claimHops: CLAIM_HOPS,
     claimTtlMs: CLAIM_TTL_MS,
     starveMs: STARVE_MS,
@@ -157,7 +158,13 @@ export class SwarmSimulation implements SimulationWorld {
 
   countOriginBytes(bytes: number): void {
     this.#originBytes += bytes;
+    const second = Math.floor(this.queue.nowMs / 1000);
+    while (this.originBytesBySecond.length <= second) this.originBytesBySecond.push(0);
+    this.originBytesBySecond[second]! += bytes;
   }
+
+  /** Bytes the origin sent in each simulated second (counted when a piece or a cut run ends). */
+  readonly originBytesBySecond: number[] = [];
 
   completed(): void {
     this.#finished += 1;

@@ -9,8 +9,10 @@
  * `claims` messages; a host relays only what is new to it (so each claim crosses each connection
  * about once), batched every {@link CLAIM_RELAY_MS}. The origin fetcher treats claimed pieces as
  * taken when it picks a run, unless the host has starved for {@link STARVE_MS}: no piece came
- * from a peer, no peer offered a piece it lacks and none was asked of a peer (a claimer that died
- * or left leaves a hole that nobody else would fill). Claims expire between {@link CLAIM_TTL_MS} / 2 and
+ * (from peers or from its own origin runs), no peer offered a piece it lacks and none was asked of
+ * a peer (a claimer that died or left leaves a hole that nobody else would fill). Its own origin
+ * pieces count: at the start of a large swarm nobody has a piece to offer for seconds, and a host
+ * that took that for starvation would fetch what others claimed. Claims expire between {@link CLAIM_TTL_MS} / 2 and
  * {@link CLAIM_TTL_MS} after they were last heard.
  *
  * Memory: a few bits per piece, whatever peers send: two generations of claimed pieces and one
@@ -164,14 +166,14 @@ export class ClaimGossip {
     return runsOf(this.#claimed(nowMs), maxRuns);
   }
 
-  /** A piece came from a peer at `nowMs`: the host is not starving. */
-  peerPiece(nowMs: number): void {
+  /** A piece came (from a peer or from the origin) at `nowMs`: the host is not starving. */
+  fed(nowMs: number): void {
     this.#peersHelpedMs = nowMs;
   }
 
   /**
    * Pieces claimed somewhere in the swarm, for the origin fetcher to leave alone; empty once the
-   * host has starved for the starve time: no piece came from a peer (see {@link peerPiece}) and
+   * host has starved for the starve time: no piece came (see {@link fed}) and
    * no call said `peersOffer` (a peer offers a piece we lack, or one is asked of a peer) for that
    * long. The clock starts at the first call. Do not change the bitfield returned.
    */
@@ -181,7 +183,7 @@ export class ClaimGossip {
     return this.#claimed(nowMs);
   }
 
-  /** Whether the host has starved for the starve time as of the last {@link claimedUnlessStarved} and {@link peerPiece}. */
+  /** Whether the host has starved for the starve time as of the last {@link claimedUnlessStarved} and {@link fed}. */
   starved(nowMs: number): boolean {
     return this.#peersHelpedMs !== null && nowMs - this.#peersHelpedMs >= this.#starveMs;
   }

@@ -51,9 +51,9 @@ export class ClaimRelay {
     if (runs.length > 0) link.send({ type: 'claims', hops: 0, runs });
   }
 
-  /** A piece came from a peer (the host is not starving). */
-  peerPiece(): void {
-    this.#gossip.peerPiece(performance.now());
+  /** A piece came, from a peer or the origin (the host is not starving). */
+  fed(): void {
+    this.#gossip.fed(performance.now());
   }
 
   /** Pieces claimed in the swarm, unless we have starved; see {@link ClaimGossip.claimedUnlessStarved}. */

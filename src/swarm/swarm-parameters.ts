@@ -79,7 +79,21 @@ export function swarmRunPieces(geometry: PieceGeometry): number {
   return Math.max(1, Math.floor(2 ** 20 / geometry.pieceBytes));
 }
 
-/** Origin runs a host may have at once with `peerCount` peers: the fleet shares about `connections` in all, at least one per host. */
-export function activeOriginRuns(connections: number, peerCount: number): number {
+/**
+ * A host starts no origin run while this many of its peers or more fetch from the origin: the
+ * origin's rate is shared by fewer runs, so pieces complete (and can be shared) sooner. Inert in a
+ * swarm of 17 hosts or fewer. Simulator, 10 Gbit, 10 GiB (8 MiB pieces): without it a swarm of
+ * N = 1,000 has a thousand runs at a thousandth of the origin each, and no piece is complete for
+ * seconds; N = 100 went from T/T_min 1.57 to 1.49 (origin 1.004x, 1.005x).
+ */
+export const MAX_FETCHING_PEERS = 16;
+
+/**
+ * Origin runs a host may have at once with `peerCount` peers: the fleet shares about
+ * `connections` in all, at least one per host; none while `fetchingPeers` (peers that announce an
+ * origin run now) reach `maxFetchingPeers`.
+ */
+export function activeOriginRuns(connections: number, peerCount: number, fetchingPeers = 0, maxFetchingPeers = MAX_FETCHING_PEERS): number {
+  if (peerCount > 0 && fetchingPeers >= maxFetchingPeers) return 0;
   return Math.max(1, Math.round(connections / (1 + peerCount)));
 }

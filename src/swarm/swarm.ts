@@ -101,7 +101,7 @@ export class Swarm {
     this.#claims = new ClaimRelay(opts.store.geometry.pieceCount, () => this.#peers.values());
     this.#wasComplete = opts.store.have.isComplete();
     const onPiece = (index: number): void => {
-      this.#claims.peerPiece();
+      this.#claims.fed();
       opts.onPiece(index);
     };
     this.#downloads = new PeerDownloads({ ...opts, onPiece }, { peers: this.#peers, ban: (id, reason) => this.ban(id, reason) });
@@ -129,6 +129,13 @@ export class Swarm {
   /** The key peers prove they hold in the handshake. */
   get authKey(): Buffer {
     return this.#opts.authKey;
+  }
+
+  /** Peers that announce an origin run now (`fetching`). */
+  fetchingPeers(): number {
+    let count = 0;
+    for (const peer of this.#peers.values()) if (peer.fetching.length > 0) count += 1;
+    return count;
   }
 
   /** Pieces of the file (a frame must fit its bitfield). */
@@ -332,6 +339,7 @@ export class Swarm {
 
   /** Our origin connections fetched piece `index`: its digest is final; peers that said otherwise go. */
   originPiece(index: number): void {
+    this.#claims.fed();
     const digest = this.#opts.store.digestOf(index);
     if (digest) for (const liar of this.#opts.trust.originDigest(index, digest)) this.ban(liar, 'announced a digest the origin contradicts');
     this.announceHave(index);

@@ -75,15 +75,15 @@ describe('ClaimGossip: expiry and the starvation fallback', () => {
     expect(gossip.hear([run(1, 3)], 2, 3 * CLAIM_TTL_MS)).toBe(true);
   });
 
-  it('gives the claims up once the host has starved STARVE_MS (no piece from peers, nothing offered), back when peers help again', () => {
+  it('gives the claims up once the host has starved STARVE_MS (no piece came, nothing offered), back when peers help again', () => {
     const gossip = new ClaimGossip(10);
     gossip.hear([run(0, 10)], 0, 0);
     expect(gossip.claimedUnlessStarved(100, false).count()).toBe(10);
     expect(gossip.claimedUnlessStarved(100 + STARVE_MS - 1, false).count()).toBe(10);
     expect(gossip.claimedUnlessStarved(100 + STARVE_MS, false).count()).toBe(0);
     expect(gossip.claimedUnlessStarved(100 + STARVE_MS + 1, true).count()).toBe(10);
-    // A piece from a peer between two looks that saw nothing offered restarts the clock too.
-    gossip.peerPiece(200 + STARVE_MS);
+    // A piece (from a peer or the origin) between two looks that saw nothing offered restarts the clock too.
+    gossip.fed(200 + STARVE_MS);
     expect(gossip.claimedUnlessStarved(200 + 2 * STARVE_MS - 1, false).count()).toBe(10);
     expect(gossip.claimedUnlessStarved(200 + 2 * STARVE_MS, false).count()).toBe(0);
   });

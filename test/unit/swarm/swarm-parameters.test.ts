@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BYTES, INITIAL_ASKED_PER_PEER, MAX_ASKED_PER_PEER, MIN_ASKED_PER_PEER, activeOriginRuns, pipelineDepth, runPieces, swarmRunPieces } from '../../../src/swarm/swarm-parameters.js';
+import { BLOCK_BYTES, INITIAL_ASKED_PER_PEER, MAX_ASKED_PER_PEER, MIN_ASKED_PER_PEER, MAX_FETCHING_PEERS, activeOriginRuns, pipelineDepth, runPieces, swarmRunPieces } from '../../../src/swarm/swarm-parameters.js';
 import { pieceGeometry } from '../../../src/pieces/piece-geometry.js';
 
 describe('activeOriginRuns', () => {
@@ -8,6 +8,12 @@ describe('activeOriginRuns', () => {
     const table: [number, number][] = [[0, 4], [1, 2], [3, 1], [7, 1], [63, 1]];
     for (const [peerCount, runs] of table) expect(activeOriginRuns(4, peerCount)).toBe(runs);
     expect(activeOriginRuns(8, 1)).toBe(4);
+  });
+
+  it('none while MAX_FETCHING_PEERS peers or more fetch from the origin (never alone)', () => {
+    const table: [number, number, number][] = [[7, 7, 1], [15, 15, 1], [48, MAX_FETCHING_PEERS - 1, 1], [48, MAX_FETCHING_PEERS, 0], [0, 99, 4]];
+    for (const [peerCount, fetching, runs] of table) expect(activeOriginRuns(4, peerCount, fetching)).toBe(runs);
+    expect(activeOriginRuns(4, 10, 4, 4)).toBe(0);
   });
 });
 
