@@ -67,7 +67,5 @@ export function openPeerConnection(socket: Socket, settings: PeerConnectionSetti
     // messages queued behind them, and hosts would then pick what a peer already fetches.
     maxQueuedPieceBytes: 2 * settings.blockBytes,
     ...(settings.allocateFrame ? { allocateFrame: settings.allocateFrame } : {}),
-    // A piece's digest and `have` to each peer, requests and cancels: one write per turn.
-    coalesceWrites: true,
   });
 }

@@ -59,13 +59,6 @@ export interface PeerConnectionOptions {
    * @default fresh buffers
    */
   allocateFrame?: (bytes: number) => Buffer;
-  /**
-   * Cork the stream from the first write of an event-loop turn to its end (`setImmediate`):
-   * what a turn sends (a `piece-hash` and its `have`, requests, a block's header and bytes)
-   * leaves in one write(2) and wakes the peer once. Off, each message is written at once.
-   * @default false
-   */
-  coalesceWrites?: boolean;
 }
 
 /** Events of {@link PeerConnection}. */
@@ -119,8 +112,6 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private idleTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private frameTimer: NodeJS.Timeout | null = null;
-  /** Whether the stream is corked until the end of this event-loop turn (see `write`). */
-  private corked = false;
 
   /** Validates `opts` (TypeError quoting the bad value); touches neither the stream nor timers. */
   constructor(stream: Duplex, opts: PeerConnectionOptions) {
@@ -232,24 +223,13 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     return this.state !== 'closed';
   }
 
-  /** Writes `bytes`; with `coalesceWrites`, corked until the end of this event-loop turn. */
   private write(bytes: Uint8Array, onSent?: () => void): void {
     this.keepAliveTimer?.refresh();
-    if (this.opts.coalesceWrites === true && !this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      setImmediate(this.uncork);
-    }
     this.stream.write(bytes, onSent ? () => {
       onSent();
       this.onWritten();
     } : this.onWritten);
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.stream.uncork();
-  };
 
   private underQueueCap(cap = this.opts.maxQueuedBytes): boolean {
     if (this.stream.writableLength <= cap) return true;

@@ -8,7 +8,7 @@ import { authProof, encodeHello } from '../../../src/wire/handshake.js';
 import { PeerConnection } from '../../../src/wire/peer-connection.js';
 import type { PeerConnectionOptions } from '../../../src/wire/peer-connection.js';
 import { duplexPair } from './duplex-pair.js';
-import { PipeEnd } from './duplex-pair.js';
+import type { PipeEnd } from './duplex-pair.js';
 import { plain } from '../../helpers/plain-message.js';
 
 const SWARM = Buffer.alloc(32, 0x5a);
@@ -386,80 +386,6 @@ describe('PeerConnection timers', () => {
     conn.destroy('done');
     vi.advanceTimersByTime(10_000);
     expect(sentAt()).toHaveLength(4);
-  });
-});
-
-/** A {@link PipeEnd} that takes corked writes in one `_writev` call, and counts those calls. */
-class WritevEnd extends PipeEnd {
-  /** How many chunks each write to the "socket" carried (one entry per `_write`/`_writev`). */
-  readonly batches: number[] = [];
-
-  override _write(chunk: Uint8Array, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.batches.push(1);
-    super._write(chunk, encoding, callback);
-  }
-
-  override _writev(chunks: Array<{ chunk: Uint8Array }>, callback: (error?: Error | null) => void): void {
-    this.batches.push(chunks.length);
-    const joined = Buffer.concat(chunks.map((entry) => entry.chunk));
-    this.written.push(joined);
-    this.other?.push(joined);
-    callback();
-  }
-}
-
-describe('PeerConnection with coalesceWrites', () => {
-  /** Ours on a WritevEnd, the test's raw peer on a PipeEnd, handshake done. */
-  async function openedPair(coalesceWrites: boolean): Promise<{ conn: PeerConnection; ours: WritevEnd; raw: PipeEnd }> {
-    const ours = new WritevEnd();
-    const raw = new PipeEnd();
-    ours.other = raw;
-    raw.other = ours;
-    const conn = new PeerConnection(ours, options({ coalesceWrites }));
-    conn.start();
-    raw.write(THEIR_HANDSHAKE);
-    await settle();
-    await settle();
-    expect(conn.remote?.peerId.equals(ID_B)).toBe(true);
-    return { conn, ours, raw };
-  }
-
-  const TURN: WireMessage[] = [
-    { type: 'piece-hash', piece: 7, hash: Buffer.alloc(16, 7) },
-    { type: 'have', piece: 7 },
-    { type: 'request', piece: 8, begin: 0, length: 16384 },
-  ];
-
-  it('sends what one event-loop turn queued in one write, in order, once the turn ends', async () => {
-    const { conn, ours } = await openedPair(true);
-    const before = { batches: ours.batches.length, written: ours.written.length };
-    for (const m of TURN) expect(conn.send(m)).toBe(true);
-    conn.sendPiece(8, 0, Buffer.from('block!'));
-    expect(ours.written.length, 'nothing leaves before the turn ends').toBe(before.written);
-    await settle();
-    expect(ours.batches.slice(before.batches)).toEqual([5]);
-    const expected = Buffer.concat([...TURN.map((m) => encodeMessage(m)), encodeMessage({ type: 'piece', piece: 8, begin: 0, block: Buffer.from('block!') })]);
-    expect(Buffer.concat(ours.written.slice(before.written)).equals(expected)).toBe(true);
-    // The next turn's messages are a write of their own.
-    conn.send({ type: 'have', piece: 9 });
-    await settle();
-    expect(ours.batches.slice(before.batches)).toEqual([5, 1]);
-  });
-
-  it('without it, writes each message at once', async () => {
-    const { conn, ours } = await openedPair(false);
-    const before = ours.batches.length;
-    for (const m of TURN) conn.send(m);
-    expect(ours.batches.slice(before)).toEqual([1, 1, 1]);
-  });
-
-  it('drops what a turn queued when the connection is destroyed within it', async () => {
-    const { conn, ours } = await openedPair(true);
-    const before = ours.written.length;
-    conn.send({ type: 'have', piece: 3 });
-    conn.destroy('done');
-    await settle();
-    expect(ours.written.length).toBe(before);
   });
 });
 
