@@ -153,7 +153,7 @@ export class SimulatedHost {
     this.views.delete(peer.index);
     for (let index = view.has.firstSet(0); index !== -1; index = view.has.firstSet(index + 1)) this.availability[index]! -= 1;
     this.#countRuns(view.fetching, -1);
-    if (view.fetching.length > 0) this.gossip?.forget(droppedRuns(view.fetching, [], this.have.length, view.has));
+    if (view.fetching.length > 0) this.gossip?.forget(view.fetching);
     this.requests.dropPeer(peer.id);
     this.releasedVersion += 1;
     if (view.serving) this.#world.network.cancel(view.serving);
@@ -182,7 +182,7 @@ export class SimulatedHost {
     const view = this.views.get(from.index);
     if (!view) return;
     this.#countRuns(view.fetching, -1);
-    const dropped = droppedRuns(view.fetching, runs, this.have.length, view.has);
+    const dropped = droppedRuns(view.fetching, runs, this.have.length);
     if (dropped.length > 0) this.gossip?.forget(dropped);
     view.fetching = runs;
     this.#countRuns(runs, 1);

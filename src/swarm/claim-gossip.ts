@@ -254,14 +254,12 @@ function nonNegative(name: string, value: number): number {
 }
 
 /**
- * The pieces of `before` (a peer's `fetching` runs) that `after` (its new ones) no longer holds and
- * that the peer does not have (`has`), as runs in order: what it gave up without fetching. (What
- * it fetched stays claimed: hosts beyond it learn that the pieces exist only from the claims.)
- * Runs are within `pieceCount`.
+ * The pieces of `before` (a peer's `fetching` runs) that `after` (its new ones) no longer holds,
+ * as runs in order: what the peer stopped fetching. Runs are within `pieceCount`.
  */
-export function droppedRuns(before: readonly PieceRun[], after: readonly PieceRun[], pieceCount: number, has: Bitfield | null = null): PieceRun[] {
+export function droppedRuns(before: readonly PieceRun[], after: readonly PieceRun[], pieceCount: number): PieceRun[] {
   if (before.length === 0) return [];
-  const kept = has ? has.clone() : new Bitfield(pieceCount);
+  const kept = new Bitfield(pieceCount);
   for (const run of after) for (let index = run.startPiece; index < Math.min(run.endPiece, pieceCount); index++) kept.set(index);
   const dropped = new Bitfield(pieceCount);
   for (const run of before) {

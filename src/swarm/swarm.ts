@@ -489,9 +489,8 @@ export class Swarm {
   #unregister(peer: Peer): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
-    // Its origin runs end with it (it died, or will be back and tell us again); what it fetched
-    // of them stays claimed (others beyond it may have it by now).
-    this.#claims.released(droppedRuns(peer.fetching, [], this.#pieceCount, peer.has));
+    // Its origin runs end with it (it died, or will be back and tell us again).
+    this.#claims.released(peer.fetching);
     this.#downloads.dropPeer(peer);
     peer.queue.length = 0;
     if (!peer.amChoking) this.#server.rechoke(this.#peers.values());
@@ -571,7 +570,7 @@ export class Swarm {
   #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
     const count = this.#pieceCount;
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
-    this.#claims.released(droppedRuns(peer.fetching, runs, count, peer.has));
+    this.#claims.released(droppedRuns(peer.fetching, runs, count));
     peer.fetching = runs;
     this.#claims.fetching(runs);
     debugLog('swarm', () => `peer ${peer.id.slice(0, 8)} fetches ${runs.map((run) => `${run.startPiece}-${run.endPiece}`).join(' ') || 'nothing'}`);

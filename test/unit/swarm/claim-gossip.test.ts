@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   CLAIM_BURST_MESSAGES, CLAIM_HOPS, CLAIM_MESSAGES_PER_RELAY, CLAIM_REFILL_MS, CLAIM_RELAY_MS, CLAIM_TTL_MS, ClaimGossip, MAX_CLAIM_RUNS, STARVE_MS, claimInbox, droppedRuns,
 } from '../../../src/swarm/claim-gossip.js';
-import { Bitfield } from '../../../src/pieces/bitfield.js';
+import type { Bitfield } from '../../../src/pieces/bitfield.js';
 import type { PieceRun } from '../../../src/wire/codec.js';
 
 const run = (startPiece: number, endPiece: number): PieceRun => ({ startPiece, endPiece });
@@ -174,13 +174,6 @@ describe('ClaimGossip: a claim the peer gave up', () => {
       [[run(8, 20)], [], [run(8, 10)]],
     ];
     for (const [before, after, dropped] of table) expect(droppedRuns(before, after, 10)).toEqual(dropped);
-  });
-
-  it('droppedRuns keeps what the peer has: it fetched those pieces, it did not give them up', () => {
-    const has = new Bitfield(10);
-    has.set(1);
-    has.set(2);
-    expect(droppedRuns([run(0, 5)], [run(4, 5)], 10, has)).toEqual([run(0, 1), run(3, 4)]);
   });
 
   it('forget: the pieces are no longer claimed nor relayed; the rest stay', () => {
