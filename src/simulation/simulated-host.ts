@@ -153,7 +153,6 @@ export class SimulatedHost {
     this.views.delete(peer.index);
     for (let index = view.has.firstSet(0); index !== -1; index = view.has.firstSet(index + 1)) this.availability[index]! -= 1;
     this.#countRuns(view.fetching, -1);
-    if (view.fetching.length > 0) this.gossip?.forget(view.fetching);
     this.requests.dropPeer(peer.id);
     this.releasedVersion += 1;
     if (view.serving) this.#world.network.cancel(view.serving);

@@ -489,8 +489,6 @@ export class Swarm {
   #unregister(peer: Peer): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
-    // Its origin runs end with it (it died, or will be back and tell us again).
-    this.#claims.released(peer.fetching);
     this.#downloads.dropPeer(peer);
     peer.queue.length = 0;
     if (!peer.amChoking) this.#server.rechoke(this.#peers.values());

@@ -55,22 +55,6 @@ describe('Swarm: claim gossip', () => {
     expect(first).toBeLessThan(b.link.sent.findIndex((message) => message.type === 'bitfield'));
   });
 
-  it('a run the peer gives up, or the peer that goes, is free for our origin runs at once, not when its claim expires', async () => {
-    const h = await setup({ pieces: 8 });
-    const a = connect(h, 1);
-    const b = connect(h, 2);
-    a.link.receive({ type: 'fetching', runs: [{ startPiece: 0, endPiece: 4 }] });
-    b.link.receive({ type: 'fetching', runs: [{ startPiece: 5, endPiece: 7 }] });
-    const takenNow = () => [0, 1, 2, 3, 4, 5, 6, 7].filter((piece) => h.swarm.othersTaken().has(piece));
-    expect(takenNow()).toEqual([0, 1, 2, 3, 5, 6]);
-    // A's run yields after piece 1: pieces 2 and 3 are nobody's now.
-    a.link.receive({ type: 'fetching', runs: [{ startPiece: 0, endPiece: 2 }] });
-    expect(takenNow()).toEqual([0, 1, 5, 6]);
-    // B goes away mid-run.
-    b.link.destroy('gone');
-    expect(takenNow()).toEqual([0, 1]);
-  });
-
   it('drops a peer whose claims run past the file, and one that floods claims', async () => {
     const h = await setup({ pieces: 8 });
     const past = connect(h, 1);
