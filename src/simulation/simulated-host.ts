@@ -17,7 +17,7 @@ import { pieceLength } from '../pieces/piece-geometry.js';
 import { pickPeerPiece } from '../piece-picker/peer-piece-picker.js';
 import { PeerRequests } from '../swarm/peer-requests.js';
 import { chooseUnchoked } from '../swarm/upload-slots.js';
-import { CLAIM_RELAY_MS, ClaimGossip, droppedRuns } from '../swarm/claim-gossip.js';
+import { CLAIM_RELAY_MS, ClaimGossip } from '../swarm/claim-gossip.js';
 import { BLOCK_BYTES, pipelineDepth } from '../swarm/swarm-parameters.js';
 import type { PieceRun } from '../wire/codec.js';
 import { Port } from './flow-network.js';
@@ -181,8 +181,6 @@ export class SimulatedHost {
     const view = this.views.get(from.index);
     if (!view) return;
     this.#countRuns(view.fetching, -1);
-    const dropped = droppedRuns(view.fetching, runs, this.have.length);
-    if (dropped.length > 0) this.gossip?.forget(dropped);
     view.fetching = runs;
     this.#countRuns(runs, 1);
     if (this.gossip?.hear(runs, this.gossip.hops, this.#world.queue.nowMs)) this.#scheduleRelay();

@@ -140,28 +140,6 @@ export class ClaimGossip {
     return queued;
   }
 
-  /**
-   * A peer no longer fetches `runs` (its `fetching` message dropped them: the run ended, yielded
-   * or was given up): its claim of them is forgotten at once, and not relayed, so the pieces it
-   * left are free for origin runs now rather than when the claim would have expired. (A claim of
-   * the same pieces relayed from another host is forgotten too: at worst two hosts fetch them.)
-   */
-  forget(runs: readonly PieceRun[]): void {
-    for (const run of runs) {
-      const end = Math.min(run.endPiece, this.#count);
-      for (let index = Math.max(0, run.startPiece); index < end; index++) {
-        this.#current.clear(index);
-        this.#previous.clear(index);
-        for (const pending of this.#pending) {
-          if (!pending.has(index)) continue;
-          pending.clear(index);
-          this.#pendingPieces -= 1;
-        }
-      }
-    }
-    this.#live = null;
-  }
-
   #pendingAt(index: number): boolean {
     return this.#pending.some((pending) => pending.has(index));
   }
@@ -252,19 +230,3 @@ function nonNegative(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`ClaimGossip: ${name} must be a non-negative integer, got ${String(value)}`);
   return value;
 }
-
-/**
- * The pieces of `before` (a peer's `fetching` runs) that `after` (its new ones) no longer holds,
- * as runs in order: what the peer stopped fetching. Runs are within `pieceCount`.
- */
-export function droppedRuns(before: readonly PieceRun[], after: readonly PieceRun[], pieceCount: number): PieceRun[] {
-  if (before.length === 0) return [];
-  const kept = new Bitfield(pieceCount);
-  for (const run of after) for (let index = run.startPiece; index < Math.min(run.endPiece, pieceCount); index++) kept.set(index);
-  const dropped = new Bitfield(pieceCount);
-  for (const run of before) {
-    for (let index = run.startPiece; index < Math.min(run.endPiece, pieceCount); index++) if (!kept.has(index)) dropped.set(index);
-  }
-  return runsOf(dropped, Number.MAX_SAFE_INTEGER);
-}
-

@@ -31,11 +31,6 @@ export class ClaimRelay {
     this.#peers = peers;
   }
 
-  /** A peer no longer fetches `runs`: see {@link ClaimGossip.forget}. */
-  released(runs: readonly PieceRun[]): void {
-    if (runs.length > 0) this.#gossip.forget(runs);
-  }
-
   /** A peer's `fetching` runs (checked already): its claims, relayed with every hop. */
   fetching(runs: readonly PieceRun[]): void {
     if (this.#gossip.hear(runs, this.#gossip.hops, performance.now())) this.#schedule();

@@ -27,7 +27,6 @@ import { BLOCK_BYTES, PeerDownloads, type PeerDownloadsOptions } from './peer-do
 import { PieceServer, ROTATE_MS } from './piece-server.js';
 import { SELF } from './piece-trust.js';
 import { ClaimRelay } from './claim-relay.js';
-import { droppedRuns } from './claim-gossip.js';
 import { debugLog } from '../debug-log.js';
 import type { DiscoveryWait } from '../host/connection-settings.js';
 
@@ -568,7 +567,6 @@ export class Swarm {
   #onFetching(peer: Peer, runs: readonly PieceRun[]): void {
     const count = this.#pieceCount;
     if (runs.some((run) => run.startPiece >= run.endPiece || run.endPiece > count)) return this.#drop(peer, 'bad fetching runs');
-    this.#claims.released(droppedRuns(peer.fetching, runs, count));
     peer.fetching = runs;
     this.#claims.fetching(runs);
     debugLog('swarm', () => `peer ${peer.id.slice(0, 8)} fetches ${runs.map((run) => `${run.startPiece}-${run.endPiece}`).join(' ') || 'nothing'}`);

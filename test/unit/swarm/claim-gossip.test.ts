@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  CLAIM_BURST_MESSAGES, CLAIM_HOPS, CLAIM_MESSAGES_PER_RELAY, CLAIM_REFILL_MS, CLAIM_RELAY_MS, CLAIM_TTL_MS, ClaimGossip, MAX_CLAIM_RUNS, STARVE_MS, claimInbox, droppedRuns,
+  CLAIM_BURST_MESSAGES, CLAIM_HOPS, CLAIM_MESSAGES_PER_RELAY, CLAIM_REFILL_MS, CLAIM_RELAY_MS, CLAIM_TTL_MS, ClaimGossip, MAX_CLAIM_RUNS, STARVE_MS, claimInbox,
 } from '../../../src/swarm/claim-gossip.js';
 import type { Bitfield } from '../../../src/pieces/bitfield.js';
 import type { PieceRun } from '../../../src/wire/codec.js';
@@ -162,40 +162,3 @@ describe('claimInbox', () => {
     }
   });
 });
-
-describe('ClaimGossip: a claim the peer gave up', () => {
-  it('droppedRuns: what a new fetching message no longer holds, as runs in order', () => {
-    const table: [PieceRun[], PieceRun[], PieceRun[]][] = [
-      [[], [run(0, 4)], []],
-      [[run(0, 4)], [run(0, 4)], []],
-      [[run(0, 4)], [], [run(0, 4)]],
-      [[run(0, 8)], [run(2, 3)], [run(0, 2), run(3, 8)]],
-      [[run(6, 8), run(0, 2)], [run(1, 7)], [run(0, 1), run(7, 8)]],
-      [[run(8, 20)], [], [run(8, 10)]],
-    ];
-    for (const [before, after, dropped] of table) expect(droppedRuns(before, after, 10)).toEqual(dropped);
-  });
-
-  it('forget: the pieces are no longer claimed nor relayed; the rest stay', () => {
-    const gossip = new ClaimGossip(10);
-    gossip.hear([run(0, 6)], 2, 0);
-    gossip.forget([run(2, 4)]);
-    expect(setBits(gossip.claimedUnlessStarved(1, true))).toEqual([0, 1, 4, 5]);
-    expect(gossip.takeRelays()).toEqual([{ hops: 1, runs: [run(0, 2), run(4, 6)] }]);
-    expect(gossip.pendingPieces).toBe(0);
-    // Heard again later: claimed and relayed again.
-    expect(gossip.hear([run(2, 3)], 2, 2)).toBe(true);
-    expect(setBits(gossip.claimedUnlessStarved(3, true))).toEqual([0, 1, 2, 4, 5]);
-  });
-
-  it('droppedRuns holds exactly the pieces of before not in after (property)', () => {
-    const runs = fc.array(fc.tuple(fc.nat(31), fc.integer({ min: 1, max: 8 })).map(([start, length]) => run(start, Math.min(32, start + length))), { maxLength: 6 });
-    fc.assert(fc.property(runs, runs, (before, after) => {
-      const inRuns = (list: PieceRun[], index: number) => list.some((r) => r.startPiece <= index && index < r.endPiece);
-      const expected = Array.from({ length: 32 }, (_, index) => index).filter((index) => inRuns(before, index) && !inRuns(after, index));
-      const got = droppedRuns(before, after, 32).flatMap((r) => Array.from({ length: r.endPiece - r.startPiece }, (_, k) => r.startPiece + k));
-      expect(got).toEqual(expected);
-    }));
-  });
-});
-
