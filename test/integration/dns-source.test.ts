@@ -143,6 +143,8 @@ function aRecordsReply(ipv4: readonly string[]): (query: Buffer) => Buffer {
 
 describe('DnsSource against a server that names addresses not to dial', () => {
   it('reports only the dialable ones, and warns when none is left', async () => {
+    // Addresses inside the DNS answer only: the source must drop them, and nothing is sent to them
+    // (the test asserts only 127.0.0.7 comes out; the DNS server itself is on 127.0.0.1).
     const mixed = await hostileServer(aRecordsReply(['0.0.0.0', '224.0.0.1', '127.0.0.7', '255.255.255.255', '239.1.2.3']));
     const none = await hostileServer(aRecordsReply(['0.0.0.0', '224.0.0.1']));
     try {

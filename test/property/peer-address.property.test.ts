@@ -7,7 +7,8 @@ import {
 
 const port = fc.integer({ min: 1, max: 65535 });
 
-/** An independent oracle for "not dialable": node's own BlockList over the same ranges. */
+/** An independent oracle for "not dialable": node's own BlockList over the same ranges. No socket is
+ * opened: these addresses are strings checked by the rule, never dialled. */
 const UNDIALABLE = new BlockList();
 UNDIALABLE.addSubnet('0.0.0.0', 8, 'ipv4');
 UNDIALABLE.addSubnet('224.0.0.0', 4, 'ipv4');
